@@ -1,0 +1,13 @@
+export { TestingError } from './errors.js';
+export type { TestingErrorCode } from './errors.js';
+export { findFreePort } from './free-port.js';
+export { startPostgres } from './postgres.js';
+export type { PostgresServer, StartPostgresOptions } from './postgres.js';
+export { buildConnectionString, connectPostgres, quoteIdent, quoteLiteral } from './postgres-admin.js';
+export type {
+  PostgresAdmin,
+  PostgresConnectionFacts,
+  PostgresDatabase,
+  PostgresRole,
+  PostgresRoleOptions,
+} from './postgres-admin.js';

@@ -1,0 +1,2 @@
+// Placeholder until @leasehold/testing's shared Postgres lands (helper is writing it).
+export default function setup(): void {}
