@@ -1,0 +1,27 @@
+// The public API of @leasehold/core. Every export is listed by name (STYLE.md: no `export *`).
+export { backoffDelay, CONSUMER_BACKOFF, VAULT_BACKOFF } from './backoff.js';
+export type { BackoffPolicy } from './backoff.js';
+export { ManualClock, systemClock } from './clock.js';
+export type { Clock, TimerHandle } from './clock.js';
+export type { SecretConsumer, Subscription } from './consumer.js';
+export { DIAGNOSTICS_CHANNELS } from './diagnostics.js';
+export type { DiagnosticsEvent } from './diagnostics.js';
+export { envSecret } from './env-secret.js';
+export type { EnvSecretOptions } from './env-secret.js';
+export { isLeaseholdError, LeaseholdError, sanitizeCause, toLeaseholdError } from './errors.js';
+export type { LeaseholdErrorCode, LeaseholdErrorOptions } from './errors.js';
+export type { ComponentHealth, ConsumerHealth, HealthError, HealthReporter, HealthState } from './health.js';
+export { silentLogger } from './logger.js';
+export type { LogMethod, Logger } from './logger.js';
+export { protectValue, REDACTED, scrub, Sensitive } from './redact.js';
+export {
+  DEFAULT_EXPIRING_THRESHOLD_MILLIS,
+  DEFAULT_RELEASE_TIMEOUT_MILLIS,
+  DEFAULT_RETIRE_MARGIN_MILLIS,
+  DEFAULT_START_TIMEOUT_MILLIS,
+  Secret,
+} from './secret.js';
+export type { SecretEvents, SecretOptions } from './secret.js';
+export { createSnapshot, fingerprintOf } from './snapshot.js';
+export type { Snapshot, SnapshotFields } from './snapshot.js';
+export type { Source, SourceContext, SourceUpdate } from './source.js';
