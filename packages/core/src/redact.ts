@@ -41,18 +41,26 @@ export class Sensitive {
   }
 }
 
+const protectedValues = new WeakSet<object>();
+
 /**
  * Marks a parsed secret value (a plain object of keys) so that inspect and JSON.stringify show
  * its key names but not its contents. The markers are non-enumerable, so spreading the object
  * (`{ ...value }`, as pg config building does) copies the data and not the markers.
  */
 export function protectValue<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
-  const keys = Object.keys(value);
+  if (value === null || typeof value !== 'object' || protectedValues.has(value)) return value;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  // Only plain objects are copied and marked: the caller's object stays untouched, and class
+  // instances (Buffers, Dates) keep their own behaviour.
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  const copy = { ...(value as Record<string, unknown>) } as T & object;
+  const keys = Object.keys(copy);
   const shown = (): Record<string, string> => Object.fromEntries(keys.map((key) => [key, REDACTED]));
-  Object.defineProperty(value, 'toJSON', { value: shown, enumerable: false });
-  Object.defineProperty(value, inspect.custom, { value: () => shown(), enumerable: false });
-  return Object.freeze(value);
+  Object.defineProperty(copy, 'toJSON', { value: shown, enumerable: false });
+  Object.defineProperty(copy, inspect.custom, { value: () => shown(), enumerable: false });
+  protectedValues.add(copy);
+  return Object.freeze(copy);
 }
 
 /**
