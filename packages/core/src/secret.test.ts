@@ -78,7 +78,6 @@ function setup(options: Partial<SecretOptions<Creds>> = {}) {
 
 const v1 = { username: 'app', password: 'first-password-1' };
 const v2 = { username: 'app', password: 'second-password-2' };
-const v3 = { username: 'app', password: 'third-password-3' };
 
 describe('Secret', () => {
   it('resolves ready() with the first value and reports ready', async () => {
@@ -109,7 +108,7 @@ describe('Secret', () => {
     expect(secret.health().state).toBe('failed');
   });
 
-  it('keeps the last good value when validate refuses a new one, reports degraded, and recovers on the next good value', async () => {
+  it('keeps the last good value when validate refuses a new one, reports degraded, and recovers on the next good value', () => {
     const { source, secret } = setup({ validate: (value) => (value.password.length > 3 ? undefined : 'password too short') });
     const errors: LeaseholdError[] = [];
     secret.on('error', (error) => errors.push(error));
@@ -291,7 +290,7 @@ describe('Secret', () => {
       JSON.stringify(snapshot),
       JSON.stringify(snapshot.value),
       JSON.stringify(secret.health()),
-      `${String(snapshot.value)}`,
+      String(snapshot),
       ...lines,
     ].join('\n');
     for (const password of [v1.password, v2.password, 'refused-password-9']) expect(outputs).not.toContain(password);
