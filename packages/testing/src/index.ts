@@ -11,3 +11,7 @@ export type {
   PostgresRole,
   PostgresRoleOptions,
 } from './postgres-admin.js';
+export { startAwsEndpoint } from './aws-endpoint/aws-endpoint.js';
+export type { AwsEndpoint, AwsEndpointOptions, AwsEndpointTally } from './aws-endpoint/aws-endpoint.js';
+export { MemoryAwsKeyStore } from './aws-endpoint/aws-key-store.js';
+export type { AwsKeyRecord, AwsKeyStore } from './aws-endpoint/aws-key-store.js';
