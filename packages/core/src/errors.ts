@@ -47,7 +47,8 @@ export type LeaseholdErrorCode =
   | 'LEASEHOLD_PG_AUTH_FAILED'
   | 'LEASEHOLD_PG_DRAIN_TIMEOUT'
   | 'LEASEHOLD_PG_POOL_ENDED'
-  | 'LEASEHOLD_AWS_AUTH_FAILED';
+  | 'LEASEHOLD_AWS_AUTH_FAILED'
+  | 'LEASEHOLD_AWS_NO_CREDENTIALS';
 
 /** Options every {@link LeaseholdError} accepts. */
 export interface LeaseholdErrorOptions {
