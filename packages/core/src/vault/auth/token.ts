@@ -1,0 +1,61 @@
+/** Token auth: a token given as a value (VAULT_TOKEN) or a file that is re-read when it changes (Vault Agent sink). */
+import { LeaseholdError } from '../../errors.js';
+import { Sensitive } from '../../redact.js';
+import type { VaultClient } from '../vault-client.js';
+import { readCredentialFile, type VaultAuthMethod, type VaultLogin } from './auth-method.js';
+
+/** Options of token auth. Exactly one of `token` and `tokenPath`. */
+export interface TokenAuthOptions {
+  readonly method: 'token';
+  /** The token value. Wrapped in Sensitive at once. */
+  readonly token?: string | Sensitive | undefined;
+  /** A file holding the token (a Vault Agent sink, ~/.vault-token), re-read at every login. */
+  readonly tokenPath?: string | undefined;
+}
+
+interface LookupSelf {
+  readonly ttl?: number;
+  readonly renewable?: boolean;
+  readonly accessor?: string;
+}
+
+/** A token the session did not create: it is looked up, renewed if renewable, never revoked by the session. */
+export class TokenAuth implements VaultAuthMethod {
+  readonly method = 'token';
+  readonly canRelogin: boolean;
+  readonly #token: Sensitive | undefined;
+  readonly #tokenPath: string | undefined;
+
+  constructor(options: TokenAuthOptions) {
+    const token = options.token;
+    this.#token = token === undefined || token === '' ? undefined : typeof token === 'string' ? new Sensitive(token) : token;
+    this.#tokenPath = options.tokenPath;
+    if ((this.#token === undefined) === (this.#tokenPath === undefined)) {
+      throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', 'Token auth needs exactly one of auth.token and auth.tokenPath (or VAULT_TOKEN)');
+    }
+    // A file can hold a new token after the old one died (an agent re-authenticated); a value cannot.
+    this.canRelogin = this.#tokenPath !== undefined;
+  }
+
+  async login(client: VaultClient): Promise<VaultLogin> {
+    const token = this.#tokenPath === undefined ? this.#token! : new Sensitive(await readCredentialFile(this.#tokenPath, 'Vault token'));
+    const envelope = await client.request<LookupSelf>({ method: 'GET', path: 'auth/token/lookup-self', token }).catch((error: unknown) => {
+      if (error instanceof LeaseholdError && (error.code === 'LEASEHOLD_VAULT_INVALID_TOKEN' || error.code === 'LEASEHOLD_VAULT_PERMISSION_DENIED')) {
+        throw new LeaseholdError('LEASEHOLD_VAULT_AUTH_FAILED', 'The Vault token was refused by auth/token/lookup-self', {
+          cause: error,
+          // A token file may be rewritten by an agent; a fixed value will not get better.
+          retryable: this.canRelogin,
+        });
+      }
+      throw error;
+    });
+    const data = envelope.data ?? {};
+    return {
+      token,
+      ttlMillis: Math.max(0, Number(data.ttl) || 0) * 1_000,
+      renewable: data.renewable === true,
+      ownedBySession: false,
+      accessor: data.accessor,
+    };
+  }
+}
