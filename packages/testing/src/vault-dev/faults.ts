@@ -1,0 +1,76 @@
+/** A fault to inject into matching requests. */
+export interface FaultRule {
+  /** Matches the path below `/v1/` (namespace included as sent), e.g. `/^database\/creds\//`. Default: every path. */
+  readonly path?: RegExp;
+  /** Only this HTTP method (`GET`, `PUT`, `POST`, `LIST`, ...). */
+  readonly method?: string;
+  /** Answer with this status and `{"errors": errors}` instead of handling the request. */
+  readonly status?: number;
+  /** Error messages for `status` (default a message fitting the status). */
+  readonly errors?: readonly string[];
+  /** Delay before answering (or before handling, when no status is set). */
+  readonly latencyMillis?: number;
+  /** Destroy the connection without answering. */
+  readonly dropConnection?: boolean;
+  /** How many requests the rule applies to (default: unlimited). */
+  readonly times?: number;
+}
+
+/** Returned by `inject`: removes the rule. */
+export interface FaultHandle {
+  remove(): void;
+  /** How many requests the rule has hit so far. */
+  readonly hits: number;
+}
+
+interface ActiveRule {
+  readonly rule: FaultRule;
+  remaining: number;
+  hits: number;
+}
+
+/** Default error texts per status, as Vault words them. */
+export function defaultFaultErrors(status: number): string[] {
+  if (status === 429) return ['request path "": rate limit quota exceeded'];
+  if (status === 503) return ['Vault is sealed'];
+  if (status === 403) return ['1 error occurred:\n\t* permission denied\n\n'];
+  if (status >= 500) return ['internal error'];
+  return [`injected fault (HTTP ${status})`];
+}
+
+/** Ordered fault rules; the first matching rule with hits left applies. */
+export class FaultInjector {
+  readonly #rules: ActiveRule[] = [];
+
+  inject(rule: FaultRule): FaultHandle {
+    const active: ActiveRule = { rule, remaining: rule.times ?? Number.POSITIVE_INFINITY, hits: 0 };
+    this.#rules.push(active);
+    return {
+      remove: () => {
+        const index = this.#rules.indexOf(active);
+        if (index !== -1) this.#rules.splice(index, 1);
+      },
+      get hits() {
+        return active.hits;
+      },
+    };
+  }
+
+  clear(): void {
+    this.#rules.length = 0;
+  }
+
+  /** Takes the rule for this request, consuming one of its hits. */
+  take(method: string, path: string): FaultRule | undefined {
+    for (const active of this.#rules) {
+      if (active.remaining <= 0) continue;
+      if (active.rule.method !== undefined && active.rule.method.toUpperCase() !== method) continue;
+      if (active.rule.path !== undefined && !active.rule.path.test(path)) continue;
+      active.remaining -= 1;
+      active.hits += 1;
+      if (active.remaining <= 0) this.#rules.splice(this.#rules.indexOf(active), 1);
+      return active.rule;
+    }
+    return undefined;
+  }
+}

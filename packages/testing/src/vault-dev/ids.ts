@@ -1,0 +1,32 @@
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** `length` random characters of [0-9A-Za-z]. */
+export function randomBase62(length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i += 1) out += BASE62[randomInt(62)];
+  return out;
+}
+
+/** `length` random characters of the given alphabet. */
+export function randomFrom(alphabet: string, length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i += 1) out += alphabet[randomInt(alphabet.length)];
+  return out;
+}
+
+/** A request id like Vault's (UUID v4). */
+export function requestId(): string {
+  return randomUUID();
+}
+
+/** A service (`hvs.`) or batch (`hvb.`) token. */
+export function newToken(type: 'service' | 'batch'): string {
+  return type === 'batch' ? `hvb.${randomBytes(60).toString('base64url')}` : `hvs.${randomBase62(24)}`;
+}
+
+/** A password like Vault's default password policy: 20 chars of [A-Za-z0-9-], starting alphanumeric. */
+export function newPassword(): string {
+  return randomBase62(1) + randomFrom(`${BASE62}-`, 19);
+}

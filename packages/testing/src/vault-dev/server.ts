@@ -1,0 +1,463 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TestingError } from '../errors.js';
+import { AppRoleAuthEngine } from './auth-approle.js';
+import { JwtAuthEngine } from './auth-jwt.js';
+import { KubernetesAuthEngine } from './auth-kubernetes.js';
+import { TokenAuthEngine } from './auth-token.js';
+import { AwsEngine } from './aws-engine.js';
+import { BackgroundWork } from './background.js';
+import { DevClock } from './clock.js';
+import type { EngineContext } from './context.js';
+import { DatabaseEngine } from './database-engine.js';
+import { optionSeconds } from './duration.js';
+import type { DurationInput } from './duration.js';
+import { envelope } from './envelope.js';
+import type { VaultReply } from './envelope.js';
+import { FaultInjector, defaultFaultErrors } from './faults.js';
+import type { FaultHandle, FaultRule } from './faults.js';
+import { INVALID_TOKEN, PERMISSION_DENIED, VaultHttpError, noHandler } from './http-error.js';
+import { newToken, randomBase62 } from './ids.js';
+import { KvEngine } from './kv.js';
+import { LeaseManager } from './leases.js';
+import type { LeaseEntry } from './leases.js';
+import type { VaultDevOptions } from './options.js';
+import { isAllowed } from './policy.js';
+import type { MountedEngine, VaultOperation, VaultRequest } from './request.js';
+import { SystemEngine } from './sys.js';
+import type { HealthState, MountInfo } from './sys.js';
+import { TokenStore } from './tokens.js';
+
+/** One handled request, for tests that count or inspect traffic. */
+export interface RequestLogEntry {
+  readonly method: string;
+  /** Path below `/v1/` as sent (namespace header not applied). */
+  readonly path: string;
+  readonly namespace: string;
+  /** HTTP status, or 0 when the connection was dropped by a fault. */
+  readonly status: number;
+  /** Dev-server clock time the request arrived. */
+  readonly timeMillis: number;
+}
+
+/** A lease as the handle reports it. */
+export interface LeaseInfo {
+  readonly id: string;
+  readonly path: string;
+  readonly issueTime: Date;
+  readonly expireTime: Date;
+  readonly renewable: boolean;
+  /** The token that created it (the lease dies with it). */
+  readonly token: string | undefined;
+}
+
+/** Options of {@link VaultDevServer.createToken}. */
+export interface DevTokenOptions {
+  readonly policies?: readonly string[];
+  readonly ttl?: DurationInput;
+  readonly explicitMaxTtl?: DurationInput;
+  readonly type?: 'service' | 'batch';
+  readonly renewable?: boolean;
+}
+
+/** A running Vault-API-compatible dev server and its test controls. */
+export interface VaultDevServer {
+  /** `http://127.0.0.1:<port>` (what VAULT_ADDR would hold). */
+  readonly address: string;
+  readonly port: number;
+  readonly rootToken: string;
+  /** KV engines by mount path without slash (`secret`). */
+  readonly kv: ReadonlyMap<string, KvEngine>;
+  /** The database engine, when configured. */
+  readonly database: DatabaseEngine | undefined;
+  readonly aws: AwsEngine;
+  readonly auth: {
+    readonly approle: AppRoleAuthEngine;
+    readonly kubernetes: KubernetesAuthEngine | undefined;
+    readonly jwt: JwtAuthEngine | undefined;
+  };
+  /** Every request handled so far, oldest first. */
+  readonly requestLog: readonly RequestLogEntry[];
+  clearRequestLog(): void;
+  /** Background failures (e.g. a revocation whose DROP ROLE failed). */
+  readonly errors: readonly unknown[];
+  /** Health facts behind `sys/health` (mutable: set `standby`, `drSecondary`, ...). */
+  readonly health: HealthState;
+  readonly sealed: boolean;
+  seal(): void;
+  unseal(): void;
+  /** Adds a fault rule; the first matching rule with hits left applies. */
+  inject(rule: FaultRule): FaultHandle;
+  /** The next `count` requests (matching `path`, if given) answer `status` (default 500). */
+  failNext(count: number, status?: number, path?: RegExp): FaultHandle;
+  clearFaults(): void;
+  /** Creates a token directly (child of root unless it is a batch token). */
+  createToken(options?: DevTokenOptions): string;
+  /** Revokes a token out of band, with its child tokens and leases. */
+  revokeToken(token: string): Promise<void>;
+  /** Revokes a lease out of band (runs the engine's revocation). */
+  revokeLease(leaseId: string): Promise<void>;
+  /** Outstanding leases. */
+  leases(): LeaseInfo[];
+  /** Current dev-server time (epoch millis). */
+  now(): number;
+  /** Moves the clock forward and then expires what is due (revoking, dropping roles). */
+  advanceTime(millis: number): Promise<void>;
+  /** Expires due tokens and leases, rotates due static roles, waits for background revocations. Never rejects. */
+  reap(): Promise<void>;
+  /** Stops the server, the reaper, and (by default) revokes outstanding leases. Idempotent. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+const DEFAULT_REAPER_INTERVAL_MILLIS = 250;
+/** Request bodies beyond this are refused; the dev server has no use for large ones. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+function operationOf(method: string, query: URLSearchParams): VaultOperation | undefined {
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      return query.get('list') === 'true' ? 'list' : 'read';
+    case 'LIST':
+      return 'list';
+    case 'PUT':
+    case 'POST':
+      return 'update';
+    case 'DELETE':
+      return 'delete';
+    case 'PATCH':
+      return 'patch';
+    default:
+      return undefined;
+  }
+}
+
+async function readBody(request: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) throw new VaultHttpError(413, ['request body too large']);
+    chunks.push(buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (text === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new VaultHttpError(400, [`failed to parse JSON input: ${(error as Error).message}`]);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new VaultHttpError(400, ['failed to parse JSON input: not an object']);
+  return parsed as Record<string, unknown>;
+}
+
+function tokenOf(request: IncomingMessage): string | undefined {
+  const header = request.headers['x-vault-token'];
+  if (typeof header === 'string' && header !== '') return header;
+  const authorization = request.headers.authorization;
+  if (authorization !== undefined && /^Bearer\s+/i.test(authorization)) return authorization.replace(/^Bearer\s+/i, '').trim();
+  return undefined;
+}
+
+function send(response: ServerResponse, status: number, body: unknown, head: boolean): void {
+  if (body === undefined) {
+    response.writeHead(status, { 'Cache-Control': 'no-store', 'Content-Length': 0 });
+    response.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-store',
+    'Content-Length': Buffer.byteLength(text),
+  });
+  response.end(head ? undefined : text);
+}
+
+/**
+ * Starts a Vault-API-compatible dev server on 127.0.0.1 implementing the subset in
+ * reference/vault-api.md: envelope, error bodies, tokens, auth methods, KV v1/v2, leases,
+ * a database engine on real PostgreSQL, an AWS engine, sys/health, seal, fault injection and a
+ * movable clock. `close()` revokes outstanding leases unless `revokeLeasesOnClose: false`.
+ */
+export async function startVaultDev(options: VaultDevOptions = {}): Promise<VaultDevServer> {
+  const reaperIntervalMillis = options.reaperIntervalMillis ?? DEFAULT_REAPER_INTERVAL_MILLIS;
+  if (!(reaperIntervalMillis > 0)) {
+    throw new TestingError('LEASEHOLD_TESTING_INVALID_OPTION', 'reaperIntervalMillis must be a positive number');
+  }
+  const clock = new DevClock(options.clock);
+  const errors: unknown[] = [];
+  const onError = (error: unknown): void => {
+    errors.push(error);
+    options.onError?.(error);
+  };
+  const background = new BackgroundWork(onError);
+  const leases = new LeaseManager(clock, background);
+  const tokens = new TokenStore(clock, background, (token) => leases.revokeByToken(token.id));
+  const rootToken = options.rootToken ?? newToken('service');
+  tokens.createRoot(rootToken);
+  const namespaces = (options.namespaces ?? []).map((ns) => ns.replace(/^\/+|\/+$/g, ''));
+  const namespaceIds = new Map(namespaces.map((ns) => [ns, randomBase62(5)]));
+  const context: EngineContext = {
+    clock,
+    leases,
+    tokens,
+    namespaceId: (ns) => (ns === '' ? undefined : namespaceIds.get(ns.replace(/\/$/, ''))),
+  };
+  const policies = new Map(Object.entries(options.policies ?? {}));
+  const health: HealthState = { initialized: true, sealed: false, standby: false, performanceStandby: false, drSecondary: false };
+
+  // Mount table: path with trailing slash -> engine.
+  const mounts = new Map<string, { engine: MountedEngine; options: Record<string, string> | null }>();
+  const kv = new Map<string, KvEngine>();
+  for (const [path, config] of Object.entries(options.kv ?? { secret: { version: 2 as const } })) {
+    const engine = new KvEngine(config.version, clock);
+    const name = path.replace(/\/+$/, '');
+    kv.set(name, engine);
+    mounts.set(`${name}/`, { engine, options: { version: String(config.version) } });
+  }
+  const database = options.database === undefined ? undefined : new DatabaseEngine(context, options.database);
+  if (database !== undefined) mounts.set(`${database.mount}/`, { engine: database, options: null });
+  const aws = new AwsEngine(context, options.aws ?? {});
+  mounts.set(`${aws.mount}/`, { engine: aws, options: null });
+  mounts.set('auth/token/', { engine: new TokenAuthEngine(context), options: null });
+  const approle = new AppRoleAuthEngine(context, options.auth?.approle ?? {});
+  mounts.set(`auth/${approle.mount}/`, { engine: approle, options: null });
+  const kubernetes = options.auth?.kubernetes === undefined ? undefined : new KubernetesAuthEngine(context, options.auth.kubernetes);
+  if (kubernetes !== undefined) mounts.set(`auth/${kubernetes.mount}/`, { engine: kubernetes, options: null });
+  const jwt = options.auth?.jwt === undefined ? undefined : new JwtAuthEngine(context, options.auth.jwt);
+  if (jwt !== undefined) mounts.set(`auth/${jwt.mount}/`, { engine: jwt, options: null });
+  const mountInfos = (): MountInfo[] =>
+    [...mounts.entries()].map(([path, mount]) => ({ path, type: mount.engine.type, options: mount.options }));
+  const system = new SystemEngine(context, { health, policies, background, mounts: mountInfos });
+  mounts.set('sys/', { engine: system, options: null });
+  const mountPaths = [...mounts.keys()].sort((a, b) => b.length - a.length);
+
+  for (const [name, role] of Object.entries(options.database?.staticRoles ?? {})) {
+    try {
+      await database?.setStaticRole(name, role);
+    } catch (error) {
+      await database?.close();
+      throw new TestingError('LEASEHOLD_TESTING_VAULT_START_FAILED', `static role "${name}" could not be rotated`, { cause: error });
+    }
+  }
+
+  const faults = new FaultInjector();
+  const requestLog: RequestLogEntry[] = [];
+
+  const dispatch = async (
+    incoming: IncomingMessage,
+    method: string,
+    rawPath: string,
+    namespaceHeader: string,
+    query: URLSearchParams,
+  ): Promise<{ status: number; body: unknown }> => {
+    if (options.requireRequestHeader === true && incoming.headers['x-vault-request'] !== 'true') {
+      throw new VaultHttpError(412, ["missing 'X-Vault-Request' header"]);
+    }
+    const operation = operationOf(method, query);
+    if (operation === undefined) throw new VaultHttpError(405, ['unsupported operation']);
+    const full = `${namespaceHeader === '' ? '' : `${namespaceHeader}/`}${rawPath}`;
+    const namespace = namespaces.find((ns) => full.startsWith(`${ns}/`));
+    const path = namespace === undefined ? full : full.slice(namespace.length + 1);
+    if (namespaceHeader !== '' && namespace === undefined) throw noHandler(rawPath);
+    const mountPath = mountPaths.find((candidate) => `${path}/`.startsWith(candidate));
+    const mount = mountPath === undefined ? undefined : mounts.get(mountPath);
+    const subpath = mountPath === undefined ? path : path.slice(Math.min(mountPath.length, path.length));
+    const open = mount?.engine.unauthenticated?.(subpath) === true;
+    if (health.sealed && !(mount?.engine === system && open)) throw new VaultHttpError(503, ['Vault is sealed']);
+    const tokenId = tokenOf(incoming);
+    const token = tokenId === undefined ? undefined : tokens.validate(tokenId);
+    if (!open) {
+      if (tokenId === undefined) throw new VaultHttpError(403, [PERMISSION_DENIED]);
+      if (token === undefined) throw new VaultHttpError(403, [INVALID_TOKEN]);
+      const uiMountLookup = path.startsWith('sys/internal/ui/mounts');
+      if (!uiMountLookup && !isAllowed(token.policies, policies, path)) throw new VaultHttpError(403, [PERMISSION_DENIED]);
+    }
+    if (mount === undefined) throw noHandler(rawPath);
+    const body = operation === 'read' || operation === 'list' ? {} : await readBody(incoming);
+    if (operation === 'read' || operation === 'list') {
+      incoming.resume();
+      for (const [key, value] of query) if (key !== 'list') body[key] = value;
+    }
+    const vaultRequest: VaultRequest = {
+      operation,
+      path,
+      namespace: namespace === undefined ? '' : `${namespace}/`,
+      subpath,
+      query,
+      body,
+      token,
+    };
+    const reply: VaultReply = await mount.engine.handle(vaultRequest);
+    if (reply.kind === 'raw') return { status: reply.status, body: reply.body };
+    return { status: reply.status ?? 200, body: envelope(reply, mount.engine.type, mount.engine === system) };
+  };
+
+  const onRequest = async (incoming: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const url = new URL(incoming.url ?? '/', 'http://127.0.0.1');
+    const method = (incoming.method ?? 'GET').toUpperCase();
+    const namespaceHeader = String(incoming.headers['x-vault-namespace'] ?? '').replace(/^\/+|\/+$/g, '');
+    const rawPath = url.pathname.startsWith('/v1/') ? decodeURIComponent(url.pathname.slice(4)).replace(/\/+$/, '') : '';
+    const entry = { method, path: rawPath, namespace: namespaceHeader, status: 0, timeMillis: clock.now() };
+    requestLog.push(entry);
+    const fault = faults.take(method, rawPath);
+    if (fault?.latencyMillis !== undefined && fault.latencyMillis > 0) await sleep(fault.latencyMillis, undefined, { ref: false });
+    if (fault?.dropConnection === true) {
+      incoming.socket.destroy();
+      return;
+    }
+    let status: number;
+    let body: unknown;
+    if (fault?.status !== undefined) {
+      status = fault.status;
+      body = { errors: fault.errors ?? defaultFaultErrors(fault.status) };
+    } else if (!url.pathname.startsWith('/v1/')) {
+      status = 404;
+      body = { errors: [] };
+    } else {
+      try {
+        ({ status, body } = await dispatch(incoming, method, rawPath, namespaceHeader, url.searchParams));
+      } catch (error) {
+        if (error instanceof VaultHttpError) {
+          status = error.status;
+          body = error.body ?? { errors: [...error.errors] };
+        } else {
+          status = 500;
+          body = { errors: [error instanceof Error ? error.message : String(error)] };
+        }
+      }
+    }
+    entry.status = status;
+    send(response, status, body, method === 'HEAD');
+  };
+
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((incoming, response) => {
+    onRequest(incoming, response).catch((error: unknown) => {
+      onError(error);
+      if (!response.headersSent) send(response, 500, { errors: ['internal error'] }, false);
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+
+  let reaping: Promise<void> | undefined;
+  const reap = (): Promise<void> => {
+    reaping ??= (async () => {
+      try {
+        await tokens.expireDue();
+        await leases.expireDue();
+        await database?.rotateDue();
+      } catch (error) {
+        onError(error);
+      }
+      await background.drain();
+    })().finally(() => {
+      reaping = undefined;
+    });
+    return reaping;
+  };
+  const reaper = setInterval(() => {
+    void reap();
+  }, reaperIntervalMillis);
+  reaper.unref();
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      clearInterval(reaper);
+      faults.clear();
+      const stopped = new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      });
+      for (const socket of sockets) socket.destroy();
+      await stopped;
+      await reaping;
+      if (options.revokeLeasesOnClose !== false) {
+        await Promise.all(leases.all().map((lease) => leases.revoke(lease.id).catch(onError)));
+      }
+      await background.drain();
+      await database?.close();
+    })();
+    return closing;
+  };
+
+  const leaseInfo = (lease: LeaseEntry): LeaseInfo => ({
+    id: lease.id,
+    path: lease.path,
+    issueTime: new Date(lease.issueTime),
+    expireTime: new Date(lease.expireTime),
+    renewable: lease.renewable,
+    token: lease.tokenId,
+  });
+
+  return {
+    address: `http://127.0.0.1:${port}`,
+    port,
+    rootToken,
+    kv,
+    database,
+    aws,
+    auth: { approle, kubernetes, jwt },
+    requestLog,
+    clearRequestLog: () => {
+      requestLog.length = 0;
+    },
+    errors,
+    health,
+    get sealed() {
+      return health.sealed;
+    },
+    seal: () => {
+      health.sealed = true;
+    },
+    unseal: () => {
+      health.sealed = false;
+    },
+    inject: (rule) => faults.inject(rule),
+    failNext: (count, status = 500, path) => faults.inject({ times: count, status, ...(path === undefined ? {} : { path }) }),
+    clearFaults: () => {
+      faults.clear();
+    },
+    createToken: (tokenOptions = {}) => {
+      const type = tokenOptions.type ?? 'service';
+      return tokens.create({
+        policies: tokenOptions.policies ?? ['default'],
+        type,
+        ttlSeconds: optionSeconds(tokenOptions.ttl, 0),
+        explicitMaxTtlSeconds: optionSeconds(tokenOptions.explicitMaxTtl, 0),
+        renewable: tokenOptions.renewable ?? true,
+      }).id;
+    },
+    revokeToken: (token) => tokens.revoke(token),
+    revokeLease: (leaseId) => leases.revoke(leaseId),
+    leases: () => leases.all().map(leaseInfo),
+    now: () => clock.now(),
+    advanceTime: async (millis) => {
+      clock.advance(millis);
+      await reap();
+    },
+    reap,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
