@@ -61,6 +61,18 @@ export interface ComponentHealth {
   readonly required?: boolean | undefined;
   /** Component-specific facts (generations, draining, ...). */
   readonly details?: Readonly<Record<string, unknown>> | undefined;
+  /**
+   * Set to `false` only when the component is wedged in a way a process restart fixes (an
+   * internal promise that will never settle, a lost timer). Never for an expired or refused
+   * credential: a restart does not bring a new one. Liveness probes read it; see docs/health.md.
+   */
+  readonly live?: boolean | undefined;
+  /** Consumers that rebuild on rotation (pools): the generation that serves new work. */
+  readonly generation?: number | undefined;
+  /** Generations still open: the serving one plus those draining. 1 when no handover is under way. */
+  readonly generations?: number | undefined;
+  /** Generations draining work that started on a replaced credential. */
+  readonly draining?: number | undefined;
 }
 
 /** Anything that can report its health. */

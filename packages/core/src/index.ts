@@ -11,6 +11,22 @@ export type { EnvSecretOptions } from './env-secret.js';
 export { isLeaseholdError, LeaseholdError, sanitizeCause, toLeaseholdError } from './errors.js';
 export type { LeaseholdErrorCode, LeaseholdErrorOptions } from './errors.js';
 export type { ComponentHealth, ConsumerHealth, HealthError, HealthReporter, HealthState } from './health.js';
+export { fastifyHealth } from './health/fastify-plugin.js';
+export type { FastifyHealthOptions, FastifyInstanceLike, FastifyReplyLike } from './health/fastify-plugin.js';
+export { DEFAULT_STALLED_AFTER_MILLIS, HealthCheck, healthCheck } from './health/health-check.js';
+export type { ComponentReport, HealthCheckOptions, HealthReport, HealthStatus, ProbeFailure, ProbeResult } from './health/health-check.js';
+export { healthHandler, healthResponse, healthRoutes } from './health/http-handler.js';
+export type { HealthEndpoint, HealthResponse, HealthRoutesOptions } from './health/http-handler.js';
+export { DEFAULT_ROTATION_BUCKETS_SECONDS, LeaseholdMetrics, METRIC_NAMES, registerMetrics } from './health/metrics.js';
+export type {
+  CounterLike,
+  GaugeLike,
+  HistogramLike,
+  MetricConfig,
+  MetricsClient,
+  MetricsOptions,
+  MetricsRegistryLike,
+} from './health/metrics.js';
 export { silentLogger } from './logger.js';
 export type { LogMethod, Logger } from './logger.js';
 export { protectValue, REDACTED, scrub, Sensitive } from './redact.js';
