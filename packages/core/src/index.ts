@@ -41,3 +41,13 @@ export type { SecretEvents, SecretOptions } from './secret.js';
 export { createSnapshot, fingerprintOf } from './snapshot.js';
 export type { Snapshot, SnapshotFields } from './snapshot.js';
 export type { Source, SourceContext, SourceUpdate } from './source.js';
+export {
+  DEFAULT_FILE_DEBOUNCE_MILLIS,
+  DEFAULT_FILE_POLL_INTERVAL_MILLIS,
+  DEFAULT_MAX_FILE_BYTES,
+  fileSecret,
+} from './sources/file/file-secret.js';
+export type { FileSecretOptions } from './sources/file/file-secret.js';
+export { FILE_FORMATS } from './sources/file/formats.js';
+export type { FileFormat } from './sources/file/formats.js';
+export type { AwsIniCredentials } from './sources/file/formats/aws-ini.js';

@@ -1,6 +1,10 @@
 export { TestingError } from './errors.js';
 export type { TestingErrorCode } from './errors.js';
 export { findFreePort } from './free-port.js';
+export { atomicWriteDir, DATA_DIR_NAME, DEFAULT_KEY_FILE_MODE } from './writers/atomic-write-dir.js';
+export type { AtomicWriteDirOptions, AtomicWriteDirResult } from './writers/atomic-write-dir.js';
+export { DEFAULT_RENDERED_FILE_MODE, renameWrite } from './writers/rename-write.js';
+export type { RenameWriteOptions, RenameWriteResult } from './writers/rename-write.js';
 export { startPostgres } from './postgres.js';
 export type { PostgresServer, StartPostgresOptions } from './postgres.js';
 export { buildConnectionString, connectPostgres, quoteIdent, quoteLiteral } from './postgres-admin.js';

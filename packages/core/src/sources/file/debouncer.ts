@@ -1,0 +1,44 @@
+/**
+ * Coalesces bursts of filesystem events into one read. Each event pushes the read back by
+ * `waitMillis`, but never past `maxWaitMillis` after the first event of the burst, so a writer that
+ * never pauses cannot starve the reader.
+ */
+import type { Clock, TimerHandle } from '../../clock.js';
+
+/** A trailing debounce with a maximum wait, on an injectable clock. */
+export class Debouncer {
+  readonly #clock: Clock;
+  readonly #waitMillis: number;
+  readonly #maxWaitMillis: number;
+  readonly #fire: () => void;
+  #timer: TimerHandle | undefined;
+  #firstAt: number | undefined;
+
+  constructor(clock: Clock, waitMillis: number, maxWaitMillis: number, fire: () => void) {
+    this.#clock = clock;
+    this.#waitMillis = waitMillis;
+    this.#maxWaitMillis = Math.max(waitMillis, maxWaitMillis);
+    this.#fire = fire;
+  }
+
+  /** Records an event; the callback runs once the events pause. */
+  trigger(): void {
+    const now = this.#clock.now();
+    this.#firstAt ??= now;
+    if (this.#timer) this.#clock.clearTimeout(this.#timer);
+    const delay = Math.min(this.#waitMillis, this.#firstAt + this.#maxWaitMillis - now);
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#firstAt = undefined;
+      this.#fire();
+    }, Math.max(0, delay));
+    this.#timer.unref?.();
+  }
+
+  /** Drops a pending callback. */
+  cancel(): void {
+    if (this.#timer) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#firstAt = undefined;
+  }
+}
