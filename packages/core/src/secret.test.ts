@@ -150,6 +150,24 @@ describe('Secret', () => {
     expect(source.retired).toEqual([1]);
   });
 
+  it('does not retire a value a consumer is still verifying when a newer one arrives', async () => {
+    const { clock, source, secret } = setup();
+    let finish!: () => void;
+    const slow: SecretConsumer<Creds> = {
+      name: 'slow-consumer',
+      adopt: (next) => (next.version === 1 ? new Promise<void>((resolve) => (finish = resolve)) : Promise.resolve()),
+    };
+    secret.subscribe(slow);
+    source.push(v1);
+    await clock.advance(0);
+    source.push(v2);
+    await clock.advance(0);
+    expect(source.retired).toEqual([]);
+    finish();
+    await clock.advance(0);
+    expect(secret.health().consumers?.[0]).toMatchObject({ version: 2, holding: [1, 2] });
+  });
+
   it('retires a replaced value at once when no consumer holds it', async () => {
     const { clock, source } = setup();
     source.push(v1);

@@ -444,16 +444,19 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.#clearTimer(record.retryTimer);
     record.retryTimer = undefined;
     record.adopting = true;
+    // Held from the moment adoption starts: a value being verified must not be retired under it
+    // when a newer one arrives meanwhile.
+    record.holding.set(target.version, target);
     try {
       await record.consumer.adopt(target, record.serving);
       if (!record.active) return;
-      record.holding.set(target.version, target);
       record.serving = target;
       record.attempts = 0;
       record.lastError = undefined;
       this.#emit('adopted', record.consumer.name, target);
       publishDiagnostic('adopted', () => ({ secret: this.name, consumer: record.consumer.name, version: target.version }));
     } catch (error) {
+      if (record.serving?.version !== target.version) record.holding.delete(target.version);
       if (!record.active) return;
       this.#consumerRefused(record, target, error);
     } finally {
