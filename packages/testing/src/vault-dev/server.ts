@@ -1,6 +1,7 @@
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TestingError } from '../errors.js';
 import { AppRoleAuthEngine } from './auth-approle.js';
@@ -135,7 +136,16 @@ function operationOf(method: string, query: URLSearchParams): VaultOperation | u
   }
 }
 
-async function readBody(request: IncomingMessage): Promise<Record<string, unknown>> {
+/** A request independent of how it arrived (node:http, or the raw LIST fallback). */
+interface RawRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readBody(): Promise<Buffer>;
+  drop(): void;
+}
+
+async function collect(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -144,7 +154,30 @@ async function readBody(request: IncomingMessage): Promise<Record<string, unknow
     if (size > MAX_BODY_BYTES) throw new VaultHttpError(413, ['request body too large']);
     chunks.push(buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Node's HTTP parser rejects the LIST method Vault clients send. The rejected bytes arrive in
+ * `clientError`; parse that one request by hand (request line and headers; LIST has no body).
+ */
+function parseListPacket(packet: Buffer): { url: string; headers: IncomingHttpHeaders } | undefined {
+  const text = packet.toString('latin1');
+  const end = text.indexOf('\r\n\r\n');
+  if (end === -1) return undefined;
+  const [requestLine = '', ...headerLines] = text.slice(0, end).split('\r\n');
+  const match = /^LIST (\S+) HTTP\/1\.[01]$/.exec(requestLine);
+  if (match === null) return undefined;
+  const headers: Record<string, string> = {};
+  for (const line of headerLines) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return { url: match[1] ?? '/', headers };
+}
+
+function parseBody(buffer: Buffer): Record<string, unknown> {
+  const text = buffer.toString('utf8').trim();
   if (text === '') return {};
   let parsed: unknown;
   try {
@@ -156,7 +189,7 @@ async function readBody(request: IncomingMessage): Promise<Record<string, unknow
   return parsed as Record<string, unknown>;
 }
 
-function tokenOf(request: IncomingMessage): string | undefined {
+function tokenOf(request: RawRequest): string | undefined {
   const header = request.headers['x-vault-token'];
   if (typeof header === 'string' && header !== '') return header;
   const authorization = request.headers.authorization;
@@ -251,7 +284,7 @@ export async function startVaultDev(options: VaultDevOptions = {}): Promise<Vaul
   const requestLog: RequestLogEntry[] = [];
 
   const dispatch = async (
-    incoming: IncomingMessage,
+    incoming: RawRequest,
     method: string,
     rawPath: string,
     namespaceHeader: string,
@@ -280,9 +313,8 @@ export async function startVaultDev(options: VaultDevOptions = {}): Promise<Vaul
       if (!uiMountLookup && !isAllowed(token.policies, policies, path)) throw new VaultHttpError(403, [PERMISSION_DENIED]);
     }
     if (mount === undefined) throw noHandler(rawPath);
-    const body = operation === 'read' || operation === 'list' ? {} : await readBody(incoming);
+    const body = operation === 'read' || operation === 'list' ? {} : parseBody(await incoming.readBody());
     if (operation === 'read' || operation === 'list') {
-      incoming.resume();
       for (const [key, value] of query) if (key !== 'list') body[key] = value;
     }
     const vaultRequest: VaultRequest = {
@@ -299,9 +331,9 @@ export async function startVaultDev(options: VaultDevOptions = {}): Promise<Vaul
     return { status: reply.status ?? 200, body: envelope(reply, mount.engine.type, mount.engine === system) };
   };
 
-  const onRequest = async (incoming: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const url = new URL(incoming.url ?? '/', 'http://127.0.0.1');
-    const method = (incoming.method ?? 'GET').toUpperCase();
+  const answer = async (incoming: RawRequest): Promise<{ status: number; body: unknown } | undefined> => {
+    const url = new URL(incoming.url, 'http://127.0.0.1');
+    const method = incoming.method.toUpperCase();
     const namespaceHeader = String(incoming.headers['x-vault-namespace'] ?? '').replace(/^\/+|\/+$/g, '');
     const rawPath = url.pathname.startsWith('/v1/') ? decodeURIComponent(url.pathname.slice(4)).replace(/\/+$/, '') : '';
     const entry = { method, path: rawPath, namespace: namespaceHeader, status: 0, timeMillis: clock.now() };
@@ -309,8 +341,8 @@ export async function startVaultDev(options: VaultDevOptions = {}): Promise<Vaul
     const fault = faults.take(method, rawPath);
     if (fault?.latencyMillis !== undefined && fault.latencyMillis > 0) await sleep(fault.latencyMillis, undefined, { ref: false });
     if (fault?.dropConnection === true) {
-      incoming.socket.destroy();
-      return;
+      incoming.drop();
+      return undefined;
     }
     let status: number;
     let body: unknown;
@@ -334,7 +366,44 @@ export async function startVaultDev(options: VaultDevOptions = {}): Promise<Vaul
       }
     }
     entry.status = status;
-    send(response, status, body, method === 'HEAD');
+    return { status, body };
+  };
+
+  const onRequest = async (incoming: IncomingMessage, response: ServerResponse): Promise<void> => {
+    let consumed = false;
+    const result = await answer({
+      method: incoming.method ?? 'GET',
+      url: incoming.url ?? '/',
+      headers: incoming.headers,
+      readBody: () => {
+        consumed = true;
+        return collect(incoming);
+      },
+      drop: () => incoming.socket.destroy(),
+    });
+    if (!consumed) incoming.resume();
+    if (result !== undefined) send(response, result.status, result.body, incoming.method === 'HEAD');
+  };
+
+  const onListPacket = async (packet: Buffer, socket: Duplex): Promise<void> => {
+    const parsed = parseListPacket(packet);
+    if (parsed === undefined) {
+      socket.destroy();
+      return;
+    }
+    const result = await answer({
+      method: 'LIST',
+      url: parsed.url,
+      headers: parsed.headers,
+      readBody: () => Promise.resolve(Buffer.alloc(0)),
+      drop: () => socket.destroy(),
+    });
+    if (result === undefined) return;
+    const text = result.body === undefined ? '' : JSON.stringify(result.body);
+    socket.end(
+      `HTTP/1.1 ${result.status} ${STATUS_CODES[result.status] ?? ''}\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n` +
+        `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+    );
   };
 
   const sockets = new Set<Socket>();
@@ -343,6 +412,17 @@ export async function startVaultDev(options: VaultDevOptions = {}): Promise<Vaul
       onError(error);
       if (!response.headersSent) send(response, 500, { errors: ['internal error'] }, false);
     });
+  });
+  server.on('clientError', (error: Error & { code?: string; rawPacket?: Buffer }, socket: Duplex) => {
+    if (error.code === 'HPE_INVALID_METHOD' && error.rawPacket?.subarray(0, 5).toString('latin1') === 'LIST ') {
+      onListPacket(error.rawPacket, socket).catch((failure: unknown) => {
+        onError(failure);
+        socket.destroy();
+      });
+      return;
+    }
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
