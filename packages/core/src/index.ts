@@ -51,3 +51,32 @@ export type { FileSecretOptions } from './sources/file/file-secret.js';
 export { FILE_FORMATS } from './sources/file/formats.js';
 export type { FileFormat } from './sources/file/formats.js';
 export type { AwsIniCredentials } from './sources/file/formats/aws-ini.js';
+export { AppRoleAuth } from './vault/auth/approle.js';
+export type { AppRoleAuthOptions } from './vault/auth/approle.js';
+export type { VaultAuthMethod, VaultLogin } from './vault/auth/auth-method.js';
+export type { VaultAuthOptions } from './vault/auth/create-auth.js';
+export { JwtAuth } from './vault/auth/jwt.js';
+export type { JwtAuthOptions } from './vault/auth/jwt.js';
+export { DEFAULT_SERVICE_ACCOUNT_TOKEN_PATH, KubernetesAuth } from './vault/auth/kubernetes.js';
+export type { KubernetesAuthOptions } from './vault/auth/kubernetes.js';
+export { TokenAuth } from './vault/auth/token.js';
+export type { TokenAuthOptions } from './vault/auth/token.js';
+export { parseVaultDuration } from './vault/durations.js';
+export { DEFAULT_KV_POLL_INTERVAL_MILLIS } from './vault/kv-source.js';
+export type { VaultKvOptions } from './vault/kv-source.js';
+export type { VaultLeaseOptions } from './vault/lease-source.js';
+export {
+  DEFAULT_REPLACE_AT_REMAINING_FRACTION,
+  permissionDeniedDelay,
+  planAfterRenewal,
+  refetchDelay,
+  renewalDelay,
+  replacementDelay,
+  retryDelay,
+} from './vault/renewal-schedule.js';
+export type { RenewalOutcome } from './vault/renewal-schedule.js';
+export type { TokenState } from './vault/token-keeper.js';
+export { DEFAULT_REQUEST_TIMEOUT_MILLIS, VaultClient } from './vault/vault-client.js';
+export type { VaultAuthBlock, VaultClientOptions, VaultEnvelope, VaultRequest, VaultResponse } from './vault/vault-client.js';
+export { DEFAULT_VAULT_ADDRESS, VaultSession } from './vault/vault-session.js';
+export type { SessionRequest, VaultSessionOptions } from './vault/vault-session.js';
