@@ -124,13 +124,29 @@ describe('healthCheck', () => {
 
   it('fails liveness when a scheduled retry is long overdue and nothing moved', async () => {
     const clock = new ManualClock();
-    const vault = fake({ name: 'vault-lease', state: 'degraded', nextRenewalAttemptAt: new Date(clock.now() + MINUTE).toISOString() });
+    const vault = fake({
+      name: 'vault-lease',
+      state: 'degraded',
+      nextRenewalAttemptAt: new Date(clock.now() + MINUTE).toISOString(),
+      lastError: { code: 'LEASEHOLD_VAULT_UNAVAILABLE', message: 'm', at: new Date(clock.now()).toISOString() },
+    });
     const check = healthCheck([vault], { clock, stalledAfterMillis: 10 * MINUTE });
     for (let minute = 0; minute <= 10; minute++) {
       expect(check.liveness().ok).toBe(true);
       await clock.advance(MINUTE);
     }
     expect(check.liveness().failing[0]?.reason).toMatch(/^a retry due at 2026-01-01T00:01:00.000Z has not run/);
+  });
+
+  it('keeps liveness when a retry succeeded with an unchanged value and left its time behind', async () => {
+    const clock = new ManualClock();
+    // Secret clears lastError on an unchanged value but keeps nextRenewalAttemptAt.
+    const kv = fake({ name: 'static-creds', state: 'ready', nextRenewalAttemptAt: new Date(clock.now() + MINUTE).toISOString() });
+    const check = healthCheck([kv], { clock, stalledAfterMillis: 10 * MINUTE });
+    for (let minute = 0; minute < 40; minute++) {
+      expect(check.liveness().ok).toBe(true);
+      await clock.advance(MINUTE);
+    }
   });
 
   it('never fails liveness for an expired credential, however long it stays expired', async () => {

@@ -176,8 +176,11 @@ export class HealthCheck {
     if (quietMillis < this.#stalledAfterMillis) return undefined;
     const quietSeconds = Math.floor(quietMillis / 1000);
     if (health.state === 'renewing') return `renewing for ${quietSeconds} s with no attempt recorded`;
+    // The retry counts as pending only while the failure that scheduled it is the last word: a
+    // retry that succeeded with an unchanged value clears the error but not the retry time.
     const nextAttempt = parseTime(health.nextRenewalAttemptAt);
-    if (nextAttempt !== undefined && now - nextAttempt >= this.#stalledAfterMillis) {
+    const failedAt = parseTime(health.lastError?.at);
+    if (nextAttempt !== undefined && failedAt !== undefined && failedAt <= nextAttempt && now - nextAttempt >= this.#stalledAfterMillis) {
       return `a retry due at ${health.nextRenewalAttemptAt} has not run (${quietSeconds} s with no attempt recorded)`;
     }
     return undefined;
