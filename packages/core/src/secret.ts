@@ -8,7 +8,7 @@ import { backoffDelay, CONSUMER_BACKOFF } from './backoff.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import type { SecretConsumer, Subscription } from './consumer.js';
 import { publishDiagnostic } from './diagnostics.js';
-import { LeaseholdError, toLeaseholdError } from './errors.js';
+import { LeaseholdError, sanitizeCause, toLeaseholdError } from './errors.js';
 import type { ComponentHealth, ConsumerHealth, HealthError, HealthReporter, HealthState } from './health.js';
 import { silentLogger, type Logger } from './logger.js';
 import { requireNonNegative } from './options.js';
@@ -476,7 +476,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
       'LEASEHOLD_CONSUMER_VERIFY_FAILED',
       `${record.consumer.name} could not verify version ${target.version} of secret "${this.name}"; ` +
         `it stays on ${record.serving ? `version ${record.serving.version}` : 'no value'} and retries in ${delay} ms`,
-      { cause: error, retryable: true, details: { consumer: record.consumer.name, version: target.version } },
+      { cause: sanitizeCause(error), retryable: true, details: { consumer: record.consumer.name, version: target.version } },
     );
     record.lastError = refused;
     record.lastErrorAt = this.#clock.now();
