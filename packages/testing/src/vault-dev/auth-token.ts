@@ -16,6 +16,12 @@ function policyList(value: unknown): string[] | undefined {
     .filter((item) => item !== '');
 }
 
+/** Vault attaches the `default` policy to every non-root token unless told not to. */
+function withDefault(policies: readonly string[], noDefault: boolean): string[] {
+  if (noDefault || policies.includes('root')) return [...policies];
+  return [...policies, 'default'];
+}
+
 /** The token auth method at `auth/token/`: create, lookup, renew and revoke tokens. */
 export class TokenAuthEngine implements MountedEngine {
   readonly type = 'token';
@@ -40,7 +46,7 @@ export class TokenAuthEngine implements MountedEngine {
         if (type !== 'service' && type !== 'batch') throw badRequest(`unsupported token type "${type}"`);
         const displayName = stringField(body, 'display_name');
         const entry = tokens.create({
-          policies: policyList(body['policies']) ?? caller.policies,
+          policies: withDefault(policyList(body['policies']) ?? caller.policies, booleanField(body, 'no_default_policy')),
           type,
           ttlSeconds: parseDurationSeconds(body['ttl'], 'ttl'),
           explicitMaxTtlSeconds: parseDurationSeconds(body['explicit_max_ttl'], 'explicit_max_ttl'),

@@ -128,7 +128,7 @@ export class AwsEngine implements MountedEngine, AwsKeyStore {
     return secret({
       leaseId: lease.id,
       renewable: true,
-      leaseDuration: this.#context.leases.ttlOf(lease),
+      leaseDuration: lease.issuedTtlSeconds,
       data: { access_key: accessKeyId, secret_key: secretAccessKey, security_token: null },
     });
   }
@@ -159,7 +159,7 @@ export class AwsEngine implements MountedEngine, AwsKeyStore {
     return secret({
       leaseId: lease.id,
       renewable: false,
-      leaseDuration: this.#context.leases.ttlOf(lease),
+      leaseDuration: lease.issuedTtlSeconds,
       data: { access_key: accessKeyId, secret_key: secretAccessKey, security_token: sessionToken, arn },
     });
   }

@@ -191,7 +191,7 @@ export class DatabaseEngine implements MountedEngine {
     return secret({
       leaseId: lease.id,
       renewable: true,
-      leaseDuration: this.#context.leases.ttlOf(lease),
+      leaseDuration: lease.issuedTtlSeconds,
       data: { username, password },
     });
   }

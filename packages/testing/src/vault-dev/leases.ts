@@ -21,6 +21,8 @@ export interface LeaseEntry {
   expireTime: number;
   lastRenewal: number | undefined;
   readonly renewable: boolean;
+  /** TTL granted at issue (after capping), what the issuing response reports. */
+  readonly issuedTtlSeconds: number;
   /** TTL used for a renewal without increment. */
   readonly defaultTtlSeconds: number;
   /** Hard deadline: issue time + min(role max, system max). */
@@ -66,6 +68,7 @@ export class LeaseManager {
       expireTime: now + ttl * 1000,
       lastRenewal: undefined,
       renewable: params.renewable,
+      issuedTtlSeconds: ttl,
       defaultTtlSeconds: params.ttlSeconds,
       maxDeadline: now + maxTtl * 1000,
       tokenId: params.tokenId,

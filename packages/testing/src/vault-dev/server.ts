@@ -94,7 +94,7 @@ export interface VaultDevServer {
   /** The next `count` requests (matching `path`, if given) answer `status` (default 500). */
   failNext(count: number, status?: number, path?: RegExp): FaultHandle;
   clearFaults(): void;
-  /** Creates a token directly (child of root unless it is a batch token). */
+  /** Creates an orphan token directly; `default` is always among its policies. */
   createToken(options?: DevTokenOptions): string;
   /** Revokes a token out of band, with its child tokens and leases. */
   revokeToken(token: string): Promise<void>;
@@ -521,7 +521,7 @@ export async function startVaultDev(options: VaultDevOptions = {}): Promise<Vaul
     createToken: (tokenOptions = {}) => {
       const type = tokenOptions.type ?? 'service';
       return tokens.create({
-        policies: tokenOptions.policies ?? ['default'],
+        policies: [...(tokenOptions.policies ?? []), 'default'],
         type,
         ttlSeconds: optionSeconds(tokenOptions.ttl, 0),
         explicitMaxTtlSeconds: optionSeconds(tokenOptions.explicitMaxTtl, 0),
