@@ -78,7 +78,7 @@ describe('a password rotation (same user)', () => {
       });
       await admin.adminQuery('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role.name]);
       await until(() => pool.totalCount === 0, 5_000, 'killed client removed');
-      const results = await Promise.all(Array.from({ length: 10 }, () => pool.query('SELECT 1 AS one')));
+      const results = await Promise.all(Array.from({ length: 10 }, () => pool.query<{ one: number }>('SELECT 1 AS one')));
       expect(results.map((result) => result.rows[0])).toEqual(Array.from({ length: 10 }, () => ({ one: 1 })));
       expect(pool.version).toBe(2);
       expect(pool.health().details).toMatchObject({ forcedRefreshes: 1 });
