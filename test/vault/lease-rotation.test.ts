@@ -1,0 +1,96 @@
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { VaultSession, type Snapshot } from '@leasehold/core';
+import { holdingConsumer, ROLE_ID, runFor, SECRET_ID, seededRandom, startWorld, type VaultWorld } from './helpers.js';
+
+interface DbCreds {
+  readonly username: string;
+  readonly password: string;
+}
+
+let world: VaultWorld | undefined;
+let session: VaultSession | undefined;
+
+afterEach(async () => {
+  await session?.close();
+  await world?.close();
+  session = undefined;
+  world = undefined;
+});
+
+async function canLogin(w: VaultWorld, creds: DbCreds): Promise<boolean> {
+  const client = new pg.Client({ connectionString: w.admin.connectionStringFor({ user: creds.username, password: creds.password }) });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+describe('a database lease with TTL 10 s and max TTL 40 s', () => {
+  it('is renewed, then replaced before its max TTL with a third of its final TTL left, and its role is dropped only after release', async () => {
+    world = await startWorld({ leaseTtl: '10s', leaseMaxTtl: '40s' });
+    const w = world;
+    session = new VaultSession({ address: w.server.address, auth: { method: 'approle', roleId: ROLE_ID, secretId: SECRET_ID }, clock: w.clock, random: seededRandom(1) });
+    const db = session.lease<DbCreds>('database/creds/app', { retireMarginMillis: 500 });
+    const first = await db.ready();
+    expect(await canLogin(w, first.value)).toBe(true);
+    const { held, subscription } = holdingConsumer(db);
+
+    const renewals: { at: number; expiresAt: number }[] = [];
+    db.on('renewed', (snapshot) => renewals.push({ at: w.clock.now(), expiresAt: snapshot.expiresAt!.getTime() }));
+    let rotation: { at: number; prev: Snapshot<DbCreds> } | undefined;
+    db.on('rotated', (_next, prev) => {
+      if (prev && !rotation) rotation = { at: w.clock.now(), prev };
+    });
+    let expired = false;
+    db.on('expired', () => (expired = true));
+
+    await runFor(w, 45_000, () => rotation !== undefined && held.length > 0);
+
+    expect(rotation).toBeDefined();
+    const { at, prev } = rotation!;
+    expect(prev.leaseId).toBe(first.leaseId);
+    expect(renewals.length).toBeGreaterThanOrEqual(2);
+    const issuedAt = first.fetchedAt.getTime();
+    const maxDeadline = issuedAt + 40_000;
+    expect(at).toBeLessThan(maxDeadline);
+    // The last renewal was the capped one: its grant is the final TTL.
+    const last = renewals.at(-1)!;
+    const finalTtl = last.expiresAt - last.at;
+    expect(finalTtl).toBeLessThan(10_000);
+    expect(prev.expiresAt!.getTime() - at).toBeGreaterThanOrEqual(finalTtl / 3);
+    expect(expired).toBe(false);
+
+    const next = db.current();
+    expect(next.value.username).not.toBe(first.value.username);
+    expect(await canLogin(w, next.value)).toBe(true);
+
+    // The holder still uses the old lease: its role must still exist.
+    expect(held.map((snapshot) => snapshot.version)).toContain(prev.version);
+    expect(await w.admin.roleExists(first.value.username)).toBe(true);
+
+    const retired = new Promise<void>((resolve) => db.once('retired', () => resolve()));
+    subscription.release(prev);
+    await retired;
+    await w.server.reap();
+    expect(await w.admin.roleExists(first.value.username)).toBe(false);
+    expect(w.server.leases().some((lease) => lease.id === first.leaseId)).toBe(false);
+  });
+
+  it('never prints the session token or the database password', async () => {
+    world = await startWorld();
+    session = new VaultSession({ address: world.server.address, auth: { method: 'approle', roleId: ROLE_ID, secretId: SECRET_ID }, clock: world.clock });
+    const db = session.lease<DbCreds>('database/creds/app');
+    const snapshot = await db.ready();
+    const { inspect } = await import('node:util');
+    const printed = [inspect(session, { depth: 6 }), JSON.stringify(session.health()), inspect(snapshot), JSON.stringify(db.health())].join('\n');
+    expect(printed).not.toContain(snapshot.value.password);
+    expect(printed).not.toContain(SECRET_ID);
+    expect(printed).not.toMatch(/hvs\./);
+  });
+});
