@@ -1,4 +1,5 @@
 /** Shared helpers of the file-source integration tests: temp dirs and waiting for secret events. */
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,4 +60,25 @@ export async function until(condition: () => boolean, what: string): Promise<voi
 /** The number in `user-17` / `pass-17`. */
 export function serial(text: string): number {
   return Number(/-(\d+)$/.exec(text)?.[1] ?? NaN);
+}
+
+const NODE_ARGS = ['--conditions=@leasehold/source', '--import', 'tsx'];
+
+/** Runs a fixture; resolves with its output, or with `killed: true` if it had not exited by itself in time. */
+export function runFixture(args: string[], options: { uid?: number; gid?: number } = {}): Promise<{ code: number | null; stdout: string; killed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    let stdout = '';
+    let killed = false;
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, 20_000);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, killed });
+    });
+  });
 }
