@@ -42,6 +42,8 @@ export type { AppRole, AppRoleAuthOptions } from './vault-dev/auth-approle.js';
 export { JwtAuthEngine } from './vault-dev/auth-jwt.js';
 export type { JwtAuthOptions, JwtRole } from './vault-dev/auth-jwt.js';
 export { signJwt } from './vault-dev/jwt.js';
+export { vaultFetch } from './vault-dev/vault-fetch.js';
+export type { VaultFetchOptions, VaultFetchResult } from './vault-dev/vault-fetch.js';
 export type { JwtAlgorithm, KeyInput } from './vault-dev/jwt.js';
 export { signServiceAccountToken } from './vault-dev/service-account-token.js';
 export type { ServiceAccountTokenOptions } from './vault-dev/service-account-token.js';

@@ -18,6 +18,7 @@ const HASHES: Readonly<Record<JwtAlgorithm, string>> = {
 
 /** The public half of a key input. */
 export function toPublicKey(key: KeyInput): KeyObject {
+  if (typeof key !== 'string' && key.type === 'public') return key;
   return createPublicKey(key);
 }
 
