@@ -2,11 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fileSecret, type Secret } from '@leasehold/core';
+import { fileSecret, type HealthReporter, type Secret } from '@leasehold/core';
 import { atomicWriteDir, renameWrite } from '@leasehold/testing';
 import { rotation, tempDir, until } from './helpers.js';
 
-const warningCodes = (secret: Secret<unknown>): string[] => (secret.health().warnings ?? []).map((warning) => warning.code);
+const warningCodes = (secret: HealthReporter): string[] => (secret.health().warnings ?? []).map((warning) => warning.code);
 
 /** Whether this process may bind-mount (root with CAP_SYS_ADMIN); single-file mounts need it. */
 function canBindMount(dir: string): boolean {
