@@ -123,6 +123,7 @@ export class AwsEngine implements MountedEngine, AwsKeyStore {
       maxTtlSeconds: optionSeconds(role.maxTtl, 0),
       renewable: true,
       tokenId: request.token?.id,
+      ...this.#namespace(request),
       hooks: { revoke: () => this.#revokeKey(accessKeyId) },
     });
     return secret({
@@ -154,6 +155,7 @@ export class AwsEngine implements MountedEngine, AwsKeyStore {
       maxTtlSeconds: ttl,
       renewable: false,
       tokenId: request.token?.id,
+      ...this.#namespace(request),
       hooks: { revoke: () => this.#revokeKey(accessKeyId) },
     });
     return secret({
@@ -162,6 +164,11 @@ export class AwsEngine implements MountedEngine, AwsKeyStore {
       leaseDuration: lease.issuedTtlSeconds,
       data: { access_key: accessKeyId, secret_key: secretAccessKey, security_token: sessionToken, arn },
     });
+  }
+
+  #namespace(request: VaultRequest): { namespaceId?: string } {
+    const namespaceId = this.#context.namespaceId(request.namespace);
+    return namespaceId === undefined ? {} : { namespaceId };
   }
 
   #mark(accessKeyId: string, state: 'expired' | 'revoked'): AwsIssuedKey | undefined {

@@ -97,6 +97,21 @@ describe('the database engine on real PostgreSQL', () => {
     expect(Math.abs((valid.rows[0]?.v.getTime() ?? 0) - (Date.now() + 7200_000))).toBeLessThan(10_000);
   });
 
+  it('runs the revocation once when the same lease is revoked concurrently', async () => {
+    const res = await creds('app');
+    const { username } = res.body.data as { username: string };
+    const leaseId = res.body.lease_id as string;
+    const errorsBefore = vault.errors.length;
+    await Promise.all([
+      vault.revokeLease(leaseId),
+      vault.revokeLease(leaseId),
+      vaultFetch(vault.address, 'PUT', 'sys/leases/revoke', { token: vault.rootToken, body: { lease_id: leaseId, sync: true } }),
+    ]);
+    await vault.reap();
+    expect(await admin.roleExists(username)).toBe(false);
+    expect(vault.errors.length).toBe(errorsBefore);
+  });
+
   it('answers an unknown role with 400', async () => {
     expect(await creds('nope')).toEqual({ status: 400, body: { errors: ['unknown role: nope'] } });
   });

@@ -123,3 +123,55 @@ describe('the Vault dev server envelope and errors', () => {
     expect(body.errors[0]).toMatch(/^failed to parse JSON input/);
   });
 });
+
+describe('Vault dev server options', () => {
+  it('appends the namespace id to lease ids issued inside a namespace', async () => {
+    const vault = await startVaultDev({ namespaces: ['team-a'], aws: { roles: { app: { credentialType: 'iam_user' } } } });
+    try {
+      const root = await vaultFetch(vault.address, 'GET', 'aws/creds/app', { token: vault.rootToken });
+      expect(root.body.lease_id).toMatch(/^aws\/creds\/app\/[0-9A-Za-z]{24}$/);
+      const scoped = await vaultFetch(vault.address, 'GET', 'aws/creds/app', { token: vault.rootToken, namespace: 'team-a/' });
+      expect(scoped.body.lease_id).toMatch(/^aws\/creds\/app\/[0-9A-Za-z]{24}\.[0-9A-Za-z]{5}$/);
+      const renewed = await vaultFetch(vault.address, 'PUT', 'sys/leases/renew', {
+        token: vault.rootToken,
+        namespace: 'team-a',
+        body: { lease_id: scoped.body.lease_id },
+      });
+      expect(renewed.status).toBe(200);
+    } finally {
+      await vault.close();
+    }
+  });
+
+  it('requires X-Vault-Request when asked to, like Vault Agent', async () => {
+    const vault = await startVaultDev({ requireRequestHeader: true });
+    try {
+      const bare = await vaultFetch(vault.address, 'GET', 'auth/token/lookup-self', { token: vault.rootToken });
+      expect(bare).toEqual({ status: 412, body: { errors: ["missing 'X-Vault-Request' header"] } });
+      const ok = await vaultFetch(vault.address, 'GET', 'auth/token/lookup-self', {
+        token: vault.rootToken,
+        headers: { 'X-Vault-Request': 'true' },
+      });
+      expect(ok.status).toBe(200);
+    } finally {
+      await vault.close();
+    }
+  });
+
+  it('closes once for concurrent callers and refuses connections afterwards', async () => {
+    const vault = await startVaultDev();
+    const first = vault.close();
+    const second = vault.close();
+    expect(second).toBe(first);
+    await Promise.all([first, second]);
+    await expect(fetch(`${vault.address}/v1/sys/health`)).rejects.toThrow();
+    await expect(vault.reap()).resolves.toBeUndefined();
+  });
+
+  it('rejects a non-positive reaper interval naming the option', async () => {
+    await expect(startVaultDev({ reaperIntervalMillis: 0 })).rejects.toMatchObject({
+      code: 'LEASEHOLD_TESTING_INVALID_OPTION',
+      message: expect.stringContaining('reaperIntervalMillis') as unknown,
+    });
+  });
+});
