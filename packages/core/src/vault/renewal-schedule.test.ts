@@ -66,6 +66,15 @@ describe('planAfterRenewal', () => {
     }
   });
 
+  it('replaces at once when the cap left less than a third of a normal lease', () => {
+    expect(planAfterRenewal(HOUR, 5 * 60_000, false, 1 / 3, fixed(0.5)).delayMillis).toBe(0);
+  });
+
+  it('keeps a third of a normal lease as headroom when the final TTL allows it', () => {
+    const delay = planAfterRenewal(HOUR, 50 * 60_000, false, 1 / 3, fixed(0)).delayMillis;
+    expect(50 * 60_000 - delay).toBeCloseTo(20 * 60_000);
+  });
+
   it('honours another replaceAtRemainingFraction', () => {
     expect(replacementDelay(60_000, 0.5, fixed(0))).toBeCloseTo(30_000);
   });

@@ -12,8 +12,11 @@
  *   1-hour lease), which is the room errors get to back off in.
  * - Capped (the renewal granted less than asked, or Vault warned about max_ttl): the lease ends
  *   at `now + granted` whatever we do, so a replacement is fetched with
- *   `delay = granted * (1 - f) * (1 - u * REPLACE_JITTER_FRACTION)`, `f` = replaceAtRemainingFraction
- *   (default 1/3): at least `f` of that final TTL is left for consumers to switch and drain.
+ *   `delay = max(0, granted - keep) * (1 - u * REPLACE_JITTER_FRACTION)` where
+ *   `keep = f * max(granted, asked)`, `f` = replaceAtRemainingFraction (default 1/3): at least `f`
+ *   of that final TTL is left for consumers to switch and drain, and at least `f` of a normal
+ *   lease when the cap left less than that (a final TTL of 5 minutes on a 1-hour lease is replaced
+ *   at once, not with 100 seconds to spare: otherwise a short Vault outage expires it).
  * - Non-renewable lease (aws/sts, pki with generate_lease): re-fetched at
  *   `duration * (0.85 + u * 0.10)`, as Vault Agent does.
  * - Retry after a retryable error (5xx, sealed, 429, network, timeout):
@@ -45,14 +48,19 @@ export function renewalDelay(remainingMillis: number, random: () => number = Mat
   return remaining * (RENEW_AT_FRACTION + random() * RENEW_GRACE_FRACTION);
 }
 
-/** Delay before fetching a replacement for a lease whose final TTL is `remainingMillis`. */
+/**
+ * Delay before fetching a replacement for a lease whose final TTL is `remainingMillis`;
+ * `leaseTtlMillis` (the increment renewals ask for) sets the least headroom kept when known.
+ */
 export function replacementDelay(
   remainingMillis: number,
   remainingFraction: number = DEFAULT_REPLACE_AT_REMAINING_FRACTION,
   random: () => number = Math.random,
+  leaseTtlMillis = 0,
 ): number {
   const remaining = Math.max(0, remainingMillis);
-  return remaining * (1 - remainingFraction) * (1 - random() * REPLACE_JITTER_FRACTION);
+  const keep = remainingFraction * Math.max(remaining, leaseTtlMillis);
+  return Math.max(0, remaining - keep) * (1 - random() * REPLACE_JITTER_FRACTION);
 }
 
 /** Delay before re-fetching a non-renewable lease of `durationMillis`. */
@@ -102,6 +110,6 @@ export function planAfterRenewal(
   random: () => number = Math.random,
 ): RenewalOutcome {
   const capped = cappedByWarning || grantedMillis < askedMillis - CAP_TOLERANCE_MILLIS;
-  if (capped) return { capped, next: 'replace', delayMillis: replacementDelay(grantedMillis, remainingFraction, random) };
+  if (capped) return { capped, next: 'replace', delayMillis: replacementDelay(grantedMillis, remainingFraction, random, askedMillis) };
   return { capped, next: 'renew', delayMillis: renewalDelay(grantedMillis, random) };
 }
