@@ -48,7 +48,7 @@ export function parseAwsIni(text: string, path: string, profile: string): AwsIni
 
 function malformed(path: string, reason: string): LeaseholdError {
   return new LeaseholdError('LEASEHOLD_PARSE_FAILED', `${path} is not a usable AWS credentials file (${reason})`, {
-    retryable: false,
+    retryable: true, // a fixed file is picked up by the watch (docs/errors.md)
     details: { path },
   });
 }

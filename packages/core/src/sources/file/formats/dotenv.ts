@@ -70,7 +70,7 @@ function unescapeDouble(value: string): string {
 
 function malformed(path: string, line: number, reason: string): LeaseholdError {
   return new LeaseholdError('LEASEHOLD_PARSE_FAILED', `${path} is not a valid dotenv file (line ${line}: ${reason})`, {
-    retryable: false,
+    retryable: true, // a fixed file is picked up by the watch (docs/errors.md)
     details: { path, line },
   });
 }

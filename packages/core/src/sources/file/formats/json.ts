@@ -14,7 +14,7 @@ export function parseJson(text: string, path: string): unknown {
     const { line, column } = lineAndColumn(text, offset);
     // No `cause`: even a sanitized SyntaxError adds nothing the position does not say.
     throw new LeaseholdError('LEASEHOLD_PARSE_FAILED', `${path} is not valid JSON (error at line ${line}, column ${column}, offset ${offset})`, {
-      retryable: false,
+      retryable: true, // a fixed file is picked up by the watch (docs/errors.md)
       details: { path, line, column, offset },
     });
   }
