@@ -1,4 +1,6 @@
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAwsEndpoint } from '../aws-endpoint/aws-endpoint.js';
 import { startVaultDev } from './server.js';
 import type { VaultDevServer } from './server.js';
 import { vaultFetch } from './vault-fetch.js';
@@ -56,6 +58,24 @@ describe('the AWS engine', () => {
     expect(vault.aws.lookupAccessKey(sts.body.data.access_key as string)?.state).toBe('expired');
     // An expired STS key stays known so an endpoint can answer ExpiredToken.
     expect(vault.aws.lookup(sts.body.data.access_key as string)).toBeDefined();
+  });
+
+  it('serves as the key store of the AWS test endpoint: issued keys sign, revoked keys are refused', async () => {
+    const endpoint = await startAwsEndpoint({ keys: vault.aws, now: () => vault.now() });
+    try {
+      const res = await vaultFetch(vault.address, 'POST', 'aws/sts/deploy', { token: vault.rootToken, body: { ttl: '1h' } });
+      const credentials = {
+        accessKeyId: res.body.data.access_key as string,
+        secretAccessKey: res.body.data.secret_key as string,
+        sessionToken: res.body.data.security_token as string,
+      };
+      const sts = new STSClient({ endpoint: endpoint.url, region: 'us-east-1', credentials, maxAttempts: 1 });
+      await expect(sts.send(new GetCallerIdentityCommand({}))).resolves.toMatchObject({ Arn: res.body.data.arn });
+      await vault.revokeLease(res.body.lease_id as string);
+      await expect(sts.send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({ name: 'InvalidClientTokenId' });
+    } finally {
+      await endpoint.close();
+    }
   });
 
   it('answers an unknown role with 400', async () => {

@@ -66,6 +66,12 @@ describe('the Vault dev server envelope and errors', () => {
     expect(none).toEqual({ status: 403, body: { errors: [PERMISSION_DENIED] } });
   });
 
+  it('treats a policy name containing a slash as an inline path prefix', async () => {
+    const token = vault.createToken({ policies: ['secret/data/app'] });
+    expect((await vaultFetch(vault.address, 'GET', 'secret/data/app', { token })).status).toBe(200);
+    expect((await vaultFetch(vault.address, 'GET', 'secret/data/other', { token })).status).toBe(403);
+  });
+
   it('accepts the token as Authorization: Bearer', async () => {
     const res = await vaultFetch(vault.address, 'GET', 'secret/data/app', { headers: { Authorization: `Bearer ${vault.rootToken}` } });
     expect(res.status).toBe(200);

@@ -1,6 +1,8 @@
 /**
  * The dev server's policy model, deliberately simple: a policy is a list of path prefixes (a
- * trailing `*` is allowed and ignored); `root` allows everything. Paths are namespace-relative.
+ * trailing `*` is allowed and ignored); `root` allows everything. A policy name that is not in
+ * the table but contains `/` or ends with `*` is itself a path prefix, so a test can write
+ * `createToken({ policies: ['database/creds/app'] })`. Paths are namespace-relative.
  */
 export type PolicyTable = ReadonlyMap<string, readonly string[]>;
 
@@ -23,7 +25,8 @@ export const DEFAULT_POLICY_PATHS: readonly string[] = [
 export function isAllowed(policies: readonly string[], table: PolicyTable, path: string): boolean {
   if (policies.includes('root')) return true;
   for (const name of policies) {
-    const prefixes = name === 'default' ? (table.get('default') ?? DEFAULT_POLICY_PATHS) : table.get(name);
+    const inline = name.includes('/') || name.endsWith('*') ? [name] : undefined;
+    const prefixes = name === 'default' ? (table.get('default') ?? DEFAULT_POLICY_PATHS) : (table.get(name) ?? inline);
     if (prefixes === undefined) continue;
     for (const prefix of prefixes) {
       const bare = prefix.endsWith('*') ? prefix.slice(0, -1) : prefix;
