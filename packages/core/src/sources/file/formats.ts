@@ -6,8 +6,8 @@
  * 1. a directory -> `keys`;
  * 2. by name: `*.json` -> `json`; `.env`, `*.env`, `.env.*` -> `env`; `*.ini` or a file named
  *    `credentials` -> `aws-ini`; `*.txt`, `*.pem`, `*.key`, `*.crt`, `*.token` -> `text`;
- * 3. by content: starts with `{` or `[` -> `json`; has an `[section]` line and an
- *    `aws_access_key_id =` line -> `aws-ini`; two or more lines and every one a `KEY=value` (or any
+ * 3. by content: an `[section]` line and an `aws_access_key_id =` line -> `aws-ini`; starts
+ *    with `{` or `[` -> `json`; two or more lines and every one a `KEY=value` (or any
  *    `export KEY=`) -> `env`; anything else -> `text`. A one-line `A=b` file is `text`, because a
  *    base64 token (`dG9rZW4=`) looks exactly like that. Pass `format` when in doubt.
  */
@@ -51,12 +51,11 @@ function formatByName(name: string): FileFormat | undefined {
 }
 
 function formatByContent(text: string): FileFormat {
+  const iniSection = /^\s*\[[^\]\n]+\]\s*$/m.test(text) && /^\s*aws_access_key_id\s*=/im.test(text);
+  // `[default]` opens an INI section, not a JSON array.
+  if (iniSection) return 'aws-ini';
   const trimmed = text.trimStart();
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-    // `[default]` is an INI section, not a JSON array.
-    if (!/^\s*\[[^\]\n]+\]\s*$/m.test(text) || !/^\s*aws_access_key_id\s*=/im.test(text)) return 'json';
-  }
-  if (/^\s*\[[^\]\n]+\]\s*$/m.test(text) && /^\s*aws_access_key_id\s*=/im.test(text)) return 'aws-ini';
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return 'json';
   const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'));
   const assignments = lines.filter((line) => /^\s*(export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*=/.test(line));
   const exported = lines.some((line) => /^\s*export\s+[A-Za-z_]/.test(line));
@@ -77,7 +76,8 @@ export function parseRead(format: FileFormat, read: MountRead, path: string, opt
       details: { path, format },
     });
   }
-  const text = [...read.files.values()][0]?.bytes.toString('utf8') ?? '';
+  const bytes = [...read.files.values()][0]?.bytes ?? Buffer.alloc(0);
+  const text = bytes.toString('utf8');
   switch (format) {
     case 'json':
       return parseJson(text, path);
@@ -86,7 +86,7 @@ export function parseRead(format: FileFormat, read: MountRead, path: string, opt
     case 'aws-ini':
       return parseAwsIni(text, path, options.profile);
     case 'text':
-      return { text: decode(Buffer.from(text), options.trimTrailingNewline) };
+      return { text: decode(bytes, options.trimTrailingNewline) };
   }
 }
 
