@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Sensitive, VaultClient, VaultSession } from '@leasehold/core';
+import { ROLE_ID, runFor, SECRET_ID, seededRandom, startWorld, type VaultWorld } from './helpers.js';
+
+let world: VaultWorld | undefined;
+let session: VaultSession | undefined;
+
+afterEach(async () => {
+  await session?.close();
+  await world?.close();
+  session = undefined;
+  world = undefined;
+});
+
+async function open(extra: Parameters<typeof startWorld>[0] = {}): Promise<{ w: VaultWorld; s: VaultSession; root: VaultClient; rootToken: Sensitive }> {
+  world = await startWorld(extra);
+  session = new VaultSession({ address: world.server.address, auth: { method: 'approle', roleId: ROLE_ID, secretId: SECRET_ID }, clock: world.clock, random: seededRandom(8) });
+  return { w: world, s: session, root: new VaultClient({ address: world.server.address }), rootToken: new Sensitive(world.server.rootToken) };
+}
+
+describe('a KV v2 entry', () => {
+  it('is read, follows new versions on refresh and on the jittered poll', async () => {
+    const { w, s, root, rootToken } = await open();
+    await root.request({ method: 'POST', path: 'secret/data/app', token: rootToken, body: { data: { apiKey: 'key-1' } } });
+    const kv = s.kv<{ apiKey: string }>('secret/app', { pollIntervalMillis: 30_000 });
+    expect((await kv.ready()).value.apiKey).toBe('key-1');
+
+    await root.request({ method: 'POST', path: 'secret/data/app', token: rootToken, body: { data: { apiKey: 'key-2' } } });
+    expect((await kv.refresh()).value.apiKey).toBe('key-2');
+
+    await root.request({ method: 'POST', path: 'secret/data/app', token: rootToken, body: { data: { apiKey: 'key-3' } } });
+    await runFor(w, 33_000, () => kv.current().value.apiKey === 'key-3');
+    expect(kv.current().value.apiKey).toBe('key-3');
+    expect(kv.current().version).toBe(3);
+    root.close();
+  });
+
+  it('keeps the last good value when the current version is soft-deleted and says so in health', async () => {
+    const { s, root, rootToken } = await open();
+    await root.request({ method: 'POST', path: 'secret/data/app', token: rootToken, body: { data: { apiKey: 'key-1' } } });
+    const kv = s.kv<{ apiKey: string }>('secret/app');
+    await kv.ready();
+    await root.request({ method: 'DELETE', path: 'secret/data/app', token: rootToken });
+
+    await kv.refresh();
+    expect(kv.current().value.apiKey).toBe('key-1');
+    expect(kv.health().warnings?.map((warning) => warning.code)).toContain('LEASEHOLD_VAULT_KV_DELETED');
+
+    await root.request({ method: 'POST', path: 'secret/data/app', token: rootToken, body: { data: { apiKey: 'key-2' } } });
+    await kv.refresh();
+    expect(kv.current().value.apiKey).toBe('key-2');
+    expect(kv.health().warnings).toEqual([]);
+    root.close();
+  });
+
+  it('reports a missing key as LEASEHOLD_VAULT_NOT_FOUND', async () => {
+    const { s, root } = await open();
+    const kv = s.kv('secret/missing');
+    await expect(kv.ready()).rejects.toMatchObject({ code: 'LEASEHOLD_VAULT_NOT_FOUND' });
+    root.close();
+  });
+});
+
+describe('a KV v1 entry', () => {
+  it('is detected as v1 through sys/internal/ui/mounts and read by content', async () => {
+    const { s, root, rootToken } = await open({ extra: { kv: { secret: { version: 2 }, legacy: { version: 1 } }, policies: { app: ['legacy/', 'sys/internal/ui/mounts/'] } } });
+    await root.request({ method: 'POST', path: 'legacy/app', token: rootToken, body: { apiKey: 'v1-key' } });
+    const kv = s.kv<{ apiKey: string }>('legacy/app');
+    expect((await kv.ready()).value.apiKey).toBe('v1-key');
+    root.close();
+  });
+});
