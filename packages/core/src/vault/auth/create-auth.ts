@@ -29,7 +29,7 @@ export function createAuthMethod(options: VaultAuthOptions | undefined, env: Nod
     case 'approle':
       return new AppRoleAuth(options);
     case 'jwt':
-      return new JwtAuth(options);
+      return new JwtAuth({ ...options, env: options.env ?? env });
     default:
       throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', `Option auth.method must be token, kubernetes, approle or jwt`);
   }
