@@ -76,7 +76,7 @@ describe('approle auth', () => {
   it('refuses wrong credentials with a non-retryable LEASEHOLD_VAULT_AUTH_FAILED', async () => {
     server = await startVaultDev({ auth: { approle: { roles: { app: { roleId: 'rid', secretIds: ['right'] } } } } });
     session = new VaultSession({ address: server.address, auth: { method: 'approle', roleId: 'rid', secretId: 'wrong-secret-id' } });
-    const error = await session.ready().catch((failure: unknown) => failure as Error);
+    const error = (await session.ready().catch((failure: unknown) => failure)) as Error;
     expect(error).toMatchObject({ code: 'LEASEHOLD_VAULT_AUTH_FAILED', retryable: false });
     expect(error.message).not.toContain('wrong-secret-id');
     expect(session.health().state).toBe('failed');
