@@ -27,7 +27,13 @@ function setup() {
       }),
   });
   const pool: HealthReporter = {
-    health: () => ({ name: 'users-pool', component: 'pg-pool', source: 'db-credentials', state: 'ready', generations: 2 }),
+    health: () => ({
+      name: 'users-pool',
+      component: 'pg-pool',
+      source: 'db-credentials',
+      state: 'ready',
+      details: { generations: [{ version: 2, state: 'active' }, { version: 1, state: 'draining' }] },
+    }),
   };
   const metrics = registerMetrics([db.secret, pool], { client: promClient, registry, clock });
   return { clock, registry, db, metrics, adopted };

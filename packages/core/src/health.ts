@@ -67,12 +67,6 @@ export interface ComponentHealth {
    * credential: a restart does not bring a new one. Liveness probes read it; see docs/health.md.
    */
   readonly live?: boolean | undefined;
-  /** Consumers that rebuild on rotation (pools): the generation that serves new work. */
-  readonly generation?: number | undefined;
-  /** Generations still open: the serving one plus those draining. 1 when no handover is under way. */
-  readonly generations?: number | undefined;
-  /** Generations draining work that started on a replaced credential. */
-  readonly draining?: number | undefined;
 }
 
 /** Anything that can report its health. */

@@ -4,6 +4,7 @@
  * opts out of Fastify's encapsulation with the `skip-override` symbol (what the `fastify-plugin`
  * package sets), so the routes land on the instance it is registered on, not on a child context.
  */
+import { LeaseholdError } from '../errors.js';
 import type { HealthCheck } from './health-check.js';
 import { healthResponse, routeTable, type HealthRoutesOptions } from './http-handler.js';
 
@@ -26,6 +27,9 @@ export interface FastifyHealthOptions extends HealthRoutesOptions {
 }
 
 function register(instance: FastifyInstanceLike, options: FastifyHealthOptions): Promise<void> {
+  if (typeof (options as Partial<FastifyHealthOptions> | undefined)?.check?.report !== 'function') {
+    return Promise.reject(new LeaseholdError('LEASEHOLD_INVALID_OPTION', 'Option check must be a HealthCheck (from healthCheck([...]))'));
+  }
   // Fastify adds a HEAD route for every GET route by default (exposeHeadRoutes).
   for (const [path, endpoint] of routeTable(options)) {
     instance.get(path, (_request, reply) => {

@@ -164,13 +164,20 @@ describe('healthCheck', () => {
   });
 
   it('reports a component whose health() throws as failed instead of throwing', () => {
-    const broken: HealthReporter = {
+    const broken: HealthReporter & { name: string } = {
+      name: 'broken-pool',
       health() {
         throw Object.assign(new Error('password=hunter2'), { code: 'EBROKEN' });
       },
     };
     const report = healthCheck([broken]).report();
-    expect(report.components[0]).toMatchObject({ state: 'failed', ready: false, live: true, reason: 'health() threw (EBROKEN)' });
+    expect(report.components[0]).toMatchObject({
+      name: 'broken-pool',
+      state: 'failed',
+      ready: false,
+      live: true,
+      reason: 'health() threw (EBROKEN)',
+    });
     expect(JSON.stringify(report)).not.toContain('hunter2');
   });
 

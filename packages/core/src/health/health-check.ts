@@ -134,8 +134,9 @@ export class HealthCheck {
     } catch (error) {
       // A component that cannot even describe itself must not take the probe endpoint down with it.
       const code = (error as { code?: unknown } | null)?.code;
+      const name = (reporter as { name?: unknown }).name;
       return {
-        name: `component ${index}`,
+        name: typeof name === 'string' ? name : `component ${index}`,
         component: 'unknown',
         state: 'failed',
         ready: false,

@@ -94,4 +94,10 @@ describe('fastifyHealth', () => {
       await app.close();
     }
   });
+
+  it('refuses to register without a health check', async () => {
+    const app = Fastify();
+    await expect(app.register(fastifyHealth, {} as never)).rejects.toMatchObject({ code: 'LEASEHOLD_INVALID_OPTION' });
+    await app.close();
+  });
 });

@@ -228,9 +228,9 @@ export function registerMetrics(components: readonly HealthReporter[], options: 
   return new LeaseholdMetrics(components, options);
 }
 
+/** A pool lists its open generations in `details.generations` (an array, or a count). */
 function generationsOf(health: ComponentHealth): number | undefined {
-  if (typeof health.generations === 'number') return health.generations;
-  const fromDetails = health.details?.['generations'];
-  if (typeof fromDetails === 'number') return fromDetails;
-  return Array.isArray(fromDetails) ? fromDetails.length : undefined;
+  const generations = health.details?.['generations'];
+  if (typeof generations === 'number') return generations;
+  return Array.isArray(generations) ? generations.length : undefined;
 }
