@@ -1,0 +1,101 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { VaultSession } from '@leasehold/core';
+import { ROLE_ID, runFor, SECRET_ID, seededRandom, startWorld, type VaultWorld } from './helpers.js';
+
+let world: VaultWorld | undefined;
+let session: VaultSession | undefined;
+
+afterEach(async () => {
+  await session?.close();
+  await world?.close();
+  session = undefined;
+  world = undefined;
+});
+
+async function open(options: Partial<ConstructorParameters<typeof VaultSession>[0]> = {}, fixture: Parameters<typeof startWorld>[0] = {}) {
+  world = await startWorld(fixture);
+  session = new VaultSession({
+    address: world.server.address,
+    auth: { method: 'approle', roleId: ROLE_ID, secretId: SECRET_ID },
+    clock: world.clock,
+    random: seededRandom(9),
+    ...options,
+  });
+  return { w: world, s: session };
+}
+
+const count = (w: VaultWorld, path: string) => w.server.requestLog.filter((entry) => entry.path === path).length;
+
+describe('VaultSession lifecycle', () => {
+  it('shares one login between concurrent ready() calls', async () => {
+    const { w, s } = await open();
+    await Promise.all([s.ready(), s.ready(), s.ready(), s.lease('database/creds/app').ready()]);
+    expect(count(w, 'auth/approle/login')).toBe(1);
+  });
+
+  it('returns the same promise from close() called twice, and rejects use after close with LEASEHOLD_CLOSED', async () => {
+    const { s } = await open();
+    const lease = s.lease('database/creds/app');
+    await lease.ready();
+    const first = s.close();
+    expect(s.close()).toBe(first);
+    await first;
+    expect(s.health().state).toBe('closed');
+    expect(() => s.lease('database/creds/app')).toThrow(expect.objectContaining({ code: 'LEASEHOLD_CLOSED' }));
+    await expect(s.ready()).rejects.toMatchObject({ code: 'LEASEHOLD_CLOSED' });
+    await expect(s.request({ method: 'GET', path: 'auth/token/lookup-self' })).rejects.toMatchObject({ code: 'LEASEHOLD_CLOSED' });
+    expect(lease.health().state).toBe('closed');
+  });
+
+  it('revokes its leases on close when revokeOnClose, then the token it logged in with', async () => {
+    const { w, s } = await open({ revokeOnClose: true });
+    const db = s.lease<{ username: string }>('database/creds/app');
+    const { value } = await db.ready();
+    await s.close();
+    await w.server.reap();
+    expect(count(w, 'sys/leases/revoke')).toBe(1);
+    expect(count(w, 'auth/token/revoke-self')).toBe(1);
+    expect(await w.admin.roleExists(value.username)).toBe(false);
+  });
+
+  it('leaves leases and token alone on close when told to', async () => {
+    const { w, s } = await open({ revokeOnClose: false, revokeTokenOnClose: false });
+    const db = s.lease<{ username: string }>('database/creds/app');
+    const { value } = await db.ready();
+    await s.close();
+    await w.server.reap();
+    expect(count(w, 'sys/leases/revoke')).toBe(0);
+    expect(count(w, 'auth/token/revoke-self')).toBe(0);
+    expect(await w.admin.roleExists(value.username)).toBe(true);
+  });
+
+  it('keeps no timer alive after close', async () => {
+    const { w, s } = await open();
+    await s.lease('database/creds/app').ready();
+    await s.kv('secret/app').ready().catch(() => undefined);
+    await s.close();
+    expect(w.clock.pendingTimers).toBe(0);
+  });
+});
+
+describe('a non-renewable lease (aws/sts)', () => {
+  it('is requested with POST and its ttl, and re-fetched between 85 % and 95 % of its duration', async () => {
+    const { w, s } = await open(
+      {},
+      { extra: { aws: { roles: { deploy: { credentialType: 'assumed_role' } } }, policies: { app: ['aws/sts/deploy'] } } },
+    );
+    const aws = s.lease<{ access_key: string }>('aws/sts/deploy', { body: { ttl: '900s' } });
+    const first = await aws.ready();
+    expect(first.renewable).toBe(false);
+    expect(first.expiresAt!.getTime() - first.fetchedAt.getTime()).toBe(900_000);
+    expect(w.server.requestLog.find((entry) => entry.path === 'aws/sts/deploy')?.method).toBe('POST');
+
+    let rotatedAt: number | undefined;
+    aws.on('rotated', () => (rotatedAt ??= w.clock.now()));
+    await runFor(w, 900_000, () => rotatedAt !== undefined);
+    const elapsed = rotatedAt! - first.fetchedAt.getTime();
+    expect(elapsed).toBeGreaterThanOrEqual(0.85 * 900_000);
+    expect(elapsed).toBeLessThanOrEqual(0.95 * 900_000);
+    expect(aws.current().value.access_key).not.toBe(first.value.access_key);
+  });
+});
