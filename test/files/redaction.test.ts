@@ -54,7 +54,9 @@ describe('fileSecret never shows a secret value', () => {
     const parseFailed = errorEvent(jsonSecret, 'LEASEHOLD_PARSE_FAILED');
     await renameWrite(json, `{"password": "${SECRETS[5]!}" ,, }`);
     await parseFailed;
-    const refused = fileSecret<{ password: string }>({ path: json, logger: capturingLogger(lines), validate: () => false });
+    const good = join(dir, 'good.json');
+    await renameWrite(good, JSON.stringify({ password: SECRETS[5] }));
+    const refused = fileSecret<{ password: string }>({ path: good, logger: capturingLogger(lines), validate: () => false });
     await refused.ready().catch((error: LeaseholdError) => errors.push(error));
 
     const ini = join(dir, 'credentials');
