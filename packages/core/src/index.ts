@@ -13,11 +13,12 @@ export type { LeaseholdErrorCode, LeaseholdErrorOptions } from './errors.js';
 export type { ComponentHealth, ConsumerHealth, HealthError, HealthReporter, HealthState } from './health.js';
 export { fastifyHealth } from './health/fastify-plugin.js';
 export type { FastifyHealthOptions, FastifyInstanceLike, FastifyReplyLike } from './health/fastify-plugin.js';
-export { DEFAULT_STALLED_AFTER_MILLIS, HealthCheck, healthCheck } from './health/health-check.js';
+export { HealthCheck, healthCheck } from './health/health-check.js';
 export type { ComponentReport, HealthCheckOptions, HealthReport, HealthStatus, ProbeFailure, ProbeResult } from './health/health-check.js';
 export { healthHandler, healthResponse, healthRoutes } from './health/http-handler.js';
 export type { HealthEndpoint, HealthResponse, HealthRoutesOptions } from './health/http-handler.js';
 export { DEFAULT_ROTATION_BUCKETS_SECONDS, LeaseholdMetrics, METRIC_NAMES, registerMetrics } from './health/metrics.js';
+export { DEFAULT_STALLED_AFTER_MILLIS } from './health/stall-detector.js';
 export type {
   CounterLike,
   GaugeLike,

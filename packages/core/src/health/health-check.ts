@@ -7,19 +7,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { LeaseholdError } from '../errors.js';
 import type { ComponentHealth, HealthReporter, HealthState } from '../health.js';
 import { requirePositive } from '../options.js';
-
-/**
- * How long a component may sit in `renewing`, or past a scheduled retry, with none of its facts
- * changing before liveness calls it stalled. Twice the longest Vault backoff (5 min): any retry
- * loop that still runs records an attempt (an error or a renewal) well within that.
- */
-export const DEFAULT_STALLED_AFTER_MILLIS = 600_000;
-
-/**
- * Stall detection needs an unbroken series of observations: if two reports are further apart
- * than this fraction of the stall window, the earlier one proves nothing about the time between.
- */
-const OBSERVATION_GAP_FRACTION = 5;
+import { DEFAULT_STALLED_AFTER_MILLIS, StallDetector } from './stall-detector.js';
 
 /** The overall verdict: `failing` means not ready (or wedged), `degraded` ready but in trouble. */
 export type HealthStatus = 'ok' | 'degraded' | 'failing';
@@ -74,15 +62,6 @@ export interface HealthCheckOptions {
 /** The states in which a component holds a credential that works right now. */
 const SERVING_STATES: ReadonlySet<HealthState> = new Set(['ready', 'renewing', 'degraded']);
 
-interface Progress {
-  /** The component's facts that change whenever its machinery does something. */
-  readonly facts: string;
-  /** When these facts were first seen. */
-  readonly since: number;
-  /** When they were last seen. */
-  seenAt: number;
-}
-
 /**
  * Health of a set of components. Holds no timer and no listener: every verdict is computed when
  * asked, so there is nothing to close.
@@ -90,8 +69,7 @@ interface Progress {
 export class HealthCheck {
   readonly #components: readonly HealthReporter[];
   readonly #clock: Clock;
-  readonly #stalledAfterMillis: number;
-  readonly #progress = new Map<number, Progress>();
+  readonly #stalls: StallDetector;
 
   constructor(components: readonly HealthReporter[], options: HealthCheckOptions = {}) {
     const given: unknown = components;
@@ -105,7 +83,7 @@ export class HealthCheck {
     });
     this.#components = [...components];
     this.#clock = options.clock ?? systemClock;
-    this.#stalledAfterMillis = requirePositive('stalledAfterMillis', options.stalledAfterMillis ?? DEFAULT_STALLED_AFTER_MILLIS);
+    this.#stalls = new StallDetector(requirePositive('stalledAfterMillis', options.stalledAfterMillis ?? DEFAULT_STALLED_AFTER_MILLIS));
   }
 
   /** Every component's facts and verdicts, and the overall status. */
@@ -146,46 +124,11 @@ export class HealthCheck {
     }
     const required = health.required ?? true;
     const unready = required ? notReadyReason(health, now) : undefined;
-    const stalled = this.#stalledReason(index, health, now);
+    const stalled = this.#stalls.observe(index, health, now);
     const reason = stalled ?? unready ?? troubleReason(health, required, now);
     return { ...health, ready: unready === undefined, live: stalled === undefined, ...(reason === undefined ? {} : { reason }) };
   }
 
-  /** Why the component counts as wedged, or undefined. */
-  #stalledReason(index: number, health: ComponentHealth, now: number): string | undefined {
-    if (health.state === 'closed') {
-      this.#progress.delete(index);
-      return undefined;
-    }
-    if (health.live === false) return 'the component reports itself wedged';
-    const facts = JSON.stringify([
-      health.state,
-      health.version,
-      health.expiresAt,
-      health.lastRotationAt,
-      health.lastRenewalAt,
-      health.nextRenewalAttemptAt,
-      health.lastError?.at,
-    ]);
-    const previous = this.#progress.get(index);
-    const continuous =
-      previous !== undefined && previous.facts === facts && now - previous.seenAt <= this.#stalledAfterMillis / OBSERVATION_GAP_FRACTION;
-    const progress: Progress = continuous ? previous : { facts, since: now, seenAt: now };
-    progress.seenAt = now;
-    this.#progress.set(index, progress);
-    const quietMillis = now - progress.since;
-    if (quietMillis < this.#stalledAfterMillis) return undefined;
-    const quietSeconds = Math.floor(quietMillis / 1000);
-    if (health.state === 'renewing') return `renewing for ${quietSeconds} s with no attempt recorded`;
-    // The retry counts as pending only while the failure that scheduled it is the last word: a
-    // retry that succeeded with an unchanged value clears the error but not the retry time.
-    const nextAttempt = parseTime(health.nextRenewalAttemptAt);
-    const failedAt = parseTime(health.lastError?.at);
-    if (nextAttempt !== undefined && failedAt !== undefined && failedAt <= nextAttempt && now - nextAttempt >= this.#stalledAfterMillis) {
-      return `a retry due at ${health.nextRenewalAttemptAt} has not run (${quietSeconds} s with no attempt recorded)`;
-    }
-    return undefined;
-  }
 }
 
 /** Builds a {@link HealthCheck} over secrets, pools, AWS clients: anything with a `health()` method. */
