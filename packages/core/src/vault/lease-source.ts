@@ -61,6 +61,7 @@ export class LeaseSource<T> implements Source<T> {
   #timer: TimerHandle | undefined;
   #attempt = 0;
   #fetching: Promise<void> | undefined;
+  #fetchAgain = false;
   #unsubscribe: (() => void) | undefined;
   #closed = false;
 
@@ -79,7 +80,10 @@ export class LeaseSource<T> implements Source<T> {
     this.#ctx = context;
     // Leases die with the token that created them: a new token means new leases.
     this.#unsubscribe = this.#session.onNewToken((state) => {
-      if (this.#lease && state.generation > 1) void this.#fetch('re-issue after a new Vault token').catch(() => undefined);
+      if (state.generation <= 1) return; // the first login, made for our own first fetch
+      // A fetch in flight may have been sent with the old token: its lease would die with it.
+      if (this.#fetching) this.#fetchAgain = true;
+      else if (this.#lease) void this.#fetch('re-issue after a new Vault token').catch(() => undefined);
     });
     void this.#fetch('first value').catch(() => undefined);
   }
@@ -108,6 +112,10 @@ export class LeaseSource<T> implements Source<T> {
   #fetch(reason: string): Promise<void> {
     this.#fetching ??= this.#doFetch(reason).finally(() => {
       this.#fetching = undefined;
+      if (this.#fetchAgain && !this.#closed) {
+        this.#fetchAgain = false;
+        void this.#fetch('re-issue after a new Vault token').catch(() => undefined);
+      }
     });
     return this.#fetching;
   }
