@@ -215,6 +215,19 @@ describe('Secret', () => {
     expect(errors).toContain('LEASEHOLD_RELEASE_TIMEOUT');
   });
 
+  it('gives a short lease replaced close to its expiry three quarters of its remaining time to drain', async () => {
+    const { clock, source, secret } = setup({ retireMarginMillis: 5_000 });
+    const consumer = new HandConsumer();
+    consumer.subscription = secret.subscribe(consumer);
+    source.push(v1, { expiresAt: new Date(clock.now() + 2_000), leaseId: 'l1' });
+    await clock.advance(0);
+    source.push(v2, { expiresAt: new Date(clock.now() + 4_000), leaseId: 'l2' });
+    await clock.advance(1_499);
+    expect(source.retired).toEqual([]);
+    await clock.advance(1);
+    expect(source.retired).toEqual([1]);
+  });
+
   it('fires expiring a third of the lifetime before expiry, then expired, and reports each state', async () => {
     const { clock, source, secret } = setup({ expiringThresholdMillis: 300_000 });
     const events: string[] = [];

@@ -24,7 +24,11 @@ export const DEFAULT_START_TIMEOUT_MILLIS = 30_000;
 export const DEFAULT_EXPIRING_THRESHOLD_MILLIS = 300_000;
 /** How long consumers may hold a replaced value before it is retired anyway. */
 export const DEFAULT_RELEASE_TIMEOUT_MILLIS = 300_000;
-/** A replaced lease is retired at the latest this long before it expires, so revocation is ours, not the reaper's. */
+/**
+ * A replaced lease is retired at the latest this long before it expires, so revocation is ours,
+ * not the reaper's. Never more than a quarter of the time the lease has left when it is
+ * replaced: a short lease replaced with two seconds left still gets 1.5 s to drain.
+ */
 export const DEFAULT_RETIRE_MARGIN_MILLIS = 5_000;
 
 /** Events of a secret, as past-tense facts. */
@@ -493,7 +497,10 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
   #retain(snapshot: Snapshot<T>): void {
     const now = this.#clock.now();
     let deadline = now + this.#releaseTimeoutMillis;
-    if (snapshot.expiresAt) deadline = Math.min(deadline, snapshot.expiresAt.getTime() - this.#retireMarginMillis);
+    if (snapshot.expiresAt) {
+      const left = snapshot.expiresAt.getTime() - now;
+      deadline = Math.min(deadline, snapshot.expiresAt.getTime() - Math.min(this.#retireMarginMillis, Math.max(0, left) / 4));
+    }
     const timer = this.#clock.setTimeout(() => this.#releaseDeadlinePassed(snapshot.version), deadline - now);
     timer.unref?.();
     this.#retained.set(snapshot.version, { snapshot, deadline: timer });
