@@ -48,6 +48,7 @@ export class Generation<T> {
   #ending: Promise<void> | undefined;
   #drain: Promise<DrainOutcome> | undefined;
   #markClosed!: () => void;
+  #markEmpty: (() => void) | undefined;
   /** Resolves once the pool has ended and every connection is closed. Never rejects. */
   readonly closed = new Promise<void>((resolve) => {
     this.#markClosed = resolve;
@@ -68,11 +69,18 @@ export class Generation<T> {
     this.pool = new pg.Pool({ ...config, user: credentials.user, password: credentials.password });
     this.pool.on('error', listeners.error);
     this.pool.on('connect', (client) => {
+      // pg-pool removes its own 'error' listener while a client is checked out (warming,
+      // verifying, a user's connect()): a server-side termination then (57P01, a revoked role's
+      // sessions being killed) would be an unhandled 'error' event that ends the process.
+      // The failure still reaches whoever runs a query on the client; this only keeps us alive.
+      client.on('error', ignoreCheckedOutClientError);
       this.#clients.add(client);
       listeners.forward('connect', client);
     });
     this.pool.on('remove', (client) => {
+      // pg-pool emits 'remove' once the connection is closed, later than pool.end() resolves.
       this.#clients.delete(client);
+      if (this.#clients.size === 0) this.#markEmpty?.();
       listeners.forward('remove', client);
     });
     this.pool.on('acquire', (client) => listeners.forward('acquire', client));
@@ -148,9 +156,14 @@ export class Generation<T> {
     });
   }
 
-  /** Ends the pool once; later calls return the same promise. Resolves when every client is closed. */
+  /** Ends the pool once; later calls return the same promise. Resolves when every connection is closed. */
   end(): Promise<void> {
-    const ended = (): void => {
+    const ended = async (): Promise<void> => {
+      if (this.#clients.size > 0) {
+        await new Promise<void>((resolve) => {
+          this.#markEmpty = resolve;
+        });
+      }
       this.state = 'ended';
       this.#markClosed();
     };
@@ -164,4 +177,8 @@ export class Generation<T> {
       client.end().catch(() => undefined);
     }
   }
+}
+
+function ignoreCheckedOutClientError(): void {
+  // See the 'connect' handler: the error is reported through the query that hit it.
 }
