@@ -26,6 +26,8 @@ export function startLoad(pool: Pool, workers: number, sql = 'SELECT 1'): Load {
         ok += 1;
       } catch (error) {
         errors.push(error);
+        // After end() every query fails at once; looping on would starve the event loop.
+        if ((error as { code?: unknown }).code === 'LEASEHOLD_PG_POOL_ENDED') break;
       }
     }
   };

@@ -9,7 +9,7 @@ import type { CredentialsMapping } from './credentials-mapping.js';
 
 /** How long a replaced generation may take to finish its work. Long transactions past it are cut. */
 export const DEFAULT_DRAIN_TIMEOUT_MILLIS = 30_000;
-/** A dynamic user's generation drains at the latest this long before its lease expires. */
+/** A dynamic user's generation drains at the latest this long (or half its remaining life) before its lease expires. */
 export const DRAIN_EXPIRY_MARGIN_MILLIS = 10_000;
 /** How long a new generation may take to connect and answer the verification query. */
 export const DEFAULT_VERIFY_TIMEOUT_MILLIS = 10_000;

@@ -437,7 +437,11 @@ export class RotatingPool<T = unknown> extends EventEmitter implements Pool, Hea
     const now = clock.now();
     let deadline = now + drainTimeoutMillis;
     const expiresAt = old.snapshot.expiresAt?.getTime();
-    if (expiresAt !== undefined) deadline = Math.min(deadline, expiresAt - DRAIN_EXPIRY_MARGIN_MILLIS);
+    if (expiresAt !== undefined) {
+      // Short leases (tests, aggressive TTLs) get half their remaining life instead of the full margin.
+      const margin = Math.min(DRAIN_EXPIRY_MARGIN_MILLIS, Math.max(0, expiresAt - now) / 2);
+      deadline = Math.min(deadline, expiresAt - margin);
+    }
     const outcome = await old.drain(clock, Math.max(now, deadline), random() * retireJitterMillis);
     if (outcome === 'timeout') {
       this.#drainTimeouts += 1;
