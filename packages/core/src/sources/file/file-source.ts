@@ -15,6 +15,7 @@ import { fileError } from './file-errors.js';
 import { canonicalJson, detectFormat, parseRead, type FileFormat } from './formats.js';
 import { DATA_LINK, readMount, type MountRead } from './mount-reader.js';
 import { insecureModeWarning, unobservableWarning } from './observability.js';
+import { ReadQueue } from './read-queue.js';
 import { DirectoryWatcher, type WatchFunction } from './watch.js';
 
 /**
@@ -45,11 +46,6 @@ export interface FileSourceHooks {
   readonly mountinfoPath?: string;
 }
 
-interface QueuedRead {
-  force: boolean;
-  promise: Promise<void>;
-}
-
 /** Reads a mounted secret and follows its updates. */
 export class FileSource<T> implements Source<T> {
   readonly kind = 'file';
@@ -61,8 +57,7 @@ export class FileSource<T> implements Source<T> {
   #watcher: DirectoryWatcher | undefined;
   #rearmTimer: TimerHandle | undefined;
   #pollTimer: TimerHandle | undefined;
-  #running: Promise<void> | undefined;
-  #queued: QueuedRead | undefined;
+  readonly #reads = new ReadQueue((force) => this.#readOnce(force));
   #format: FileFormat | undefined;
   #lastRaw: string | undefined;
   #unobservableChecked = false;
@@ -82,12 +77,12 @@ export class FileSource<T> implements Source<T> {
     this.#schedulePoll();
     void (async () => {
       await this.#ensureWatcher(undefined);
-      await this.#queueRead(false);
+      await this.#reads.request(false);
     })().catch(() => undefined); // failures are recorded through context.fail
   }
 
   refresh(): Promise<void> {
-    return this.#queueRead(true);
+    return this.#reads.request(true);
   }
 
   async close(): Promise<void> {
@@ -97,34 +92,12 @@ export class FileSource<T> implements Source<T> {
     this.#clearTimer(this.#rearmTimer);
     this.#watcher?.close();
     this.#watcher = undefined;
-    await Promise.allSettled([this.#running, this.#queued?.promise]);
+    await this.#reads.idle();
   }
 
   /** The debounce ran out: read (hint reads skip content already seen). */
   #hinted(): void {
-    this.#queueRead(false).catch(() => undefined);
-  }
-
-  /** Runs reads one at a time; requests made while one runs share the single next read. */
-  #queueRead(force: boolean): Promise<void> {
-    if (this.#queued) {
-      this.#queued.force ||= force;
-      return this.#queued.promise;
-    }
-    const previous = this.#running ?? Promise.resolve();
-    const queued: QueuedRead = { force, promise: Promise.resolve() };
-    queued.promise = previous
-      .catch(() => undefined)
-      .then(() => {
-        this.#queued = undefined;
-        const run = this.#readOnce(queued.force);
-        this.#running = run;
-        return run.finally(() => {
-          if (this.#running === run) this.#running = undefined;
-        });
-      });
-    this.#queued = queued;
-    return queued.promise;
+    this.#reads.request(false).catch(() => undefined);
   }
 
   async #readOnce(force: boolean): Promise<void> {
@@ -244,7 +217,7 @@ export class FileSource<T> implements Source<T> {
     if (interval === 0 || this.#closed || !this.#context) return;
     this.#pollTimer = this.#context.clock.setTimeout(() => {
       this.#pollTimer = undefined;
-      void this.#queueRead(false)
+      void this.#reads.request(false)
         .catch(() => undefined)
         .finally(() => this.#schedulePoll());
     }, interval);
