@@ -59,6 +59,8 @@ describe.each(examples)('examples/%s', (_name, start) => {
       logger,
     });
     try {
+      // Listening comes before the pool's first verified connection; readiness says when it is done.
+      await waitFor('readiness', async () => (await fetch(`${service.url}/readyz`)).status === 200);
       let running = true;
       const failures: string[] = [];
       let served = 0;
@@ -73,7 +75,16 @@ describe.each(examples)('examples/%s', (_name, start) => {
           }
         }
       };
-      const traffic = Promise.all(Array.from({ length: WORKERS }, worker));
+      // Readiness must hold through every rotation: the old credential works until the new one is verified.
+      const probe = async (): Promise<void> => {
+        while (running) {
+          const response = await fetch(`${service.url}/readyz`);
+          if (response.status !== 200) failures.push(`/readyz ${response.status}: ${await response.text()}`);
+          else await response.body?.cancel();
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      };
+      const traffic = Promise.all([...Array.from({ length: WORKERS }, worker), probe()]);
 
       for (let rotation = 1; rotation <= ROTATIONS; rotation++) {
         const password = `rotated-${rotation}-${randomBytes(12).toString('hex')}`;
