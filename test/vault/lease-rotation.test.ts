@@ -82,6 +82,25 @@ describe('a database lease with TTL 10 s and max TTL 40 s', () => {
     expect(w.server.leases().some((lease) => lease.id === first.leaseId)).toBe(false);
   });
 
+  it('fetches a replacement at once when a renewal finds the lease gone (revoked out of band)', async () => {
+    world = await startWorld({ leaseTtl: '30s', leaseMaxTtl: '10m' });
+    const w = world;
+    session = new VaultSession({ address: w.server.address, auth: { method: 'approle', roleId: ROLE_ID, secretId: SECRET_ID }, clock: w.clock, random: seededRandom(2) });
+    const db = session.lease<DbCreds>('database/creds/app');
+    const first = await db.ready();
+    await w.server.revokeLease(first.leaseId!);
+    let replacedAt: number | undefined;
+    db.on('rotated', (_next, prev) => {
+      if (prev) replacedAt ??= w.clock.now();
+    });
+    await runFor(w, 30_000, () => replacedAt !== undefined);
+    const refused = w.server.requestLog.find((entry) => entry.path === 'sys/leases/renew');
+    expect(refused?.status).toBe(400);
+    expect(replacedAt).toBe(refused!.timeMillis);
+    expect(db.health().state).toBe('ready');
+    expect(await canLogin(w, db.current().value)).toBe(true);
+  });
+
   it('never prints the session token or the database password', async () => {
     world = await startWorld();
     session = new VaultSession({ address: world.server.address, auth: { method: 'approle', roleId: ROLE_ID, secretId: SECRET_ID }, clock: world.clock });
