@@ -51,7 +51,10 @@ export type LeaseholdErrorCode =
   | 'LEASEHOLD_PG_VERIFY_FAILED'
   | 'LEASEHOLD_PG_NOT_READY'
   | 'LEASEHOLD_AWS_AUTH_FAILED'
-  | 'LEASEHOLD_AWS_NO_CREDENTIALS';
+  | 'LEASEHOLD_AWS_NO_CREDENTIALS'
+  // cli
+  | 'LEASEHOLD_EXEC_SPAWN_FAILED'
+  | 'LEASEHOLD_EXEC_TOKEN_REPLACED';
 
 /** Options every {@link LeaseholdError} accepts. */
 export interface LeaseholdErrorOptions {
