@@ -80,4 +80,4 @@ export type { TokenState } from './vault/token-keeper.js';
 export { DEFAULT_REQUEST_TIMEOUT_MILLIS, VaultClient } from './vault/vault-client.js';
 export type { VaultAuthBlock, VaultClientOptions, VaultEnvelope, VaultRequest, VaultResponse } from './vault/vault-client.js';
 export { DEFAULT_VAULT_ADDRESS, VaultSession } from './vault/vault-session.js';
-export type { SessionRequest, VaultSessionOptions } from './vault/vault-session.js';
+export type { SessionRequest, SessionResponse, VaultSessionOptions } from './vault/vault-session.js';

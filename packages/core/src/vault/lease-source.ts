@@ -62,6 +62,8 @@ export class LeaseSource<T> implements Source<T> {
   #attempt = 0;
   #fetching: Promise<void> | undefined;
   #fetchAgain = false;
+  /** Generation of the token that issued the current lease. */
+  #fetchGeneration = 0;
   #unsubscribe: (() => void) | undefined;
   #closed = false;
 
@@ -112,8 +114,10 @@ export class LeaseSource<T> implements Source<T> {
   #fetch(reason: string): Promise<void> {
     this.#fetching ??= this.#doFetch(reason).finally(() => {
       this.#fetching = undefined;
-      if (this.#fetchAgain && !this.#closed) {
-        this.#fetchAgain = false;
+      const again = this.#fetchAgain;
+      this.#fetchAgain = false;
+      const stale = this.#fetchGeneration < this.#session.tokenGeneration;
+      if (again && stale && !this.#closed) {
         void this.#fetch('re-issue after a new Vault token').catch(() => undefined);
       }
     });
@@ -128,7 +132,9 @@ export class LeaseSource<T> implements Source<T> {
     const method = this.#options.method ?? (this.#options.body ? 'POST' : 'GET');
     let envelope: VaultEnvelope;
     try {
-      envelope = await this.#session.request({ method, path: this.#path, body: this.#options.body });
+      const answer = await this.#session.requestTagged({ method, path: this.#path, body: this.#options.body });
+      envelope = answer.envelope;
+      this.#fetchGeneration = answer.tokenGeneration;
     } catch (error) {
       const failure = toLeaseholdError(error, 'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE', `Vault ${method} ${this.#path} failed`, true);
       this.#failed(failure, 'fetch');

@@ -63,6 +63,11 @@ export interface VaultSessionOptions {
 /** A request made through the session: the token is added, a rejected token triggers one re-login and one retry. */
 export type SessionRequest = Omit<VaultRequest, 'token'>;
 
+/** An answer to a session request, with the generation of the token that was used. */
+export interface SessionResponse extends VaultResponse {
+  readonly tokenGeneration: number;
+}
+
 /** A Vault session. */
 export class VaultSession implements HealthReporter, AsyncDisposable {
   readonly name: string;
@@ -139,7 +144,7 @@ export class VaultSession implements HealthReporter, AsyncDisposable {
    * Sends a request with the session token. On 403 invalid token it logs in again (once, shared
    * with concurrent callers) and retries once; every lease source then re-issues its lease.
    */
-  async send(request: SessionRequest): Promise<VaultResponse> {
+  async send(request: SessionRequest): Promise<SessionResponse> {
     if (this.#closed) throw new LeaseholdError('LEASEHOLD_CLOSED', `Vault session "${this.name}" is closed`);
     let state = await this.#keeper.token();
     let response = await this.client.send({ ...request, token: state.login.token });
@@ -147,13 +152,22 @@ export class VaultSession implements HealthReporter, AsyncDisposable {
       state = await this.#keeper.invalidated(state.generation);
       response = await this.client.send({ ...request, token: state.login.token });
     }
-    return response;
+    return { ...response, tokenGeneration: state.generation };
   }
 
   /** Like {@link send}, but returns the envelope of a 2xx answer and rejects with a typed error otherwise. */
   async request<D = Record<string, unknown>>(request: SessionRequest): Promise<VaultEnvelope<D>> {
+    return (await this.requestTagged<D>(request)).envelope;
+  }
+
+  /** Like {@link request}, also telling which token generation answered (leases die with that token). */
+  async requestTagged<D = Record<string, unknown>>(
+    request: SessionRequest,
+  ): Promise<{ readonly envelope: VaultEnvelope<D>; readonly tokenGeneration: number }> {
     const response = await this.send(request);
-    if (response.status >= 200 && response.status < 300) return (response.body ?? {});
+    if (response.status >= 200 && response.status < 300) {
+      return { envelope: response.body ?? {}, tokenGeneration: response.tokenGeneration };
+    }
     throw this.client.errorFor(request, response);
   }
 
