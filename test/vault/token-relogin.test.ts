@@ -33,6 +33,11 @@ describe('a session whose token reaches its max TTL', () => {
     await runFor(w, 44_000, () => reissuedAt !== undefined);
 
     expect(session.tokenGeneration).toBe(2);
+    // Renewed at ~2/3 of its TTL until Vault capped it, then replaced by a login.
+    const renewals = w.server.requestLog.filter((entry) => entry.path === 'auth/token/renew-self' && entry.timeMillis < reissuedAt!);
+    expect(renewals.length).toBeGreaterThanOrEqual(2);
+    expect(renewals[0]!.timeMillis - loginAt).toBeGreaterThanOrEqual((2 / 3) * 15_000);
+    expect(renewals[0]!.timeMillis - loginAt).toBeLessThan(15_000);
     expect(reissuedAt).toBeDefined();
     expect(reissuedAt!).toBeLessThan(loginAt + 45_000);
     const next = db.current();
