@@ -33,6 +33,17 @@ describe('VaultSession lifecycle', () => {
     expect(count(w, 'auth/approle/login')).toBe(1);
   });
 
+  it('shares one fetch between concurrent refresh() calls of a lease', async () => {
+    const { w, s } = await open();
+    const db = s.lease('database/creds/app');
+    await db.ready();
+    const [a, b, c] = await Promise.all([db.refresh(), db.refresh(), db.refresh()]);
+    expect(a.version).toBe(2);
+    expect(b.version).toBe(2);
+    expect(c.version).toBe(2);
+    expect(count(w, 'database/creds/app')).toBe(2);
+  });
+
   it('returns the same promise from close() called twice, and rejects use after close with LEASEHOLD_CLOSED', async () => {
     const { s } = await open();
     const lease = s.lease('database/creds/app');
