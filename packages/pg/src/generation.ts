@@ -42,6 +42,8 @@ export class Generation<T> {
   readonly strategy: RotationStrategy;
   readonly pool: pg.Pool;
   state: GenerationState = 'warming';
+  /** When these credentials stop working; follows lease renewals (the snapshot keeps the first expiry). */
+  expiresAt: number | undefined;
   /** When draining started (epoch millis). */
   drainingSince: number | undefined;
   readonly #clients = new Set<PoolClient>();
@@ -63,6 +65,7 @@ export class Generation<T> {
   ) {
     this.version = snapshot.version;
     this.snapshot = snapshot;
+    this.expiresAt = snapshot.expiresAt?.getTime();
     this.user = credentials.user;
     this.strategy = strategy;
     // pg-pool hides `password` from inspect and JSON (non-enumerable); the config copy is ours alone.

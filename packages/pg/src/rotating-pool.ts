@@ -86,12 +86,21 @@ export class RotatingPool<T = unknown> extends EventEmitter implements Pool, Hea
       options.logger,
       options.forcedRefreshIntervalMillis,
     );
+    secret.on('renewed', this.#renewed);
     this.#subscription = secret.subscribe({
       name: this.name,
       adopt: (next) => this.#adopt(next),
       health: () => this.health(),
     });
   }
+
+  /** A renewal extends the lease a generation uses: its drain deadline moves with it. */
+  readonly #renewed = (snapshot: Snapshot<T>): void => {
+    const expiresAt = snapshot.expiresAt?.getTime();
+    for (const generation of [this.#warming, ...this.#generations]) {
+      if (generation?.version === snapshot.version) generation.expiresAt = expiresAt;
+    }
+  };
 
   /** Connections open in every generation. */
   get totalCount(): number {
@@ -436,7 +445,7 @@ export class RotatingPool<T = unknown> extends EventEmitter implements Pool, Hea
     const { clock, drainTimeoutMillis, retireJitterMillis, random, logger } = this.#options;
     const now = clock.now();
     let deadline = now + drainTimeoutMillis;
-    const expiresAt = old.snapshot.expiresAt?.getTime();
+    const expiresAt = old.expiresAt;
     if (expiresAt !== undefined) {
       // Short leases (tests, aggressive TTLs) get half their remaining life instead of the full margin.
       const margin = Math.min(DRAIN_EXPIRY_MARGIN_MILLIS, Math.max(0, expiresAt - now) / 2);
@@ -476,6 +485,7 @@ export class RotatingPool<T = unknown> extends EventEmitter implements Pool, Hea
     });
     if (this.#warming) closing.push(this.#warming.end());
     await Promise.all(closing);
+    this.#secret.off('renewed', this.#renewed);
     this.#subscription?.unsubscribe();
     this.#subscription = undefined;
     this.#active = undefined;
