@@ -2,7 +2,8 @@
  * Command dispatch. Each command returns its exit code; nothing calls process.exit, so open
  * handles are closed by the commands themselves and the process ends when they are done.
  */
-import { runDemo } from './demo/run-demo.js';
+import { runCheck } from './check/run-check.js';
+import { runExec } from './exec/run-exec.js';
 
 /** Where a command writes. */
 export interface Output {
@@ -13,7 +14,9 @@ export interface Output {
 const USAGE = `usage:
   leasehold demo [--seconds N]     run a service through live credential rotations (default 30 s)
   leasehold exec [options] -- <command> [args...]
-                                   run a job with just-in-time Vault credentials (see --help)`;
+                                   run a job with just-in-time Vault credentials (see --help)
+  leasehold check [--lease <path> | --file <path>]...
+                                   read the credentials once, print their health as JSON; exit 0 if ready`;
 
 /** Runs the command named by `args[0]`; resolves with the process exit code. */
 export async function main(args: readonly string[], output: Output): Promise<number> {
@@ -21,6 +24,10 @@ export async function main(args: readonly string[], output: Output): Promise<num
   switch (command) {
     case 'demo':
       return demo(rest, output);
+    case 'exec':
+      return runExec(rest, output);
+    case 'check':
+      return runCheck(rest, output);
     case undefined:
     case '--help':
     case '-h':
@@ -39,6 +46,8 @@ async function demo(args: readonly string[], output: Output): Promise<number> {
     output.err('leasehold demo: --seconds must be a positive number');
     return 2;
   }
+  // Loaded on demand: the demo brings the test servers and the AWS SDK, which exec and check never need.
+  const { runDemo } = await import('./demo/run-demo.js');
   const summary = await runDemo({ seconds, print: output.out });
   const failed = summary.queries.failed + summary.s3Calls.failed;
   output.out('');
