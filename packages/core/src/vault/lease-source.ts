@@ -112,16 +112,16 @@ export class LeaseSource<T> implements Source<T> {
 
   /** Fetches new credentials; concurrent triggers (timer, re-issue, refresh) share one request. */
   #fetch(reason: string): Promise<void> {
-    this.#fetching ??= this.#doFetch(reason).finally(() => {
-      this.#fetching = undefined;
+    if (this.#fetching) return this.#fetching;
+    const run: Promise<void> = this.#doFetch(reason).finally(() => {
+      if (this.#fetching === run) this.#fetching = undefined;
       const again = this.#fetchAgain;
       this.#fetchAgain = false;
       const stale = this.#fetchGeneration < this.#session.tokenGeneration;
-      if (again && stale && !this.#closed) {
-        void this.#fetch('re-issue after a new Vault token').catch(() => undefined);
-      }
+      if (again && stale && !this.#closed) void this.#fetch('re-issue after a new Vault token').catch(() => undefined);
     });
-    return this.#fetching;
+    this.#fetching = run;
+    return run;
   }
 
   async #doFetch(reason: string): Promise<void> {
@@ -157,6 +157,9 @@ export class LeaseSource<T> implements Source<T> {
       throw failure;
     }
     const previous = this.#lease;
+    // The value is in hand: a refresh() from here on (even from a `rotated` listener or right
+    // after ready() resolves) asks for newer credentials, so it must not join this run.
+    this.#fetching = undefined;
     try {
       const adopted = ctx.offer({ value, fingerprint: fingerprintOf(JSON.stringify(data)), expiresAt: expiresAt === undefined ? undefined : new Date(expiresAt), leaseId, renewable: envelope.renewable === true });
       if (!adopted && leaseId && leaseId !== previous?.leaseId) void this.#session.revokeLease(leaseId).catch(() => undefined);
