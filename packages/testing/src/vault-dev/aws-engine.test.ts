@@ -78,6 +78,12 @@ describe('the AWS engine', () => {
     }
   });
 
+  it('marks IAM user keys expired when their lease runs out', async () => {
+    const user = await vaultFetch(vault.address, 'GET', 'aws/creds/user', { token: vault.rootToken });
+    await vault.advanceTime(3601_000);
+    expect(vault.aws.lookupAccessKey(user.body.data.access_key as string)?.state).toBe('expired');
+  });
+
   it('answers an unknown role with 400', async () => {
     const res = await vaultFetch(vault.address, 'GET', 'aws/creds/none', { token: vault.rootToken });
     expect(res).toEqual({ status: 400, body: { errors: ['Role "none" not found'] } });

@@ -124,7 +124,7 @@ export class AwsEngine implements MountedEngine, AwsKeyStore {
       renewable: true,
       tokenId: request.token?.id,
       ...this.#namespace(request),
-      hooks: { revoke: () => this.#revokeKey(accessKeyId) },
+      hooks: { revoke: (reason) => this.#revokeKey(accessKeyId, reason) },
     });
     return secret({
       leaseId: lease.id,
@@ -156,7 +156,7 @@ export class AwsEngine implements MountedEngine, AwsKeyStore {
       renewable: false,
       tokenId: request.token?.id,
       ...this.#namespace(request),
-      hooks: { revoke: () => this.#revokeKey(accessKeyId) },
+      hooks: { revoke: (reason) => this.#revokeKey(accessKeyId, reason) },
     });
     return secret({
       leaseId: lease.id,
@@ -183,10 +183,10 @@ export class AwsEngine implements MountedEngine, AwsKeyStore {
    * Revocation removes the key from the valid set. (Real STS keys cannot be revoked and stay
    * valid until they expire; the dev server invalidates them so tests see revocation.)
    */
-  #revokeKey(accessKeyId: string): Promise<void> {
+  #revokeKey(accessKeyId: string, reason: 'revoked' | 'expired'): Promise<void> {
     const record = this.#keys.get(accessKeyId);
     if (record?.state === 'valid') {
-      const expired = record.expiresAt !== undefined && record.expiresAt.getTime() <= this.#context.clock.now();
+      const expired = reason === 'expired' || (record.expiresAt !== undefined && record.expiresAt.getTime() <= this.#context.clock.now());
       this.#mark(accessKeyId, expired ? 'expired' : 'revoked');
     }
     return Promise.resolve();

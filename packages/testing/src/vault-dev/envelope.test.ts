@@ -164,7 +164,7 @@ describe('Vault dev server options', () => {
     }
   });
 
-  it('closes once for concurrent callers and refuses connections afterwards', async () => {
+  it('closes once for concurrent callers and refuses connections and controls afterwards', async () => {
     const vault = await startVaultDev();
     const first = vault.close();
     const second = vault.close();
@@ -172,6 +172,8 @@ describe('Vault dev server options', () => {
     await Promise.all([first, second]);
     await expect(fetch(`${vault.address}/v1/sys/health`)).rejects.toThrow();
     await expect(vault.reap()).resolves.toBeUndefined();
+    await expect(vault.advanceTime(1000)).rejects.toMatchObject({ code: 'LEASEHOLD_TESTING_CLOSED' });
+    expect(() => vault.createToken()).toThrow(expect.objectContaining({ code: 'LEASEHOLD_TESTING_CLOSED' }) as unknown);
   });
 
   it('rejects a non-positive reaper interval naming the option', async () => {

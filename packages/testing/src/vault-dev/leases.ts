@@ -8,8 +8,8 @@ import { SYSTEM_MAX_TTL_SECONDS, capTtl } from './tokens.js';
 export interface LeaseHooks {
   /** Called after a renewal with the new expiry (epoch millis, dev-server clock). */
   renew?(expireTime: number): Promise<void>;
-  /** Undoes the secret. Must tolerate being called for something already gone. */
-  revoke(): Promise<void>;
+  /** Undoes the secret (`expired`: its TTL ran out). Must tolerate something already gone. */
+  revoke(reason: 'revoked' | 'expired'): Promise<void>;
 }
 
 /** A registered lease. */
@@ -99,7 +99,7 @@ export class LeaseManager {
     if (entry === undefined) throw badRequest('lease not found');
     const now = this.#clock.now();
     if (entry.expireTime <= now) {
-      this.#background.track(this.revoke(id));
+      this.#background.track(this.revoke(id, 'expired'));
       throw badRequest('lease expired');
     }
     if (!entry.renewable) throw badRequest('lease is not renewable');
@@ -111,14 +111,14 @@ export class LeaseManager {
   }
 
   /** Revokes a lease (runs the engine's revocation once; concurrent callers share it). */
-  revoke(id: string): Promise<void> {
+  revoke(id: string, reason: 'revoked' | 'expired' = 'revoked'): Promise<void> {
     const running = this.#revoking.get(id);
     if (running !== undefined) return running;
     const entry = this.#leases.get(id);
     if (entry === undefined) return Promise.resolve();
     const work = (async () => {
       try {
-        await entry.hooks.revoke();
+        await entry.hooks.revoke(reason);
       } finally {
         this.#leases.delete(id);
         this.#revoking.delete(id);
@@ -143,7 +143,7 @@ export class LeaseManager {
   async expireDue(): Promise<void> {
     const now = this.#clock.now();
     const due = [...this.#leases.values()].filter((entry) => entry.expireTime <= now);
-    await Promise.all(due.map((entry) => this.revoke(entry.id)));
+    await Promise.all(due.map((entry) => this.revoke(entry.id, 'expired')));
   }
 
   /** Every registered lease. */

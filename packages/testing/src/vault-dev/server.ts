@@ -108,7 +108,10 @@ export interface VaultDevServer {
   advanceTime(millis: number): Promise<void>;
   /** Expires due tokens and leases, rotates due static roles, waits for background revocations. Never rejects. */
   reap(): Promise<void>;
-  /** Stops the server, the reaper, and (by default) revokes outstanding leases. Idempotent. */
+  /**
+   * Stops the server, the reaper, and (by default) revokes outstanding leases. Idempotent: every
+   * caller gets the same promise. Afterwards the test controls throw `LEASEHOLD_TESTING_CLOSED`.
+   */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -481,6 +484,11 @@ export async function startVaultDev(options: VaultDevOptions = {}): Promise<Vaul
     return closing;
   };
 
+  /** Test controls refuse to act on a closed server, so a test mistake does not pass silently. */
+  const assertOpen = (what: string): void => {
+    if (closing !== undefined) throw new TestingError('LEASEHOLD_TESTING_CLOSED', `Vault dev server is closed (${what})`);
+  };
+
   const leaseInfo = (lease: LeaseEntry): LeaseInfo => ({
     id: lease.id,
     path: lease.path,
@@ -513,12 +521,19 @@ export async function startVaultDev(options: VaultDevOptions = {}): Promise<Vaul
     unseal: () => {
       health.sealed = false;
     },
-    inject: (rule) => faults.inject(rule),
-    failNext: (count, status = 500, path) => faults.inject({ times: count, status, ...(path === undefined ? {} : { path }) }),
+    inject: (rule) => {
+      assertOpen('inject');
+      return faults.inject(rule);
+    },
+    failNext: (count, status = 500, path) => {
+      assertOpen('failNext');
+      return faults.inject({ times: count, status, ...(path === undefined ? {} : { path }) });
+    },
     clearFaults: () => {
       faults.clear();
     },
     createToken: (tokenOptions = {}) => {
+      assertOpen('createToken');
       const type = tokenOptions.type ?? 'service';
       return tokens.create({
         policies: [...(tokenOptions.policies ?? []), 'default'],
@@ -528,11 +543,18 @@ export async function startVaultDev(options: VaultDevOptions = {}): Promise<Vaul
         renewable: tokenOptions.renewable ?? true,
       }).id;
     },
-    revokeToken: (token) => tokens.revoke(token),
-    revokeLease: (leaseId) => leases.revoke(leaseId),
+    revokeToken: async (token) => {
+      assertOpen('revokeToken');
+      await tokens.revoke(token);
+    },
+    revokeLease: async (leaseId) => {
+      assertOpen('revokeLease');
+      await leases.revoke(leaseId);
+    },
     leases: () => leases.all().map(leaseInfo),
     now: () => clock.now(),
     advanceTime: async (millis) => {
+      assertOpen('advanceTime');
       clock.advance(millis);
       await reap();
     },

@@ -24,6 +24,8 @@ export interface TokenEntry {
   readonly explicitMaxTtl: number;
   /** Epoch millis; undefined for a token that never expires (root). */
   expireTime: number | undefined;
+  /** TTL granted by the last creation or renewal: the `lease_duration` of its `auth` block. */
+  grantedTtl: number;
   /** Epoch millis after which it cannot be renewed; undefined = none. */
   readonly maxDeadline: number | undefined;
   readonly renewable: boolean;
@@ -80,6 +82,7 @@ export class TokenStore {
       creationTtl: 0,
       explicitMaxTtl: 0,
       expireTime: undefined,
+      grantedTtl: 0,
       maxDeadline: undefined,
       renewable: false,
       orphan: true,
@@ -112,6 +115,7 @@ export class TokenStore {
       creationTtl: ttl,
       explicitMaxTtl: explicitMax,
       expireTime: now + ttl * 1000,
+      grantedTtl: ttl,
       maxDeadline: now + maxTtl * 1000,
       renewable: type === 'batch' ? false : (params.renewable ?? true),
       orphan: params.parent === undefined,
@@ -158,6 +162,7 @@ export class TokenStore {
     const now = this.#clock.now();
     const result = capTtl(incrementSeconds > 0 ? incrementSeconds : entry.creationTtl, entry.maxDeadline, now);
     entry.expireTime = now + result.ttl * 1000;
+    entry.grantedTtl = result.ttl;
     return result;
   }
 
@@ -187,7 +192,7 @@ export class TokenStore {
       policies: [...identityPolicies],
       token_policies: [...identityPolicies],
       metadata: entry.meta === null ? null : { ...entry.meta },
-      lease_duration: this.ttlOf(entry),
+      lease_duration: entry.grantedTtl,
       renewable: entry.renewable,
       entity_id: entry.entityId,
       token_type: entry.type,
