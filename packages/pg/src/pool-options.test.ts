@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_DRAIN_TIMEOUT_MILLIS, DEFAULT_MAX_AUTH_RETRIES, resolvePoolOptions } from './pool-options.js';
+
+describe('resolvePoolOptions', () => {
+  it('applies defaults and keeps 0 as a legal value', () => {
+    const options = resolvePoolOptions({ host: 'db', max: 5, drainTimeoutMillis: 0, maxAuthRetries: 0 });
+    expect(options.drainTimeoutMillis).toBe(0);
+    expect(options.maxAuthRetries).toBe(0);
+    expect(options.max).toBe(5);
+    expect(options.poolConfig).toEqual({ host: 'db', max: 5 });
+    const defaults = resolvePoolOptions({});
+    expect(defaults.drainTimeoutMillis).toBe(DEFAULT_DRAIN_TIMEOUT_MILLIS);
+    expect(defaults.maxAuthRetries).toBe(DEFAULT_MAX_AUTH_RETRIES);
+    expect(defaults.max).toBe(10);
+    expect(defaults.connectionTimeoutMillis).toBe(0);
+  });
+
+  it('names the option it refuses', () => {
+    expect(() => resolvePoolOptions({ drainTimeoutMillis: -1 })).toThrow(/drainTimeoutMillis/);
+    expect(() => resolvePoolOptions({ verifyTimeoutMillis: 0 })).toThrow(/verifyTimeoutMillis/);
+    expect(() => resolvePoolOptions({ verifyQuery: '' })).toThrow(/verifyQuery/);
+    expect(() => resolvePoolOptions({ warmConnections: Number.NaN })).toThrow(/warmConnections/);
+    expect(() => resolvePoolOptions({ user: 'app' } as never)).toThrow(expect.objectContaining({ code: 'LEASEHOLD_INVALID_OPTION' }));
+  });
+
+  it('caps warm connections at max', () => {
+    expect(resolvePoolOptions({ max: 3, warmConnections: 10 }).warmConnections).toBe(3);
+  });
+});
