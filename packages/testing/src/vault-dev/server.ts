@@ -1,5 +1,5 @@
 import { STATUS_CODES, createServer } from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +19,8 @@ import { envelope } from './envelope.js';
 import type { VaultReply } from './envelope.js';
 import { FaultInjector, defaultFaultErrors } from './faults.js';
 import type { FaultHandle, FaultRule } from './faults.js';
+import { collect, operationOf, parseBody, parseListPacket, send, tokenOf } from './http-io.js';
+import type { RawRequest } from './http-io.js';
 import { INVALID_TOKEN, PERMISSION_DENIED, VaultHttpError, noHandler } from './http-error.js';
 import { newToken, randomBase62 } from './ids.js';
 import { KvEngine } from './kv.js';
@@ -26,7 +28,7 @@ import { LeaseManager } from './leases.js';
 import type { LeaseEntry } from './leases.js';
 import type { VaultDevOptions } from './options.js';
 import { isAllowed } from './policy.js';
-import type { MountedEngine, VaultOperation, VaultRequest } from './request.js';
+import type { MountedEngine, VaultRequest } from './request.js';
 import { SystemEngine } from './sys.js';
 import type { HealthState, MountInfo } from './sys.js';
 import { TokenStore } from './tokens.js';
@@ -117,104 +119,6 @@ export interface VaultDevServer {
 }
 
 const DEFAULT_REAPER_INTERVAL_MILLIS = 250;
-/** Request bodies beyond this are refused; the dev server has no use for large ones. */
-const MAX_BODY_BYTES = 1024 * 1024;
-
-function operationOf(method: string, query: URLSearchParams): VaultOperation | undefined {
-  switch (method) {
-    case 'GET':
-    case 'HEAD':
-      return query.get('list') === 'true' ? 'list' : 'read';
-    case 'LIST':
-      return 'list';
-    case 'PUT':
-    case 'POST':
-      return 'update';
-    case 'DELETE':
-      return 'delete';
-    case 'PATCH':
-      return 'patch';
-    default:
-      return undefined;
-  }
-}
-
-/** A request independent of how it arrived (node:http, or the raw LIST fallback). */
-interface RawRequest {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: IncomingHttpHeaders;
-  readBody(): Promise<Buffer>;
-  drop(): void;
-}
-
-async function collect(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw new VaultHttpError(413, ['request body too large']);
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-/**
- * Node's HTTP parser rejects the LIST method Vault clients send. The rejected bytes arrive in
- * `clientError`; parse that one request by hand (request line and headers; LIST has no body).
- */
-function parseListPacket(packet: Buffer): { url: string; headers: IncomingHttpHeaders } | undefined {
-  const text = packet.toString('latin1');
-  const end = text.indexOf('\r\n\r\n');
-  if (end === -1) return undefined;
-  const [requestLine = '', ...headerLines] = text.slice(0, end).split('\r\n');
-  const match = /^LIST (\S+) HTTP\/1\.[01]$/.exec(requestLine);
-  if (match === null) return undefined;
-  const headers: Record<string, string> = {};
-  for (const line of headerLines) {
-    const colon = line.indexOf(':');
-    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  return { url: match[1] ?? '/', headers };
-}
-
-function parseBody(buffer: Buffer): Record<string, unknown> {
-  const text = buffer.toString('utf8').trim();
-  if (text === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new VaultHttpError(400, [`failed to parse JSON input: ${(error as Error).message}`]);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new VaultHttpError(400, ['failed to parse JSON input: not an object']);
-  return parsed as Record<string, unknown>;
-}
-
-function tokenOf(request: RawRequest): string | undefined {
-  const header = request.headers['x-vault-token'];
-  if (typeof header === 'string' && header !== '') return header;
-  const authorization = request.headers.authorization;
-  if (authorization !== undefined && /^Bearer\s+/i.test(authorization)) return authorization.replace(/^Bearer\s+/i, '').trim();
-  return undefined;
-}
-
-function send(response: ServerResponse, status: number, body: unknown, head: boolean): void {
-  if (body === undefined) {
-    response.writeHead(status, { 'Cache-Control': 'no-store', 'Content-Length': 0 });
-    response.end();
-    return;
-  }
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Cache-Control': 'no-store',
-    'Content-Length': Buffer.byteLength(text),
-  });
-  response.end(head ? undefined : text);
-}
-
 /**
  * Starts a Vault-API-compatible dev server on 127.0.0.1 implementing the subset in
  * reference/vault-api.md: envelope, error bodies, tokens, auth methods, KV v1/v2, leases,
