@@ -101,6 +101,21 @@ describe('a database lease with TTL 10 s and max TTL 40 s', () => {
     expect(await canLogin(w, db.current().value)).toBe(true);
   });
 
+  it('keeps renewing the current lease when a refresh() fails', async () => {
+    world = await startWorld({ leaseTtl: '30s', leaseMaxTtl: '10m' });
+    const w = world;
+    session = new VaultSession({ address: w.server.address, auth: { method: 'approle', roleId: ROLE_ID, secretId: SECRET_ID }, clock: w.clock, random: seededRandom(11) });
+    const db = session.lease<DbCreds>('database/creds/app');
+    const first = await db.ready();
+    w.server.failNext(1, 500, /^database\/creds\//);
+    await expect(db.refresh()).rejects.toMatchObject({ code: 'LEASEHOLD_VAULT_UNAVAILABLE', retryable: true });
+
+    await runFor(w, 30_000, () => (db.current().expiresAt?.getTime() ?? 0) > first.expiresAt!.getTime());
+    expect(db.current().leaseId).toBe(first.leaseId);
+    expect(db.current().expiresAt!.getTime()).toBeGreaterThan(first.expiresAt!.getTime());
+    expect(db.health().state).toBe('ready');
+  });
+
   it('never prints the session token or the database password', async () => {
     world = await startWorld();
     session = new VaultSession({ address: world.server.address, auth: { method: 'approle', roleId: ROLE_ID, secretId: SECRET_ID }, clock: world.clock });

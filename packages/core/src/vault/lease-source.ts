@@ -62,6 +62,7 @@ export class LeaseSource<T> implements Source<T> {
   #attempt = 0;
   #fetching: Promise<void> | undefined;
   #fetchAgain = false;
+  #replaceRequired = false;
   /** Generation of the token that issued the current lease. */
   #fetchGeneration = 0;
   #unsubscribe: (() => void) | undefined;
@@ -91,7 +92,7 @@ export class LeaseSource<T> implements Source<T> {
   }
 
   refresh(): Promise<void> {
-    return this.#fetch('refresh requested');
+    return this.#fetch('refresh requested', false);
   }
 
   async retire(snapshot: Snapshot<T>): Promise<void> {
@@ -111,7 +112,10 @@ export class LeaseSource<T> implements Source<T> {
   }
 
   /** Fetches new credentials; concurrent triggers (timer, re-issue, refresh) share one request. */
-  #fetch(reason: string): Promise<void> {
+  #fetch(reason: string, required = true): Promise<void> {
+    // A required fetch replaces a lease that is ending; an optional one (refresh) may fail while
+    // the current lease keeps being renewed.
+    if (required) this.#replaceRequired = true;
     if (this.#fetching) return this.#fetching;
     const run: Promise<void> = this.#doFetch(reason).finally(() => {
       if (this.#fetching === run) this.#fetching = undefined;
@@ -171,6 +175,7 @@ export class LeaseSource<T> implements Source<T> {
       throw failure;
     }
     this.#attempt = 0;
+    this.#replaceRequired = false;
     ctx.logger.debug({ secret: ctx.name, path: this.#path, leaseId, durationMillis, reason }, 'leasehold: vault lease fetched');
     this.#lease = leaseId && expiresAt ? { leaseId, expiresAt, durationMillis, renewable: envelope.renewable === true, capped: false } : undefined;
     const random = this.#session.random;
@@ -230,15 +235,25 @@ export class LeaseSource<T> implements Source<T> {
     if (!ctx || this.#closed) return;
     const lease = this.#lease;
     const now = ctx.clock.now();
-    const millisLeft = lease ? lease.expiresAt - now : undefined;
     const random = this.#session.random;
-    const delay = failure.retryable ? retryDelay(this.#attempt++, millisLeft, random) : permissionDeniedDelay(random);
-    const nextAt = new Date(now + delay);
-    if (ctx.current()) ctx.renewalFailed(failure, nextAt);
+    const renewable = lease !== undefined && lease.renewable && !lease.capped;
+    let delay: number;
+    let next: () => void;
+    if (step === 'fetch' && !this.#replaceRequired && renewable && lease.expiresAt > now) {
+      // An optional fetch (refresh) failed: the current lease is fine, keep to its renewal schedule.
+      delay = renewalDelay(lease.expiresAt - now, random);
+      next = () => void this.#renew();
+    } else {
+      const millisLeft = lease ? lease.expiresAt - now : undefined;
+      delay = failure.retryable ? retryDelay(this.#attempt++, millisLeft, random) : permissionDeniedDelay(random);
+      // Renew again only while the lease lives and can still be extended; otherwise fetch anew.
+      const renewNext = step === 'renew' && renewable && lease.expiresAt > now + delay;
+      const required = this.#replaceRequired;
+      next = renewNext ? () => void this.#renew() : () => void this.#fetch(`retry after ${failure.code}`, required).catch(() => undefined);
+    }
+    if (ctx.current()) ctx.renewalFailed(failure, new Date(now + delay));
     else ctx.fail(failure);
-    // Renew again only while the lease lives and can still be extended; otherwise fetch anew.
-    const renewNext = step === 'renew' && lease !== undefined && lease.renewable && !lease.capped && lease.expiresAt > now + delay;
-    this.#at(delay, renewNext ? () => void this.#renew() : () => void this.#fetch(`retry after ${failure.code}`).catch(() => undefined));
+    this.#at(delay, next);
   }
 
   #at(delayMillis: number, run: () => void): void {
