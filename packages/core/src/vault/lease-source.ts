@@ -10,6 +10,8 @@
  *   2.5-5 min (permissionDeniedDelay); a renewal denial first tries a fresh fetch (another policy path).
  * - 5xx, sealed, 429, network, timeout: exponential backoff with full jitter (1 s .. 5 min),
  *   bounded by the time left on the current credential; after expiry, fetch instead of renew.
+ * - A failed optional fetch (`refresh()`) rejects and leaves the current lease on its renewal
+ *   schedule; only replacements that are needed (max TTL, expiry, new token) are retried.
  */
 import { LeaseholdError, toLeaseholdError } from '../errors.js';
 import type { TimerHandle } from '../clock.js';
