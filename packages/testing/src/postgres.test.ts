@@ -33,6 +33,14 @@ describe('the shared PostgreSQL server', () => {
     expect(await admin.roleExists('no_such_role')).toBe(false);
   });
 
+  it('creates distinct databases for concurrent callers', async () => {
+    const databases = await Promise.all([admin.createDatabase(), admin.createDatabase(), admin.createDatabase()]);
+    expect(new Set(databases.map((db) => db.database)).size).toBe(3);
+    await Promise.all(databases.map((db) => db.drop()));
+    const left = await admin.adminQuery('SELECT 1 FROM pg_database WHERE datname = ANY($1)', [databases.map((db) => db.database)]);
+    expect(left.rowCount).toBe(0);
+  });
+
   it('rejects queries after close', async () => {
     const other = connectPostgres(inject('postgres'));
     await other.adminQuery('SELECT 1');

@@ -130,9 +130,34 @@ describe('sys/leases', () => {
     expect(missing).toEqual({ status: 400, body: { errors: ['invalid lease'] } });
   });
 
+  it('revokes by prefix and lists leases under a prefix', async () => {
+    const a = await issue();
+    const b = await issue();
+    const listed = await vaultFetch(vault.address, 'LIST', 'sys/leases/lookup/aws/creds/app/', { token: vault.rootToken });
+    expect(listed.body.data.keys).toEqual(expect.arrayContaining([a.split('/').pop(), b.split('/').pop()]));
+    const res = await vaultFetch(vault.address, 'PUT', 'sys/leases/revoke-prefix/aws/creds/app', { token: vault.rootToken });
+    expect(res.status).toBe(204);
+    expect(vault.leases().filter((lease) => lease.path === 'aws/creds/app')).toEqual([]);
+  });
+
   it('expires leases at their deadline and revokes them', async () => {
     const leaseId = await issue();
     await vault.advanceTime(3601_000);
     expect(vault.leases().some((lease) => lease.id === leaseId)).toBe(false);
+  });
+});
+
+describe('the reaper', () => {
+  it('revokes an expired lease in the background without reap() or a request', async () => {
+    const vault = await startVaultDev({ reaperIntervalMillis: 50, aws: { roles: { app: { credentialType: 'iam_user', defaultTtl: 1 } } } });
+    try {
+      const res = await vaultFetch(vault.address, 'GET', 'aws/creds/app', { token: vault.rootToken });
+      expect(vault.leases()).toHaveLength(1);
+      await new Promise((resolve) => setTimeout(resolve, 1_300));
+      expect(vault.leases()).toHaveLength(0);
+      expect(vault.aws.lookupAccessKey(res.body.data.access_key as string)?.state).toBe('expired');
+    } finally {
+      await vault.close();
+    }
   });
 });

@@ -173,7 +173,8 @@ export class SystemEngine implements MountedEngine {
     }
     const lookupList = /^leases\/lookup\/(.*)$/.exec(subpath);
     if (lookupList !== null && op === 'list') {
-      const base = lookupList[1] ?? '';
+      const given = lookupList[1] ?? '';
+      const base = given === '' || given.endsWith('/') ? given : `${given}/`;
       const keys = new Set<string>();
       for (const entry of leases.all()) {
         if (!entry.id.startsWith(base)) continue;
