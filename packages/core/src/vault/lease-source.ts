@@ -151,9 +151,12 @@ export class LeaseSource<T> implements Source<T> {
     if (this.#closed) return;
     const now = ctx.clock.now();
     const data = envelope.data ?? {};
-    const durationMillis = Math.max(0, Number(envelope.lease_duration) || 0) * 1_000;
+    const leaseMillis = Math.max(0, Number(envelope.lease_duration) || 0) * 1_000;
     const leaseId = envelope.lease_id ? envelope.lease_id : undefined;
-    const expiresAt = durationMillis > 0 ? now + durationMillis : undefined;
+    // pki/issue without generate_lease has no lease, but the certificate says when it ends.
+    const certificateEnd = leaseMillis === 0 && typeof data.expiration === 'number' ? data.expiration * 1_000 : undefined;
+    const durationMillis = certificateEnd === undefined ? leaseMillis : Math.max(0, certificateEnd - now);
+    const expiresAt = certificateEnd ?? (durationMillis > 0 ? now + durationMillis : undefined);
     let value: T;
     try {
       value = this.#options.map ? this.#options.map(data) : (data as T);
