@@ -1,7 +1,7 @@
 // The pinned lease behind `leasehold exec`, on the Vault dev server in fake time: renewed until
 // Vault caps it, then left to run out with a warning; never replaced, never re-issued, because
 // the job that holds it cannot see a new credential.
-import { LeaseholdError, Secret, VaultSession } from '@leasehold/core';
+import { Secret, VaultSession, type LeaseholdError } from '@leasehold/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PinnedLeaseSource, type LeaseData } from '../../packages/cli/src/exec/pinned-lease-source.js';
 import { ROLE_ID, runFor, SECRET_ID, seededRandom, startWorld, type Fixture, type VaultWorld } from '../vault/helpers.js';
