@@ -62,6 +62,11 @@ export async function runExec(args: readonly string[], output: Output, env: Node
       return EXIT_EXEC_FAILED;
     }
     verbose(`${held.name}: ${describeSnapshot(snapshot)}`);
+    if (relay.received) {
+      // Stopped between the credential and the spawn: the job never starts; the lease goes back.
+      await credentials.revoke();
+      return signalExitCode(relay.received);
+    }
     // Held until the job exits: a consumer holding a snapshot keeps it from being retired.
     const subscription = held.secret.subscribe({ name: 'leasehold exec job', adopt: () => Promise.resolve() });
     const stopWatching = watch(held.secret, say, verbose, () => held.lease?.extendable ?? false);
@@ -72,7 +77,7 @@ export async function runExec(args: readonly string[], output: Output, env: Node
     else if (outcome.signal) verbose(`the command was killed by ${outcome.signal}`);
     else verbose(`the command exited with code ${outcome.exitCode}`);
     for (const revoked of await credentials.revoke()) {
-      if (revoked.error) say(`could not revoke lease ${revoked.leaseId}: ${describeError(revoked.error)}; it ends at its expiry`);
+      if (revoked.error) say(`could not revoke lease ${revoked.leaseId}: ${describeError(revoked.error)}; it ends with its token or at its expiry`);
       else verbose(`lease ${revoked.leaseId} revoked`);
     }
     return outcome.exitCode;
