@@ -59,7 +59,8 @@ describe('a dynamic user rotation (new user per lease)', () => {
       const result = await load.stop();
       expect(result.errors).toEqual([]);
       await until(() => sessionsAtRevoke.size === 5, 10_000, 'five leases revoked');
-      expect(source.retired).toEqual([1, 2, 3, 4, 5]);
+      // Drains end in any order (each waits a random jitter before closing).
+      expect([...source.retired].sort()).toEqual([1, 2, 3, 4, 5]);
       expect([...sessionsAtRevoke.values()]).toEqual([0, 0, 0, 0, 0]);
       expect(pool.health().details).toMatchObject({ generations: [{ version: 6, strategy: 'user' }], drainTimeouts: 0 });
     } finally {
