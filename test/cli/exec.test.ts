@@ -16,7 +16,7 @@ describe('leasehold exec', () => {
   beforeAll(async () => {
     // 5 s, not shorter: Vault's postgres plugin writes VALID UNTIL in whole seconds (rounded
     // down), so a lease renewed at 2/3 of its TTL needs TTL / 3 > 1 s to renew before PostgreSQL
-    // stops accepting the password (a 2 s lease fails new connections ~1 time in 2).
+    // stops accepting the password (with a 2 s lease, 2 of about ten new connections failed).
     world = await startCliWorld({ leaseTtl: '5s', leaseMaxTtl: '60s' });
   });
   afterAll(() => world.close());
