@@ -109,6 +109,7 @@ describe('a dynamic user rotation (new user per lease)', () => {
       await expect(client.query('SELECT 1')).rejects.toBeDefined();
       client.release(true);
       expect(pool.health().details).toMatchObject({ drainTimeouts: 1 });
+      expect(pool.health().warnings).toMatchObject([{ code: 'LEASEHOLD_PG_DRAIN_TIMEOUT' }]);
       await expect(pool.query('SELECT 1')).resolves.toBeDefined();
     } finally {
       await pool.end();

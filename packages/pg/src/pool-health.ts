@@ -27,6 +27,7 @@ export interface PoolHealthFacts<T> {
   readonly lastVerification: VerificationRecord | undefined;
   readonly lastActivationAt: number | undefined;
   readonly drainTimeouts: number;
+  readonly lastDrainTimeout: { readonly at: number; readonly version: number } | undefined;
   readonly authRecovery: AuthRecovery;
   readonly waitingForFirst: number;
 }
@@ -55,6 +56,17 @@ export function poolHealth<T>(facts: PoolHealthFacts<T>): ComponentHealth {
     version: facts.active?.version,
     lastRotationAt: facts.lastActivationAt === undefined ? undefined : new Date(facts.lastActivationAt).toISOString(),
     lastError,
+    // A cut drain is past (the old credentials are gone), but a human should know queries were cut.
+    warnings:
+      facts.lastDrainTimeout === undefined
+        ? []
+        : [
+            {
+              code: 'LEASEHOLD_PG_DRAIN_TIMEOUT',
+              message: `${facts.name}: generation ${facts.lastDrainTimeout.version} was still busy at its drain deadline; its connections were closed`,
+              at: new Date(facts.lastDrainTimeout.at).toISOString(),
+            },
+          ],
     required: true,
     details: {
       generations,

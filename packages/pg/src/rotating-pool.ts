@@ -57,6 +57,7 @@ export class RotatingPool<T = unknown> extends EventEmitter implements Pool, Hea
   #lastVerification: VerificationRecord | undefined;
   #lastActivationAt: number | undefined;
   #drainTimeouts = 0;
+  #lastDrainTimeout: { at: number; version: number } | undefined;
 
   constructor(secret: Secret<T>, options: ResolvedPoolOptions<T>) {
     super();
@@ -244,6 +245,7 @@ export class RotatingPool<T = unknown> extends EventEmitter implements Pool, Hea
       lastVerification: this.#lastVerification,
       lastActivationAt: this.#lastActivationAt,
       drainTimeouts: this.#drainTimeouts,
+      lastDrainTimeout: this.#lastDrainTimeout,
       authRecovery: this.#authRecovery,
       waitingForFirst: this.#active === undefined ? this.#waiters.size : 0,
     });
@@ -454,6 +456,7 @@ export class RotatingPool<T = unknown> extends EventEmitter implements Pool, Hea
     const outcome = await old.drain(clock, Math.max(now, deadline), random() * retireJitterMillis);
     if (outcome === 'timeout') {
       this.#drainTimeouts += 1;
+      this.#lastDrainTimeout = { at: clock.now(), version: old.version };
       logger.warn(
         { pool: this.name, version: old.version, code: 'LEASEHOLD_PG_DRAIN_TIMEOUT' },
         'leasehold: replaced generation still busy at its drain deadline; its connections were closed',
