@@ -1,8 +1,8 @@
 // Shared fixtures of the Vault integration tests: a dev server on the test's ManualClock with a
 // database engine over the run's real PostgreSQL, an AppRole login, and a way to run fake time
 // while the real HTTP and SQL work behind each timer completes.
-import { inject } from 'vitest';
-import { ManualClock, type Secret, type Snapshot, type Subscription } from '@leasehold/core';
+import { inject, onTestFinished } from 'vitest';
+import { ManualClock, VaultSession, type Secret, type Snapshot, type Subscription, type VaultSessionOptions } from '@leasehold/core';
 import { connectPostgres, startVaultDev, type PostgresAdmin, type VaultDevOptions, type VaultDevServer } from '@leasehold/testing';
 
 export const ROLE_ID = 'app-role-id';
@@ -57,6 +57,18 @@ export async function startWorld(fixture: Fixture = {}): Promise<VaultWorld> {
       await admin.close();
     },
   };
+}
+
+/**
+ * Starts a world and an AppRole session on its clock; both are closed (session first, so its
+ * leases are revoked while the server still answers) when the test that opened them ends.
+ */
+export async function openSession(fixture: Fixture = {}, options: Partial<VaultSessionOptions> = {}): Promise<{ readonly w: VaultWorld; readonly s: VaultSession }> {
+  const w = await startWorld(fixture);
+  onTestFinished(() => w.close());
+  const s = new VaultSession({ address: w.server.address, auth: { method: 'approle', roleId: ROLE_ID, secretId: SECRET_ID }, clock: w.clock, ...options });
+  onTestFinished(() => s.close()); // runs before the world's: vitest runs these hooks in reverse order
+  return { w, s };
 }
 
 /** A deterministic uniform [0, 1) source (Park-Miller), so schedules repeat run to run. */

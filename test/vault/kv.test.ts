@@ -1,21 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { Sensitive, VaultClient, VaultSession } from '@leasehold/core';
-import { ROLE_ID, runFor, SECRET_ID, seededRandom, startWorld, type VaultWorld } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { Sensitive, VaultClient, type VaultSession } from '@leasehold/core';
+import { openSession, runFor, seededRandom, type Fixture, type VaultWorld } from './helpers.js';
 
-let world: VaultWorld | undefined;
-let session: VaultSession | undefined;
-
-afterEach(async () => {
-  await session?.close();
-  await world?.close();
-  session = undefined;
-  world = undefined;
-});
-
-async function open(extra: Parameters<typeof startWorld>[0] = {}): Promise<{ w: VaultWorld; s: VaultSession; root: VaultClient; rootToken: Sensitive }> {
-  world = await startWorld(extra);
-  session = new VaultSession({ address: world.server.address, auth: { method: 'approle', roleId: ROLE_ID, secretId: SECRET_ID }, clock: world.clock, random: seededRandom(8) });
-  return { w: world, s: session, root: new VaultClient({ address: world.server.address }), rootToken: new Sensitive(world.server.rootToken) };
+async function open(fixture: Fixture = {}): Promise<{ w: VaultWorld; s: VaultSession; root: VaultClient; rootToken: Sensitive }> {
+  const { w, s } = await openSession(fixture, { random: seededRandom(8) });
+  return { w, s, root: new VaultClient({ address: w.server.address }), rootToken: new Sensitive(w.server.rootToken) };
 }
 
 describe('a KV v2 entry', () => {

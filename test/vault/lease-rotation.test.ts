@@ -1,22 +1,12 @@
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
-import { VaultSession, type Snapshot } from '@leasehold/core';
-import { holdingConsumer, ROLE_ID, runFor, SECRET_ID, seededRandom, startWorld, type VaultWorld } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { Snapshot } from '@leasehold/core';
+import { holdingConsumer, openSession, runFor, SECRET_ID, seededRandom, type VaultWorld } from './helpers.js';
 
 interface DbCreds {
   readonly username: string;
   readonly password: string;
 }
-
-let world: VaultWorld | undefined;
-let session: VaultSession | undefined;
-
-afterEach(async () => {
-  await session?.close();
-  await world?.close();
-  session = undefined;
-  world = undefined;
-});
 
 async function canLogin(w: VaultWorld, creds: DbCreds): Promise<boolean> {
   const client = new pg.Client({ connectionString: w.admin.connectionStringFor({ user: creds.username, password: creds.password }) });
@@ -33,10 +23,8 @@ async function canLogin(w: VaultWorld, creds: DbCreds): Promise<boolean> {
 
 describe('a database lease with TTL 10 s and max TTL 40 s', () => {
   it('is renewed, then replaced before its max TTL with a third of its final TTL left, and its role is dropped only after release', async () => {
-    world = await startWorld({ leaseTtl: '10s', leaseMaxTtl: '40s' });
-    const w = world;
-    session = new VaultSession({ address: w.server.address, auth: { method: 'approle', roleId: ROLE_ID, secretId: SECRET_ID }, clock: w.clock, random: seededRandom(1) });
-    const db = session.lease<DbCreds>('database/creds/app', { retireMarginMillis: 500 });
+    const { w, s } = await openSession({ leaseTtl: '10s', leaseMaxTtl: '40s' }, { random: seededRandom(1) });
+    const db = s.lease<DbCreds>('database/creds/app', { retireMarginMillis: 500 });
     const first = await db.ready();
     expect(await canLogin(w, first.value)).toBe(true);
     const { held, subscription } = holdingConsumer(db);
@@ -83,10 +71,8 @@ describe('a database lease with TTL 10 s and max TTL 40 s', () => {
   });
 
   it('fetches a replacement at once when a renewal finds the lease gone (revoked out of band)', async () => {
-    world = await startWorld({ leaseTtl: '30s', leaseMaxTtl: '10m' });
-    const w = world;
-    session = new VaultSession({ address: w.server.address, auth: { method: 'approle', roleId: ROLE_ID, secretId: SECRET_ID }, clock: w.clock, random: seededRandom(2) });
-    const db = session.lease<DbCreds>('database/creds/app');
+    const { w, s } = await openSession({ leaseTtl: '30s', leaseMaxTtl: '10m' }, { random: seededRandom(2) });
+    const db = s.lease<DbCreds>('database/creds/app');
     const first = await db.ready();
     await w.server.revokeLease(first.leaseId!);
     let replacedAt: number | undefined;
@@ -102,10 +88,8 @@ describe('a database lease with TTL 10 s and max TTL 40 s', () => {
   });
 
   it('keeps renewing the current lease when a refresh() fails', async () => {
-    world = await startWorld({ leaseTtl: '30s', leaseMaxTtl: '10m' });
-    const w = world;
-    session = new VaultSession({ address: w.server.address, auth: { method: 'approle', roleId: ROLE_ID, secretId: SECRET_ID }, clock: w.clock, random: seededRandom(11) });
-    const db = session.lease<DbCreds>('database/creds/app');
+    const { w, s } = await openSession({ leaseTtl: '30s', leaseMaxTtl: '10m' }, { random: seededRandom(11) });
+    const db = s.lease<DbCreds>('database/creds/app');
     const first = await db.ready();
     w.server.failNext(1, 500, /^database\/creds\//);
     await expect(db.refresh()).rejects.toMatchObject({ code: 'LEASEHOLD_VAULT_UNAVAILABLE', retryable: true });
@@ -117,12 +101,11 @@ describe('a database lease with TTL 10 s and max TTL 40 s', () => {
   });
 
   it('never prints the session token or the database password', async () => {
-    world = await startWorld();
-    session = new VaultSession({ address: world.server.address, auth: { method: 'approle', roleId: ROLE_ID, secretId: SECRET_ID }, clock: world.clock });
-    const db = session.lease<DbCreds>('database/creds/app');
+    const { s } = await openSession();
+    const db = s.lease<DbCreds>('database/creds/app');
     const snapshot = await db.ready();
     const { inspect } = await import('node:util');
-    const printed = [inspect(session, { depth: 6 }), JSON.stringify(session.health()), inspect(snapshot), JSON.stringify(db.health())].join('\n');
+    const printed = [inspect(s, { depth: 6 }), JSON.stringify(s.health()), inspect(snapshot), JSON.stringify(db.health())].join('\n');
     expect(printed).not.toContain(snapshot.value.password);
     expect(printed).not.toContain(SECRET_ID);
     expect(printed).not.toMatch(/hvs\./);

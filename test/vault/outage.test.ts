@@ -1,16 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { VAULT_BACKOFF, VaultSession, type HealthState } from '@leasehold/core';
-import { ROLE_ID, runFor, SECRET_ID, startWorld, type VaultWorld } from './helpers.js';
-
-let world: VaultWorld | undefined;
-let session: VaultSession | undefined;
-
-afterEach(async () => {
-  await session?.close();
-  await world?.close();
-  session = undefined;
-  world = undefined;
-});
+import { describe, expect, it } from 'vitest';
+import { VAULT_BACKOFF, type HealthState } from '@leasehold/core';
+import { openSession, runFor } from './helpers.js';
 
 const TTL = 10_000;
 const OUTAGE = 2 * TTL;
@@ -33,10 +23,8 @@ function outageRequestBound(): number {
 
 describe('Vault unreachable for twice the lease TTL', () => {
   it('keeps the current credential until it expires, reports degraded then expired, bounds its requests and recovers within one backoff step', async () => {
-    world = await startWorld({ leaseTtl: '10s', leaseMaxTtl: '10m' });
-    const w = world;
-    session = new VaultSession({ address: w.server.address, auth: { method: 'approle', roleId: ROLE_ID, secretId: SECRET_ID }, clock: w.clock, random: () => 0.5 });
-    const db = session.lease<{ username: string; password: string }>('database/creds/app');
+    const { w, s } = await openSession({ leaseTtl: '10s', leaseMaxTtl: '10m' }, { random: () => 0.5 });
+    const db = s.lease<{ username: string; password: string }>('database/creds/app');
     const first = await db.ready();
     const states: HealthState[] = [];
     db.on('health', (health) => states.push(health.state));

@@ -1,23 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { VaultSession } from '@leasehold/core';
-import { ROLE_ID, runFor, SECRET_ID, seededRandom, startWorld, type VaultWorld } from './helpers.js';
-
-let world: VaultWorld | undefined;
-let session: VaultSession | undefined;
-
-afterEach(async () => {
-  await session?.close();
-  await world?.close();
-  session = undefined;
-  world = undefined;
-});
+import { describe, expect, it } from 'vitest';
+import { openSession, runFor, seededRandom } from './helpers.js';
 
 describe('a policy that denies the path', () => {
   it('fails with a clear LEASEHOLD_VAULT_PERMISSION_DENIED and retries slowly, without a storm', async () => {
-    world = await startWorld();
-    const w = world;
-    session = new VaultSession({ address: w.server.address, auth: { method: 'approle', roleId: ROLE_ID, secretId: SECRET_ID }, clock: w.clock, random: seededRandom(6) });
-    const db = session.lease('database/creds/forbidden');
+    const { w, s } = await openSession({}, { random: seededRandom(6) });
+    const db = s.lease('database/creds/forbidden');
     const error = await db.ready().then(
       () => undefined,
       (failure: unknown) => failure,

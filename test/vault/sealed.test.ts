@@ -1,23 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { VaultSession } from '@leasehold/core';
-import { ROLE_ID, runFor, SECRET_ID, seededRandom, startWorld, type VaultWorld } from './helpers.js';
-
-let world: VaultWorld | undefined;
-let session: VaultSession | undefined;
-
-afterEach(async () => {
-  await session?.close();
-  await world?.close();
-  session = undefined;
-  world = undefined;
-});
+import { describe, expect, it } from 'vitest';
+import { openSession, runFor, seededRandom } from './helpers.js';
 
 describe('a sealed Vault', () => {
   it('is reported as LEASEHOLD_VAULT_SEALED, retried with backoff, and renewal resumes once unsealed', async () => {
-    world = await startWorld({ leaseTtl: '30s', leaseMaxTtl: '10m' });
-    const w = world;
-    session = new VaultSession({ address: w.server.address, auth: { method: 'approle', roleId: ROLE_ID, secretId: SECRET_ID }, clock: w.clock, random: seededRandom(5) });
-    const db = session.lease<{ username: string; password: string }>('database/creds/app');
+    const { w, s } = await openSession({ leaseTtl: '30s', leaseMaxTtl: '10m' }, { random: seededRandom(5) });
+    const db = s.lease<{ username: string; password: string }>('database/creds/app');
     const first = await db.ready();
     let expired = false;
     db.on('expired', () => (expired = true));

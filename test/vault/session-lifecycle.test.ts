@@ -1,28 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { VaultSession } from '@leasehold/core';
-import { ROLE_ID, runFor, SECRET_ID, seededRandom, startWorld, type VaultWorld } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { VaultSessionOptions } from '@leasehold/core';
+import { openSession, runFor, seededRandom, type Fixture, type VaultWorld } from './helpers.js';
 
-let world: VaultWorld | undefined;
-let session: VaultSession | undefined;
-
-afterEach(async () => {
-  await session?.close();
-  await world?.close();
-  session = undefined;
-  world = undefined;
-});
-
-async function open(options: Partial<ConstructorParameters<typeof VaultSession>[0]> = {}, fixture: Parameters<typeof startWorld>[0] = {}) {
-  world = await startWorld(fixture);
-  session = new VaultSession({
-    address: world.server.address,
-    auth: { method: 'approle', roleId: ROLE_ID, secretId: SECRET_ID },
-    clock: world.clock,
-    random: seededRandom(9),
-    ...options,
-  });
-  return { w: world, s: session };
-}
+const open = (options: Partial<VaultSessionOptions> = {}, fixture: Fixture = {}) => openSession(fixture, { random: seededRandom(9), ...options });
 
 const count = (w: VaultWorld, path: string) => w.server.requestLog.filter((entry) => entry.path === path).length;
 

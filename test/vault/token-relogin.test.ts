@@ -1,23 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { VaultSession } from '@leasehold/core';
-import { holdingConsumer, ROLE_ID, runFor, SECRET_ID, seededRandom, startWorld, type VaultWorld } from './helpers.js';
-
-let world: VaultWorld | undefined;
-let session: VaultSession | undefined;
-
-afterEach(async () => {
-  await session?.close();
-  await world?.close();
-  session = undefined;
-  world = undefined;
-});
+import { describe, expect, it } from 'vitest';
+import { holdingConsumer, openSession, runFor, seededRandom } from './helpers.js';
 
 describe('a session whose token reaches its max TTL', () => {
   it('logs in again before the token dies and re-issues its leases before the old ones die with it', async () => {
-    world = await startWorld({ tokenTtl: '15s', tokenMaxTtl: '45s', leaseTtl: '30s', leaseMaxTtl: '10m' });
-    const w = world;
-    session = new VaultSession({ address: w.server.address, auth: { method: 'approle', roleId: ROLE_ID, secretId: SECRET_ID }, clock: w.clock, random: seededRandom(3) });
-    const db = session.lease<{ username: string; password: string }>('database/creds/app');
+    const { w, s } = await openSession({ tokenTtl: '15s', tokenMaxTtl: '45s', leaseTtl: '30s', leaseMaxTtl: '10m' }, { random: seededRandom(3) });
+    const db = s.lease<{ username: string; password: string }>('database/creds/app');
     const first = await db.ready();
     const loginAt = w.clock.now();
     const oldToken = w.server.leases().find((lease) => lease.id === first.leaseId)?.token;
@@ -32,7 +19,7 @@ describe('a session whose token reaches its max TTL', () => {
 
     await runFor(w, 44_000, () => reissuedAt !== undefined);
 
-    expect(session.tokenGeneration).toBe(2);
+    expect(s.tokenGeneration).toBe(2);
     // Renewed at ~2/3 of its TTL until Vault capped it, then replaced by a login.
     const renewals = w.server.requestLog.filter((entry) => entry.path === 'auth/token/renew-self' && entry.timeMillis < reissuedAt!);
     expect(renewals.length).toBeGreaterThanOrEqual(2);
@@ -58,17 +45,15 @@ describe('a session whose token reaches its max TTL', () => {
   });
 
   it('logs in again at once when Vault says the token is invalid, and re-issues the lease', async () => {
-    world = await startWorld({ leaseTtl: '30s', leaseMaxTtl: '10m' });
-    const w = world;
-    session = new VaultSession({ address: w.server.address, auth: { method: 'approle', roleId: ROLE_ID, secretId: SECRET_ID }, clock: w.clock, random: seededRandom(4) });
-    const db = session.lease<{ username: string; password: string }>('database/creds/app');
+    const { w, s } = await openSession({ leaseTtl: '30s', leaseMaxTtl: '10m' }, { random: seededRandom(4) });
+    const db = s.lease<{ username: string; password: string }>('database/creds/app');
     const first = await db.ready();
     const token = w.server.leases().find((lease) => lease.id === first.leaseId)!.token!;
     await w.server.revokeToken(token); // an operator revoked it: its leases are gone too
 
     await runFor(w, 25_000, () => db.current().version > 1);
 
-    expect(session.tokenGeneration).toBe(2);
+    expect(s.tokenGeneration).toBe(2);
     expect(db.current().version).toBe(2);
     expect(await w.admin.roleExists(db.current().value.username)).toBe(true);
   });
