@@ -4,12 +4,14 @@
  * consumers two-phase, retires replaced values once released, and reports its health.
  */
 import { EventEmitter } from 'eventemitter3';
-import { backoffDelay, CONSUMER_BACKOFF } from './backoff.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import type { SecretConsumer, Subscription } from './consumer.js';
+import { deferred, resolved, type Deferred } from './deferred.js';
 import { publishDiagnostic } from './diagnostics.js';
-import { LeaseholdError, sanitizeCause, toLeaseholdError } from './errors.js';
-import type { ComponentHealth, ConsumerHealth, HealthError, HealthReporter, HealthState } from './health.js';
+import { LeaseholdError, toLeaseholdError } from './errors.js';
+import { ExpiryWatch } from './expiry-watch.js';
+import { Handover, healthError } from './handover.js';
+import type { ComponentHealth, HealthReporter, HealthState } from './health.js';
 import { silentLogger, type Logger } from './logger.js';
 import { requireNonNegative } from './options.js';
 import type { Source, SourceContext, SourceUpdate } from './source.js';
@@ -81,30 +83,6 @@ export interface SecretOptions<T> {
   readonly random?: () => number;
 }
 
-interface ConsumerRecord<T> {
-  readonly consumer: SecretConsumer<T>;
-  serving: Snapshot<T> | undefined;
-  readonly holding: Map<number, Snapshot<T>>;
-  adopting: boolean;
-  attempts: number;
-  retryTimer: TimerHandle | undefined;
-  lastError: LeaseholdError | undefined;
-  lastErrorAt: number | undefined;
-  active: boolean;
-}
-
-interface Retained<T> {
-  readonly snapshot: Snapshot<T>;
-  readonly deadline: TimerHandle;
-}
-
-interface Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: Error): void;
-  settled: boolean;
-}
-
 /** A live, versioned secret value. Create one with `fileSecret`, `envSecret` or a `VaultSession`. */
 export class Secret<T> implements HealthReporter, AsyncDisposable {
   /** Name in health, metrics and logs. */
@@ -113,19 +91,14 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
   readonly #events = new EventEmitter<SecretEvents<T>>();
   readonly #clock: Clock;
   readonly #logger: Logger;
-  readonly #random: () => number;
   readonly #validate: SecretOptions<T>['validate'];
-  readonly #expiringThresholdMillis: number;
-  readonly #releaseTimeoutMillis: number;
-  readonly #retireMarginMillis: number;
+  readonly #handover: Handover<T>;
+  readonly #expiry: ExpiryWatch<T>;
   readonly #required: boolean;
 
   #current: Snapshot<T> | undefined;
   #ready: Deferred<Snapshot<T>>;
   #startTimer: TimerHandle | undefined;
-  #expiringTimer: TimerHandle | undefined;
-  #expiredTimer: TimerHandle | undefined;
-  #expiringFor: Snapshot<T> | undefined;
   #lastError: { error: LeaseholdError; at: number } | undefined;
   #fatal: LeaseholdError | undefined;
   #warnings = new Map<string, { error: LeaseholdError; at: number }>();
@@ -136,27 +109,37 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
   #refreshing: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
   #lastState: HealthState = 'starting';
-  readonly #consumers = new Set<ConsumerRecord<T>>();
-  readonly #retained = new Map<number, Retained<T>>();
 
   constructor(source: Source<T>, options: SecretOptions<T> = {}) {
     this.#source = source;
     this.name = options.name ?? source.name;
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
-    this.#random = options.random ?? Math.random;
     this.#validate = options.validate;
-    this.#expiringThresholdMillis = requireNonNegative(
-      'expiringThresholdMillis',
-      options.expiringThresholdMillis ?? DEFAULT_EXPIRING_THRESHOLD_MILLIS,
-    );
-    this.#releaseTimeoutMillis = requireNonNegative(
-      'releaseTimeoutMillis',
-      options.releaseTimeoutMillis ?? DEFAULT_RELEASE_TIMEOUT_MILLIS,
-    );
-    this.#retireMarginMillis = requireNonNegative('retireMarginMillis', options.retireMarginMillis ?? DEFAULT_RETIRE_MARGIN_MILLIS);
     this.#required = options.required ?? true;
     const startTimeoutMillis = requireNonNegative('startTimeoutMillis', options.startTimeoutMillis ?? DEFAULT_START_TIMEOUT_MILLIS);
+    this.#expiry = new ExpiryWatch<T>(
+      this.#clock,
+      requireNonNegative('expiringThresholdMillis', options.expiringThresholdMillis ?? DEFAULT_EXPIRING_THRESHOLD_MILLIS),
+      { expiring: (snapshot, millisLeft) => this.#expiring(snapshot, millisLeft), expired: (snapshot) => this.#expired(snapshot) },
+    );
+    this.#handover = new Handover<T>(
+      {
+        name: this.name,
+        clock: this.#clock,
+        logger: this.#logger,
+        random: options.random ?? Math.random,
+        current: () => this.#current,
+        retire: (snapshot) => this.#retire(snapshot),
+        adopted: (consumer, snapshot) => this.#emit('adopted', consumer, snapshot),
+        error: (error) => this.#emit('error', error),
+        changed: () => this.#emitHealthIfChanged(),
+      },
+      {
+        releaseTimeoutMillis: requireNonNegative('releaseTimeoutMillis', options.releaseTimeoutMillis ?? DEFAULT_RELEASE_TIMEOUT_MILLIS),
+        retireMarginMillis: requireNonNegative('retireMarginMillis', options.retireMarginMillis ?? DEFAULT_RETIRE_MARGIN_MILLIS),
+      },
+    );
 
     this.#ready = deferred();
     this.#startTimer = this.#clock.setTimeout(() => this.#startTimedOut(startTimeoutMillis), startTimeoutMillis);
@@ -222,32 +205,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
    */
   subscribe(consumer: SecretConsumer<T>): Subscription<T> {
     if (this.#closing) throw closedError(this.name);
-    const record: ConsumerRecord<T> = {
-      consumer,
-      serving: undefined,
-      holding: new Map(),
-      adopting: false,
-      attempts: 0,
-      retryTimer: undefined,
-      lastError: undefined,
-      lastErrorAt: undefined,
-      active: true,
-    };
-    this.#consumers.add(record);
-    if (this.#current) void this.#handOver(record);
-    return {
-      release: (snapshot) => {
-        if (record.holding.delete(snapshot.version)) this.#retireReleased();
-      },
-      unsubscribe: () => {
-        if (!record.active) return;
-        record.active = false;
-        this.#clearTimer(record.retryTimer);
-        this.#consumers.delete(record);
-        record.holding.clear();
-        this.#retireReleased();
-      },
-    };
+    return this.#handover.subscribe(consumer);
   }
 
   /** Health facts: state, version, expiry, last error, consumers. Never values. */
@@ -269,7 +227,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
       nextRenewalAttemptAt: this.#nextRenewalAttemptAt?.toISOString(),
       lastError: this.#lastError ? healthError(this.#lastError.error, this.#lastError.at) : undefined,
       warnings: [...this.#warnings.values()].map(({ error, at }) => healthError(error, at)),
-      consumers: [...this.#consumers].map((record) => consumerHealth(record)),
+      consumers: this.#handover.health(),
       required: this.#required,
     };
   }
@@ -286,13 +244,8 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
 
   async #shutdown(): Promise<void> {
     this.#clearTimer(this.#startTimer);
-    this.#clearTimer(this.#expiringTimer);
-    this.#clearTimer(this.#expiredTimer);
-    for (const record of this.#consumers) {
-      record.active = false;
-      this.#clearTimer(record.retryTimer);
-    }
-    for (const { deadline } of this.#retained.values()) this.#clearTimer(deadline);
+    this.#expiry.clear();
+    this.#handover.close();
     this.#settleReady(undefined, closedError(this.name));
     this.#emitHealthIfChanged();
     try {
@@ -300,8 +253,6 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     } catch (error) {
       this.#logger.warn({ secret: this.name, code: codeOf(error) }, 'leasehold: source close failed');
     }
-    this.#consumers.clear();
-    this.#retained.clear();
   }
 
   #context(): SourceContext<T> {
@@ -354,10 +305,8 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     );
     this.#emit('rotated', next, prev);
     publishDiagnostic('rotated', () => ({ secret: this.name, version: next.version, previousVersion: prev?.version }));
-    if (prev) this.#retain(prev);
-    this.#scheduleExpiry();
-    for (const record of this.#consumers) void this.#handOver(record);
-    this.#retireReleased();
+    this.#expiry.watch(next);
+    this.#handover.rotated(prev);
     this.#emitHealthIfChanged();
     return next;
   }
@@ -399,7 +348,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.#logger.debug({ secret: this.name, leaseId, expiresAt: expiresAt.toISOString() }, 'leasehold: lease renewed');
     this.#emit('renewed', renewed);
     publishDiagnostic('renewed', () => ({ secret: this.name, version: renewed.version, expiresAt }));
-    this.#scheduleExpiry();
+    this.#expiry.watch(renewed);
     this.#emitHealthIfChanged();
   }
 
@@ -441,99 +390,6 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.#emitHealthIfChanged();
   }
 
-  /** Gives `record` the current value, verified by the consumer; retries with backoff when it refuses. */
-  async #handOver(record: ConsumerRecord<T>): Promise<void> {
-    const target = this.#current;
-    if (!target || !record.active || record.adopting || record.serving?.version === target.version) return;
-    this.#clearTimer(record.retryTimer);
-    record.retryTimer = undefined;
-    record.adopting = true;
-    // Held from the moment adoption starts: a value being verified must not be retired under it
-    // when a newer one arrives meanwhile.
-    record.holding.set(target.version, target);
-    try {
-      await record.consumer.adopt(target, record.serving);
-      if (!record.active) return;
-      record.serving = target;
-      record.attempts = 0;
-      record.lastError = undefined;
-      this.#emit('adopted', record.consumer.name, target);
-      publishDiagnostic('adopted', () => ({ secret: this.name, consumer: record.consumer.name, version: target.version }));
-    } catch (error) {
-      if (record.serving?.version !== target.version) record.holding.delete(target.version);
-      if (!record.active) return;
-      this.#consumerRefused(record, target, error);
-    } finally {
-      record.adopting = false;
-    }
-    if (record.active && this.#current && this.#current.version !== record.serving?.version && !record.retryTimer) {
-      // A newer value arrived while this consumer was verifying the previous one.
-      void this.#handOver(record);
-    }
-    this.#retireReleased();
-    this.#emitHealthIfChanged();
-  }
-
-  #consumerRefused(record: ConsumerRecord<T>, target: Snapshot<T>, error: unknown): void {
-    const delay = backoffDelay(CONSUMER_BACKOFF, record.attempts++, this.#random);
-    const refused = new LeaseholdError(
-      'LEASEHOLD_CONSUMER_VERIFY_FAILED',
-      `${record.consumer.name} could not verify version ${target.version} of secret "${this.name}"; ` +
-        `it stays on ${record.serving ? `version ${record.serving.version}` : 'no value'} and retries in ${delay} ms`,
-      { cause: sanitizeCause(error), retryable: true, details: { consumer: record.consumer.name, version: target.version } },
-    );
-    record.lastError = refused;
-    record.lastErrorAt = this.#clock.now();
-    this.#logger.warn({ secret: this.name, consumer: record.consumer.name, code: refused.code }, refused.message);
-    this.#emit('error', refused);
-    record.retryTimer = this.#clock.setTimeout(() => {
-      record.retryTimer = undefined;
-      void this.#handOver(record);
-    }, delay);
-    record.retryTimer.unref?.();
-  }
-
-  /** Keeps a replaced value until its consumers release it, bounded by a deadline before its expiry. */
-  #retain(snapshot: Snapshot<T>): void {
-    const now = this.#clock.now();
-    let deadline = now + this.#releaseTimeoutMillis;
-    if (snapshot.expiresAt) {
-      const left = snapshot.expiresAt.getTime() - now;
-      deadline = Math.min(deadline, snapshot.expiresAt.getTime() - Math.min(this.#retireMarginMillis, Math.max(0, left) / 4));
-    }
-    const timer = this.#clock.setTimeout(() => this.#releaseDeadlinePassed(snapshot.version), deadline - now);
-    timer.unref?.();
-    this.#retained.set(snapshot.version, { snapshot, deadline: timer });
-  }
-
-  #releaseDeadlinePassed(version: number): void {
-    const retained = this.#retained.get(version);
-    if (!retained) return;
-    const holders = [...this.#consumers].filter((record) => record.holding.has(version));
-    for (const record of holders) record.holding.delete(version);
-    const names = holders.map((record) => record.consumer.name).join(', ');
-    this.#emit(
-      'error',
-      new LeaseholdError(
-        'LEASEHOLD_RELEASE_TIMEOUT',
-        `Secret "${this.name}": version ${version} was not released by ${names} before its deadline; retiring it anyway`,
-        { retryable: false, details: { version } },
-      ),
-    );
-    this.#retireReleased();
-  }
-
-  /** Retires every replaced value that no consumer holds. */
-  #retireReleased(): void {
-    for (const [version, retained] of this.#retained) {
-      if (version === this.#current?.version) continue;
-      if ([...this.#consumers].some((record) => record.holding.has(version))) continue;
-      this.#retained.delete(version);
-      this.#clearTimer(retained.deadline);
-      void this.#retire(retained.snapshot);
-    }
-  }
-
   async #retire(snapshot: Snapshot<T>): Promise<void> {
     try {
       await this.#source.retire?.(snapshot);
@@ -546,28 +402,8 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     }
   }
 
-  #scheduleExpiry(): void {
-    this.#clearTimer(this.#expiringTimer);
-    this.#clearTimer(this.#expiredTimer);
-    this.#expiringTimer = undefined;
-    this.#expiredTimer = undefined;
-    const snapshot = this.#current;
-    const expiresAt = snapshot?.expiresAt?.getTime();
-    if (!snapshot || expiresAt === undefined) return;
-    const now = this.#clock.now();
-    // Called right after the expiry was granted (load or renewal), so `now` starts the lifetime.
-    const lifetime = expiresAt - now;
-    const threshold = Math.min(this.#expiringThresholdMillis, Math.max(0, lifetime) / 3);
-    this.#expiringTimer = this.#clock.setTimeout(() => this.#expiring(snapshot), expiresAt - threshold - now);
-    this.#expiringTimer.unref?.();
-    this.#expiredTimer = this.#clock.setTimeout(() => this.#expired(snapshot), expiresAt - now);
-    this.#expiredTimer.unref?.();
-  }
-
-  #expiring(snapshot: Snapshot<T>): void {
-    if (this.#current !== snapshot || !snapshot.expiresAt) return;
-    this.#expiringFor = snapshot;
-    const millisLeft = snapshot.expiresAt.getTime() - this.#clock.now();
+  #expiring(snapshot: Snapshot<T>, millisLeft: number): void {
+    if (this.#current !== snapshot) return;
     this.#logger.warn({ secret: this.name, version: snapshot.version, millisLeft }, 'leasehold: secret expiring with no replacement');
     this.#emit('expiring', snapshot, millisLeft);
     publishDiagnostic('expiring', () => ({ secret: this.name, version: snapshot.version, millisLeft }));
@@ -587,8 +423,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     const current = this.#current;
     if (!current) return this.#fatal ? 'failed' : 'starting';
     if (current.expiresAt && this.#clock.now() >= current.expiresAt.getTime()) return 'expired';
-    const consumerFailing = [...this.#consumers].some((record) => record.lastError !== undefined);
-    if (this.#lastError || consumerFailing || this.#expiringFor === current) return 'degraded';
+    if (this.#lastError || this.#handover.failing() || this.#expiry.isExpiring()) return 'degraded';
     return this.#renewing ? 'renewing' : 'ready';
   }
 
@@ -617,7 +452,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     const ready = this.#ready;
     if (ready.settled) {
       // A value after a failed start: later ready() calls see it through #current.
-      if (value) this.#ready = resolvedDeferred(value);
+      if (value) this.#ready = resolved(value);
       return;
     }
     if (value) ready.resolve(value);
@@ -638,50 +473,8 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
   }
 }
 
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: Error) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // ready() may never be called; a start failure must not become an unhandled rejection.
-  promise.catch(() => undefined);
-  const result: Deferred<T> = {
-    promise,
-    settled: false,
-    resolve: (value) => {
-      result.settled = true;
-      resolve(value);
-    },
-    reject: (error) => {
-      result.settled = true;
-      reject(error);
-    },
-  };
-  return result;
-}
-
-function resolvedDeferred<T>(value: T): Deferred<T> {
-  return { promise: Promise.resolve(value), settled: true, resolve: () => undefined, reject: () => undefined };
-}
-
 function closedError(name: string): LeaseholdError {
   return new LeaseholdError('LEASEHOLD_CLOSED', `Secret "${name}" is closed`);
-}
-
-function healthError(error: LeaseholdError, at: number): HealthError {
-  return { code: error.code, message: error.message, at: new Date(at).toISOString() };
-}
-
-function consumerHealth<T>(record: ConsumerRecord<T>): ConsumerHealth {
-  return {
-    name: record.consumer.name,
-    version: record.serving?.version,
-    holding: [...record.holding.keys()].sort((a, b) => a - b),
-    verifyFailing: record.lastError !== undefined,
-    lastError: record.lastError && record.lastErrorAt !== undefined ? healthError(record.lastError, record.lastErrorAt) : undefined,
-  };
 }
 
 function isoOrUndefined(millis: number | undefined): string | undefined {
