@@ -38,6 +38,7 @@ export const DEFAULT_REPLACE_AT_REMAINING_FRACTION = 1 / 3;
 export const REPLACE_JITTER_FRACTION = 0.2;
 /** Non-renewable leases are re-fetched between 85 % and 95 % of their duration (Vault Agent's rule). */
 export const REFETCH_MIN_FRACTION = 0.85;
+/** Width of that re-fetch window, so a fleet issued together does not re-fetch in step. */
 export const REFETCH_SPREAD_FRACTION = 0.1;
 /** A granted TTL this much shorter than asked counts as capped: Vault rounds to whole seconds. */
 export const CAP_TOLERANCE_MILLIS = 1_000;

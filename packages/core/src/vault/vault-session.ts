@@ -52,7 +52,9 @@ export interface VaultSessionOptions {
   readonly replaceAtRemainingFraction?: number | undefined;
   /** Name in health and logs. Default `vault`. */
   readonly name?: string | undefined;
+  /** Time source for schedules. Default the system clock. */
   readonly clock?: Clock | undefined;
+  /** A pino-compatible logger. Silent by default. */
   readonly logger?: Logger | undefined;
   /** Uniform [0, 1) random source for jitter. */
   readonly random?: (() => number) | undefined;

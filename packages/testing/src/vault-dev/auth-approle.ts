@@ -19,6 +19,7 @@ export interface AppRole extends TokenRoleSettings {
 export interface AppRoleAuthOptions {
   /** Mount below `auth/` (default `approle`). */
   readonly mount?: string;
+  /** Roles by name. */
   readonly roles?: Readonly<Record<string, AppRole>>;
 }
 

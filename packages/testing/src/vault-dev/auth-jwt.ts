@@ -13,6 +13,7 @@ import type { TokenRoleSettings } from './token-role.js';
 export interface JwtRole extends TokenRoleSettings {
   /** The token's `aud` must contain one of these; a token with `aud` needs at least one bound. */
   readonly boundAudiences?: readonly string[];
+  /** Required `sub` claim; any subject when omitted. */
   readonly boundSubject?: string;
   /** Every listed claim must equal (one of) the values. */
   readonly boundClaims?: Readonly<Record<string, string | readonly string[]>>;
@@ -26,7 +27,9 @@ export interface JwtAuthOptions {
   readonly mount?: string;
   /** Keys that verify tokens (Vault's `jwt_validation_pubkeys`). */
   readonly publicKeys: KeyInput | readonly KeyInput[];
+  /** Required `iss` claim (Vault's `bound_issuer`); any issuer when omitted. */
   readonly boundIssuer?: string;
+  /** Roles by name. */
   readonly roles?: Readonly<Record<string, JwtRole>>;
 }
 

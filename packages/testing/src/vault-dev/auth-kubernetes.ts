@@ -23,6 +23,7 @@ export interface KubernetesAuthOptions {
   readonly mount?: string;
   /** Keys that verify service-account tokens (Vault's `pem_keys`). */
   readonly publicKeys: KeyInput | readonly KeyInput[];
+  /** Roles by name. */
   readonly roles?: Readonly<Record<string, KubernetesRole>>;
 }
 

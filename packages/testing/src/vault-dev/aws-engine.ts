@@ -28,6 +28,7 @@ export interface AwsRole {
 export interface AwsEngineOptions {
   /** Mount path (default `aws`). */
   readonly mount?: string;
+  /** Roles by name (`aws/creds/<name>`, `aws/sts/<name>`). */
   readonly roles?: Readonly<Record<string, AwsRole>>;
   /** Account id in ARNs (default `123456789012`). */
   readonly accountId?: string;

@@ -46,7 +46,9 @@ export interface DatabaseEngineOptions {
   readonly mount?: string;
   /** Superuser connection to the PostgreSQL server the engine manages. */
   readonly connection: PostgresConnectionFacts;
+  /** Dynamic roles by name (`database/creds/<name>`). */
   readonly roles?: Readonly<Record<string, DatabaseRole>>;
+  /** Static roles by name (`database/static-creds/<name>`), password rotated at start. */
   readonly staticRoles?: Readonly<Record<string, DatabaseStaticRole>>;
 }
 

@@ -58,10 +58,15 @@ export interface LeaseInfo {
 
 /** Options of {@link VaultDevServer.createToken}. */
 export interface DevTokenOptions {
+  /** Policies besides `default`, which every token has. */
   readonly policies?: readonly string[];
+  /** Token TTL; default the system maximum. */
   readonly ttl?: DurationInput;
+  /** Hard cap no renewal passes; none by default. */
   readonly explicitMaxTtl?: DurationInput;
+  /** Token type. Default `service`. */
   readonly type?: 'service' | 'batch';
+  /** Whether `renew-self` may extend it. Default true. */
   readonly renewable?: boolean;
 }
 

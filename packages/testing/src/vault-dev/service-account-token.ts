@@ -7,7 +7,9 @@ import type { JwtAlgorithm } from './jwt.js';
 export interface ServiceAccountTokenOptions {
   /** The "cluster's" signing key (RSA or EC P-256; KeyObject or PEM). */
   readonly privateKey: KeyObject | string;
+  /** Kubernetes namespace of the service account. */
   readonly namespace: string;
+  /** Name of the service account. */
   readonly serviceAccountName: string;
   /** Default a random UUID. */
   readonly uid?: string;
@@ -21,8 +23,11 @@ export interface ServiceAccountTokenOptions {
   readonly expiresInSeconds?: number;
   /** Issue time (default `Date.now()`); pass the dev server's `now()` when its clock is moved. */
   readonly nowMillis?: number;
+  /** Pod the token is bound to (projected format only); none by default. */
   readonly podName?: string;
+  /** JWS `kid` header; none by default. */
   readonly keyId?: string;
+  /** Signing algorithm; default from the key (RSA -> RS256, EC P-256 -> ES256). */
   readonly algorithm?: JwtAlgorithm;
 }
 

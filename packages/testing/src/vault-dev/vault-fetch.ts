@@ -6,6 +6,7 @@ export interface VaultFetchOptions {
   readonly body?: unknown;
   /** Sent as `X-Vault-Namespace`. */
   readonly namespace?: string;
+  /** Extra request headers (e.g. `X-Vault-Request`). */
   readonly headers?: Readonly<Record<string, string>>;
 }
 

@@ -39,6 +39,7 @@ export interface MountRead {
 export interface ReadOptions {
   /** Key files to read from a directory; default every visible regular file. */
   readonly keys?: readonly string[] | undefined;
+  /** Largest file read; a larger one is refused with LEASEHOLD_FILE_TOO_LARGE. */
   readonly maxFileBytes: number;
 }
 

@@ -8,8 +8,11 @@ import { loginWith, readCredentialFile, type VaultAuthMethod, type VaultLogin } 
 /** Options of AppRole auth. Exactly one of `secretId` and `secretIdPath`. */
 export interface AppRoleAuthOptions {
   readonly method: 'approle';
+  /** The role's `role_id`. */
   readonly roleId: string;
+  /** The `secret_id` itself. */
   readonly secretId?: string | Sensitive | undefined;
+  /** File holding the `secret_id`, re-read at every login so a rotated one is picked up. */
   readonly secretIdPath?: string | undefined;
   /** Mount path of the auth method. Default `approle`. */
   readonly mountPath?: string | undefined;

@@ -7,6 +7,7 @@ import { loginWith, readCredentialFile, type VaultAuthMethod, type VaultLogin } 
 /** Options of JWT auth. Exactly one of `tokenPath` and `tokenEnv`. */
 export interface JwtAuthOptions {
   readonly method: 'jwt';
+  /** Vault role the JWT is bound to. */
   readonly role: string;
   /** File holding the JWT. */
   readonly tokenPath?: string | undefined;
