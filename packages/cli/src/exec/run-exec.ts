@@ -108,7 +108,7 @@ function watch(
   const expiring = (snapshot: Snapshot<LeaseData>, millisLeft: number) => {
     if (!extendable()) say(`warning: the credential expires in ${Math.round(millisLeft / 1000)} s (${snapshot.expiresAt?.toISOString() ?? ''}); the job must finish by then`);
   };
-  const expired = () => say('warning: the credential expired; new connections of the job will fail');
+  const expired = () => say('warning: the credential expired; whatever the job does with it from now on fails');
   const rotated = () => say('warning: the credential changed at its source; the job keeps the values it started with');
   secret.on('renewed', renewed).on('warning', warning).on('renewalFailed', renewalFailed).on('expiring', expiring).on('expired', expired).on('rotated', rotated);
   return () => {
