@@ -1,7 +1,3 @@
-import { STATUS_CODES, createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TestingError } from '../errors.js';
 import { AppRoleAuthEngine } from './auth-approle.js';
@@ -19,9 +15,10 @@ import { envelope } from './envelope.js';
 import type { VaultReply } from './envelope.js';
 import { FaultInjector, defaultFaultErrors } from './faults.js';
 import type { FaultHandle, FaultRule } from './faults.js';
-import { collect, operationOf, parseBody, parseListPacket, send, tokenOf } from './http-io.js';
+import { operationOf, parseBody, tokenOf } from './http-io.js';
 import type { RawRequest } from './http-io.js';
 import { INVALID_TOKEN, PERMISSION_DENIED, VaultHttpError, noHandler } from './http-error.js';
+import { listenHttp } from './http-listener.js';
 import { newToken, randomBase62 } from './ids.js';
 import { KvEngine } from './kv.js';
 import { LeaseManager } from './leases.js';
@@ -281,74 +278,8 @@ export async function startVaultDev(options: VaultDevOptions = {}): Promise<Vaul
     return { status, body };
   };
 
-  const onRequest = async (incoming: IncomingMessage, response: ServerResponse): Promise<void> => {
-    let consumed = false;
-    const result = await answer({
-      method: incoming.method ?? 'GET',
-      url: incoming.url ?? '/',
-      headers: incoming.headers,
-      readBody: () => {
-        consumed = true;
-        return collect(incoming);
-      },
-      drop: () => incoming.socket.destroy(),
-    });
-    if (!consumed) incoming.resume();
-    if (result !== undefined) send(response, result.status, result.body, incoming.method === 'HEAD');
-  };
-
-  const onListPacket = async (packet: Buffer, socket: Duplex): Promise<void> => {
-    const parsed = parseListPacket(packet);
-    if (parsed === undefined) {
-      socket.destroy();
-      return;
-    }
-    const result = await answer({
-      method: 'LIST',
-      url: parsed.url,
-      headers: parsed.headers,
-      readBody: () => Promise.resolve(Buffer.alloc(0)),
-      drop: () => socket.destroy(),
-    });
-    if (result === undefined) return;
-    const text = result.body === undefined ? '' : JSON.stringify(result.body);
-    socket.end(
-      `HTTP/1.1 ${result.status} ${STATUS_CODES[result.status] ?? ''}\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n` +
-        `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
-    );
-  };
-
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((incoming, response) => {
-    onRequest(incoming, response).catch((error: unknown) => {
-      onError(error);
-      if (!response.headersSent) send(response, 500, { errors: ['internal error'] }, false);
-    });
-  });
-  server.on('clientError', (error: Error & { code?: string; rawPacket?: Buffer }, socket: Duplex) => {
-    if (error.code === 'HPE_INVALID_METHOD' && error.rawPacket?.subarray(0, 5).toString('latin1') === 'LIST ') {
-      onListPacket(error.rawPacket, socket).catch((failure: unknown) => {
-        onError(failure);
-        socket.destroy();
-      });
-      return;
-    }
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const listener = await listenHttp(answer, onError, options.port ?? 0);
+  const port = listener.port;
 
   let reaping: Promise<void> | undefined;
   const reap = (): Promise<void> => {
@@ -376,13 +307,7 @@ export async function startVaultDev(options: VaultDevOptions = {}): Promise<Vaul
     closing ??= (async () => {
       clearInterval(reaper);
       faults.clear();
-      const stopped = new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-      });
-      for (const socket of sockets) socket.destroy();
-      await stopped;
+      await listener.close();
       await reaping;
       if (options.revokeLeasesOnClose !== false) {
         await Promise.all(leases.all().map((lease) => leases.revoke(lease.id).catch(onError)));
