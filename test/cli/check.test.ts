@@ -17,8 +17,8 @@ describe('leasehold check', () => {
     await atomicWriteDir(mount, { username: 'app', password: 'mounted-password-value' });
   });
   afterAll(async () => {
-    await rm(mount, { recursive: true, force: true });
-    await world.close();
+    if (mount) await rm(mount, { recursive: true, force: true });
+    await world?.close();
   });
 
   const vaultEnv = () => ({ VAULT_ADDR: world.server.address, VAULT_TOKEN: world.migrateToken() });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { atomicWriteDir, signServiceAccountToken } from '@leasehold/testing';
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectNoValues, JOB, readJobReport, runCli, startCli, startCliWorld, type CliWorld } from './helpers.js';
+import { leakedValues, JOB, readJobReport, runCli, startCli, startCliWorld, type CliWorld } from './helpers.js';
 
 const DB_ENV = ['--env', 'PGUSER=username', '--env', 'PGPASSWORD=password'];
 
@@ -19,7 +19,7 @@ describe('leasehold exec', () => {
     // stops accepting the password (with a 2 s lease, 2 of about ten new connections failed).
     world = await startCliWorld({ leaseTtl: '5s', leaseMaxTtl: '60s' });
   });
-  afterAll(() => world.close());
+  afterAll(() => world?.close());
 
   const vaultEnv = (token = world.migrateToken()) => ({ ...world.pgEnv, VAULT_ADDR: world.server.address, VAULT_TOKEN: token });
   const credsRequests = () => world.server.requestLog.filter((entry) => entry.path.startsWith('database/creds/'));
@@ -70,7 +70,7 @@ describe('leasehold exec', () => {
     expect(world.server.requestLog.filter((entry) => entry.path === 'sys/leases/revoke').map((entry) => entry.status)).toEqual([204]);
     expect(await world.admin.roleExists(job!.user)).toBe(false);
     expect(result.stderr).toContain('renewed until');
-    expect(expectNoValues(result, [job!.user, job!.password, token])).toEqual([]);
+    expect(leakedValues(result, [job!.user, job!.password, token])).toEqual([]);
   });
 
   it("propagates a failing job's exit code and still revokes the lease", async () => {
@@ -116,8 +116,12 @@ describe('leasehold exec', () => {
   it('exits 125 with the Vault error and starts nothing when Vault refuses the lease', async () => {
     const report = join(world.dir, 'refused.json');
     const before = world.server.leases().length;
+    const token = world.migrateToken();
 
-    const result = await runCli(['exec', '--lease', 'database/creds/forbidden', ...DB_ENV, '--', ...JOB], { ...vaultEnv(), JOB_REPORT: report });
+    const result = await runCli(['exec', '--verbose', '--lease', 'database/creds/forbidden', ...DB_ENV, '--', ...JOB], {
+      ...vaultEnv(token),
+      JOB_REPORT: report,
+    });
 
     expect(result.code).toBe(125);
     expect(result.stderr).toContain('LEASEHOLD_VAULT_PERMISSION_DENIED');
@@ -125,6 +129,7 @@ describe('leasehold exec', () => {
     expect(result.stderr).toContain('the command was not started');
     expect(await readJobReport(report)).toBeUndefined();
     expect(world.server.leases()).toHaveLength(before);
+    expect(leakedValues(result, [token])).toEqual([]);
   });
 
   it('logs in with Kubernetes auth and revokes the lease and the login token when the job exits', async () => {
@@ -160,7 +165,7 @@ describe('leasehold exec', () => {
     expect(result.code).toBe(0);
     expect(job?.user).toBe(role.name);
     expect(job?.failures).toEqual([]);
-    expect(expectNoValues(result, [role.password])).toEqual([]);
+    expect(leakedValues(result, [role.password])).toEqual([]);
     await rm(dir, { recursive: true, force: true });
   });
 });

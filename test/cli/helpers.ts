@@ -145,7 +145,7 @@ export async function startCliWorld(options: WorldOptions = {}): Promise<CliWorl
 }
 
 /** Every place a value must never appear in leasehold's own output. */
-export function expectNoValues(result: CliResult, values: readonly string[]): string[] {
+export function leakedValues(result: CliResult, values: readonly string[]): string[] {
   const output = `${result.stdout}\n${result.stderr}`;
   return values.filter((value) => value.length >= 4 && output.includes(value));
 }
