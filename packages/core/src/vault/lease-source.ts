@@ -14,6 +14,7 @@
  *   schedule; only replacements that are needed (max TTL, expiry, new token) are retried.
  */
 import { LeaseholdError, toLeaseholdError } from '../errors.js';
+import { requirePositive } from '../options.js';
 import type { TimerHandle } from '../clock.js';
 import type { SecretOptions } from '../secret.js';
 import type { Source, SourceContext } from '../source.js';
@@ -79,6 +80,8 @@ export class LeaseSource<T> implements Source<T> {
     if (!(this.#fraction >= 0 && this.#fraction < 1)) {
       throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', 'Option replaceAtRemainingFraction must be in [0, 1)');
     }
+    // Checked here, not at the first renewal: NaN would reach Vault as `increment: null`.
+    if (options.incrementMillis !== undefined) requirePositive('incrementMillis', options.incrementMillis);
   }
 
   start(context: SourceContext<T>): void {
