@@ -5,7 +5,7 @@
  *
  * Errors (decisions, not text):
  * - 400 lease not found / expired / not renewable: the lease is gone; fetch a replacement now.
- * - 403 invalid token: the session logs in again and retried once; every source re-issues.
+ * - 403 invalid token: the session logs in again and retries once; every source re-issues.
  * - 403 permission denied: a clear LEASEHOLD_VAULT_PERMISSION_DENIED, then ONE slow attempt every
  *   2.5-5 min (permissionDeniedDelay); a renewal denial first tries a fresh fetch (another policy path).
  * - 5xx, sealed, 429, network, timeout: exponential backoff with full jitter (1 s .. 5 min),

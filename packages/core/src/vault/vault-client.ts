@@ -1,5 +1,5 @@
 /**
- * A small Vault HTTP client on node:http/https. Why not node-vault 0.12, which issue #3 suggested:
+ * A small Vault HTTP client on node:http/https. Why not node-vault 0.12:
  * its axios timeout is an idle-socket timeout with no AbortSignal passed through (no
  * total deadline, no cancel on close), it swallows the status of sys/health answers, treats 202
  * (revoke) as an error, keeps the token as a plain string property and puts it in every AxiosError's
