@@ -113,6 +113,21 @@ describe('leasehold exec', () => {
     expect(await world.admin.roleExists(job!.user)).toBe(false);
   });
 
+  it('stops at once, starting nothing, when SIGTERM arrives while it waits for the credential', async () => {
+    const report = join(world.dir, 'early-signal.json');
+    const run = startCli(['exec', '--verbose', '--file', join(world.dir, 'not-mounted-yet'), ...DB_ENV, '--', ...JOB], { JOB_REPORT: report });
+    let stderr = '';
+    run.process.stderr!.on('data', (chunk: string) => (stderr += chunk));
+    while (!stderr.includes('LEASEHOLD_FILE_NOT_FOUND')) await new Promise((resolve) => setTimeout(resolve, 50));
+
+    run.process.kill('SIGTERM');
+    const result = await run.result;
+
+    expect(result.code).toBe(143);
+    expect(result.stderr).toContain('SIGTERM before the command started');
+    expect(await readJobReport(report)).toBeUndefined();
+  });
+
   it('exits 125 with the Vault error and starts nothing when Vault refuses the lease', async () => {
     const report = join(world.dir, 'refused.json');
     const before = world.server.leases().length;
