@@ -241,7 +241,7 @@ describe('Secret', () => {
     expect(secret.health().state).toBe('degraded');
     await clock.advance(10_000);
     expect(events).toEqual(['expiring', 'expired']);
-    expect(secret.health()).toMatchObject({ state: 'expired', secondsLeft: 0 });
+    expect(secret.health()).toMatchObject({ state: 'expired', secondsLeft: 0, lastError: { code: 'LEASEHOLD_EXPIRED' } });
   });
 
   it('moves the expiry forward on renewal and emits renewed', async () => {

@@ -415,7 +415,13 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.#logger.error({ secret: this.name, version: snapshot.version }, 'leasehold: secret expired');
     this.#emit('expired', snapshot);
     publishDiagnostic('expired', () => ({ secret: this.name, version: snapshot.version }));
-    this.#emitHealthIfChanged();
+    // Also an error: health shows it as the last error and metrics count it, until a new value arrives.
+    this.#fail(
+      new LeaseholdError('LEASEHOLD_EXPIRED', `Secret "${this.name}": version ${snapshot.version} expired with no replacement in hand`, {
+        retryable: true,
+        details: { version: snapshot.version },
+      }),
+    );
   }
 
   #state(): HealthState {
