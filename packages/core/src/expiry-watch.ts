@@ -5,6 +5,14 @@
 import type { Clock, TimerHandle } from './clock.js';
 import type { Snapshot } from './snapshot.js';
 
+/**
+ * The warning never comes earlier than this fraction of a lifetime before expiry. Vault leases
+ * are renewed with between 33 % and 23 % of their time left (renewal-schedule.ts), so a warning
+ * at 20 % means "the renewal is late", not "the lease is short": at a third it fired before
+ * nearly every on-time renewal of a short lease.
+ */
+export const EXPIRING_MAX_LIFETIME_FRACTION = 0.2;
+
 /** What the watch calls. */
 export interface ExpiryHandlers<T> {
   expiring(snapshot: Snapshot<T>, millisLeft: number): void;
@@ -29,9 +37,8 @@ export class ExpiryWatch<T> {
 
   /**
    * Arms the timers for `snapshot`, which was granted its expiry just now: the warning comes
-   * `thresholdMillis` before expiry, but never earlier than a third of the lifetime before it,
-   * since renewals run at two thirds of it: `expiring` then means "a renewal is late", not
-   * "a lease is short".
+   * `thresholdMillis` before expiry, but never earlier than {@link EXPIRING_MAX_LIFETIME_FRACTION}
+   * of the lifetime before it.
    */
   watch(snapshot: Snapshot<T>): void {
     this.clear();
@@ -39,7 +46,7 @@ export class ExpiryWatch<T> {
     const expiresAt = snapshot.expiresAt?.getTime();
     if (expiresAt === undefined) return;
     const now = this.#clock.now();
-    const threshold = Math.min(this.#thresholdMillis, Math.max(0, expiresAt - now) / 3);
+    const threshold = Math.min(this.#thresholdMillis, Math.max(0, expiresAt - now) * EXPIRING_MAX_LIFETIME_FRACTION);
     this.#expiringTimer = this.#clock.setTimeout(() => {
       this.#expiring = snapshot;
       this.#handlers.expiring(snapshot, expiresAt - this.#clock.now());

@@ -228,18 +228,18 @@ describe('Secret', () => {
     expect(source.retired).toEqual([1]);
   });
 
-  it('fires expiring a third of the lifetime before expiry, then expired, and reports each state', async () => {
+  it('fires expiring a fifth of the lifetime before expiry (after any on-time renewal), then expired, and reports each state', async () => {
     const { clock, source, secret } = setup({ expiringThresholdMillis: 300_000 });
     const events: string[] = [];
     secret.on('expiring', () => events.push('expiring'));
     secret.on('expired', () => events.push('expired'));
     source.push(v1, { expiresAt: new Date(clock.now() + 30_000), leaseId: 'l1' });
-    await clock.advance(19_999);
+    await clock.advance(23_999);
     expect(events).toEqual([]);
     await clock.advance(1);
     expect(events).toEqual(['expiring']);
     expect(secret.health().state).toBe('degraded');
-    await clock.advance(10_000);
+    await clock.advance(6_000);
     expect(events).toEqual(['expiring', 'expired']);
     expect(secret.health()).toMatchObject({ state: 'expired', secondsLeft: 0, lastError: { code: 'LEASEHOLD_EXPIRED' } });
   });

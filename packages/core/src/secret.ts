@@ -20,8 +20,8 @@ import { createSnapshot, withExpiry, type Snapshot } from './snapshot.js';
 /** How long `ready()` waits for a first value by default. Long enough for a Vault login and a mount to appear. */
 export const DEFAULT_START_TIMEOUT_MILLIS = 30_000;
 /**
- * Default warning horizon before expiry. Capped at a third of the value's lifetime, since
- * renewals run at two thirds of it: `expiring` then means "a renewal is late", not "a lease is short".
+ * Default warning horizon before expiry. Capped at a fifth of the value's lifetime (see
+ * expiry-watch.ts), so for a short lease `expiring` means "a renewal is late", not "a lease is short".
  */
 export const DEFAULT_EXPIRING_THRESHOLD_MILLIS = 300_000;
 /** How long consumers may hold a replaced value before it is retired anyway. */
