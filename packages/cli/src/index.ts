@@ -1,0 +1,3 @@
+// The programmatic entry of @leasehold/cli: the same commands the `leasehold` binary runs.
+export { main } from './main.js';
+export type { Output } from './main.js';
