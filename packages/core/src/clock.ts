@@ -19,16 +19,33 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
-/** The process clock: Date.now and unref'd Node timers. */
+/**
+ * The longest delay a Node timer honours (2^31 - 1 ms, about 24.8 days). A longer one fires after
+ * 1 ms with a TimeoutOverflowWarning: a 768 h Vault lease (Vault's default TTL) would be
+ * "expired" at birth and its renewal would run in a tight loop.
+ */
+export const MAX_TIMER_DELAY_MILLIS = 2 ** 31 - 1;
+
+interface SystemTimer extends TimerHandle {
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** The process clock: Date.now and unref'd Node timers; longer delays are re-armed in steps. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout(callback, delayMillis) {
-    const timer = setTimeout(callback, Math.max(0, delayMillis));
-    timer.unref();
-    return timer;
+    const due = Date.now() + Math.max(0, delayMillis);
+    const handle: SystemTimer = { timer: undefined, unref: () => handle };
+    const arm = (): void => {
+      const left = due - Date.now();
+      handle.timer = left > MAX_TIMER_DELAY_MILLIS ? setTimeout(arm, MAX_TIMER_DELAY_MILLIS) : setTimeout(callback, Math.max(0, left));
+      handle.timer.unref();
+    };
+    arm();
+    return handle;
   },
   clearTimeout(handle) {
-    clearTimeout(handle as NodeJS.Timeout);
+    clearTimeout((handle as SystemTimer).timer);
   },
 };
 
