@@ -50,6 +50,8 @@ interface ConsumerRecord<T> {
 interface Retained<T> {
   readonly snapshot: Snapshot<T>;
   readonly deadline: TimerHandle;
+  /** When it was replaced: the retire margin is a quarter of the time it had left then. */
+  readonly armedAt: number;
 }
 
 /** Consumers of one secret and the replaced values they still hold. */
@@ -188,11 +190,28 @@ export class Handover<T> {
     }
     const timer = this.#host.clock.setTimeout(() => this.#deadlinePassed(snapshot.version), deadline - now);
     timer.unref?.();
-    this.#retained.set(snapshot.version, { snapshot, deadline: timer });
+    this.#retained.set(snapshot.version, { snapshot, deadline: timer, armedAt: now });
   }
 
   #deadlinePassed(version: number): void {
-    if (!this.#retained.has(version)) return;
+    const retained = this.#retained.get(version);
+    if (!retained) return;
+    // A consumer that could not verify the newer value still serves this one: it stays in use
+    // until just before it expires (DESIGN: "stays on prev while prev is valid"), not merely until
+    // the release timeout. Without an expiry it is never forced out from under its server.
+    const served = [...this.#consumers].some((record) => record.serving?.version === version);
+    const expiresAt = retained.snapshot.expiresAt?.getTime();
+    const now = this.#host.clock.now();
+    if (served) {
+      if (expiresAt === undefined) return;
+      const lastMoment = expiresAt - Math.min(this.#timing.retireMarginMillis, Math.max(0, expiresAt - retained.armedAt) / 4);
+      if (now < lastMoment) {
+        const timer = this.#host.clock.setTimeout(() => this.#deadlinePassed(version), lastMoment - now);
+        timer.unref?.();
+        this.#retained.set(version, { ...retained, deadline: timer });
+        return;
+      }
+    }
     const holders = [...this.#consumers].filter((record) => record.holding.has(version));
     for (const record of holders) record.holding.delete(version);
     const names = holders.map((record) => record.consumer.name).join(', ');

@@ -215,6 +215,24 @@ describe('Secret', () => {
     expect(errors).toContain('LEASEHOLD_RELEASE_TIMEOUT');
   });
 
+  it('keeps a value that a consumer still serves (the next failed verification) past the release timeout, until just before it expires', async () => {
+    const { clock, source, secret } = setup({ releaseTimeoutMillis: 60_000, retireMarginMillis: 5_000 });
+    const consumer = new HandConsumer();
+    consumer.subscription = secret.subscribe(consumer);
+    source.push(v1, { expiresAt: new Date(clock.now() + 3_600_000), leaseId: 'l1' });
+    await clock.advance(0);
+    consumer.refuse = true;
+    source.push(v2, { expiresAt: new Date(clock.now() + 3_600_000), leaseId: 'l2' });
+    await clock.advance(60_000);
+    expect(source.retired).toEqual([]);
+    expect(secret.health().consumers?.[0]).toMatchObject({ version: 1, verifyFailing: true });
+    await clock.advance(3_600_000 - 60_000 - 5_001);
+    expect(source.retired).toEqual([]);
+    await clock.advance(1);
+    expect(source.retired).toEqual([1]);
+    await secret.close();
+  });
+
   it('gives a short lease replaced close to its expiry three quarters of its remaining time to drain', async () => {
     const { clock, source, secret } = setup({ retireMarginMillis: 5_000 });
     const consumer = new HandConsumer();
