@@ -132,6 +132,24 @@ describe('a leasehold pool used as a pg.Pool', () => {
     await source.secret.close();
   });
 
+  it('rejects, on end(), a query still waiting for the first credentials', async () => {
+    const source = manualSecret<{ username: string; password: string }>('no-value-yet');
+    const pool = createPool(source.secret, connection());
+    const waiting = pool.query('SELECT 1');
+    await pool.end();
+    await expect(waiting).rejects.toMatchObject({ code: 'LEASEHOLD_PG_POOL_ENDED' });
+    expect(pool.waitingCount).toBe(0);
+    await source.secret.close();
+  });
+
+  it('refuses a connectionString, which pg would let override the credentials from the secret', () => {
+    const source = manualSecret('conn-string', { username: role.name, password: role.password });
+    expect(() => createPool(source.secret, { connectionString: `postgres://${db.host}:${db.port}/${db.database}` })).toThrow(
+      expect.objectContaining({ code: 'LEASEHOLD_INVALID_OPTION', message: expect.stringMatching(/connectionString/) }) as Error,
+    );
+    return source.secret.close();
+  });
+
   it('reads credentials under other key names or through a function', async () => {
     const byKeys = manualSecret('keys', { DB_USER: role.name, DB_PASSWORD: role.password });
     const byFunction = manualSecret('fn', { nested: { login: role.name, secret: role.password } });

@@ -14,8 +14,8 @@ import { RotatingPool } from './rotating-pool.js';
  * const pool = createPool(vault.lease('database/creds/payments'), { host, database, max: 20 });
  * await pool.query('SELECT 1');
  * ```
- * Options are pg.Pool's (without `user`/`password`, which come from the secret; a
- * `connectionString` must not carry credentials either) plus those of {@link CreatePoolOptions}.
+ * Options are pg.Pool's (without `user`/`password`, which come from the secret, and without
+ * `connectionString`, which pg would let override them) plus those of {@link CreatePoolOptions}.
  */
 export function createPool<T>(secret: Secret<T>, options: CreatePoolOptions<T> = {}): RotatingPool<T> {
   return new RotatingPool(secret, resolvePoolOptions(options));

@@ -103,6 +103,15 @@ export function resolvePoolOptions<T>(options: CreatePoolOptions<T>): ResolvedPo
   if ('user' in poolConfig || 'password' in poolConfig) {
     throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', 'Options user and password come from the secret; remove them');
   }
+  if (poolConfig.connectionString !== undefined) {
+    // pg merges a parsed connectionString over the config, and its parser always yields
+    // user: '' and password: '': the secret's credentials would be silently replaced by PGUSER
+    // and no password. Refuse it rather than connect as someone else.
+    throw new LeaseholdError(
+      'LEASEHOLD_INVALID_OPTION',
+      'Option connectionString is not supported: it would override the credentials from the secret; pass host, port, database and ssl instead',
+    );
+  }
   if (verifyQuery !== undefined && (typeof verifyQuery !== 'string' || verifyQuery.length === 0)) {
     throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', 'Option verifyQuery must be a non-empty string');
   }

@@ -287,7 +287,9 @@ export class RotatingPool<T = unknown> extends EventEmitter implements Pool, Hea
   #submit<S extends Submittable>(submittable: S): S {
     this.#acquire((error, client) => {
       if (client === undefined) {
-        failSubmittable(submittable, error ?? new Error('connect failed'));
+        // Asynchronously, as pg's Client does: the caller attaches its 'error' listener after
+        // query() returns, and an 'error' emitted before that would throw out of query().
+        process.nextTick(() => failSubmittable(submittable, error ?? new Error('connect failed')));
         return;
       }
       let released = false;
@@ -479,6 +481,9 @@ export class RotatingPool<T = unknown> extends EventEmitter implements Pool, Hea
   }
 
   async #shutdown(): Promise<void> {
+    // Let end() record #ending first: the waiters flushed below must find the pool ending and
+    // reject, not queue themselves again for a first generation that will never come.
+    await Promise.resolve();
     this.#flushWaiters();
     const { clock, drainTimeoutMillis } = this.#options;
     const deadline = clock.now() + drainTimeoutMillis;
