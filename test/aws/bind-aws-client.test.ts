@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { awsCredentials, bindAwsClient, type AwsIdentity } from '@leasehold/aws';
@@ -135,6 +136,9 @@ describe('bindAwsClient', () => {
     const { manual } = await setup();
     const identity = await awsCredentials(manual.secret)();
     expect(identity.expiration!.getTime()).toBeGreaterThan(Date.now());
-    expect(JSON.stringify(manual.secret.health())).not.toContain(identity.secretAccessKey);
+    expect(identity.secretAccessKey).toMatch(/^secret-key-/);
+    for (const printed of [JSON.stringify(identity), inspect(identity), JSON.stringify(manual.secret.health())]) {
+      expect(printed).not.toContain(identity.secretAccessKey);
+    }
   });
 });

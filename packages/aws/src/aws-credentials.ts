@@ -1,7 +1,7 @@
 /**
  * `awsCredentials(secret)`: an AWS SDK v3 credential provider that follows a leasehold secret.
  */
-import type { Secret } from '@leasehold/core';
+import { protectValue, type Secret } from '@leasehold/core';
 import { defaultAwsIdentity, identityOf, type AwsIdentity, type AwsIdentityMapping } from './aws-identity.js';
 import { signingSnapshot } from './verified-credentials.js';
 
@@ -37,6 +37,8 @@ export function awsCredentials<T>(secret: Secret<T>, options: AwsCredentialsOpti
     const identity = identityOf(secret.name, snapshot.value, mapping);
     const horizon = now() + PROVIDER_EXPIRATION_MILLIS;
     const expiresAt = snapshot.expiresAt?.getTime();
-    return { ...identity, expiration: new Date(expiresAt === undefined ? horizon : Math.min(expiresAt, horizon)) };
+    const credentials = { ...identity, expiration: new Date(expiresAt === undefined ? horizon : Math.min(expiresAt, horizon)) };
+    // The SDK reads the fields; a log line or a debugger print of the object shows no key.
+    return protectValue(credentials);
   };
 }

@@ -23,6 +23,11 @@ export const CREDENTIAL_ERROR_NAMES: ReadonlySet<string> = new Set([
 
 /** How long a refused request waits for a refreshed credential to be verified before failing. */
 export const DEFAULT_RECOVER_TIMEOUT_MILLIS = 10_000;
+/**
+ * How long a `verify` call may take. A hung verification (an STS call with no request timeout)
+ * would otherwise hold the client on its old keys forever: the secret retries only after a refusal.
+ */
+export const DEFAULT_VERIFY_TIMEOUT_MILLIS = 10_000;
 
 /** The part of an AWS SDK v3 client this module uses. */
 export interface AwsClientLike {
@@ -45,6 +50,8 @@ export interface BindAwsClientOptions<T> {
   readonly mapping?: AwsIdentityMapping<T>;
   /** How long a refused request waits for new verified credentials. Default {@link DEFAULT_RECOVER_TIMEOUT_MILLIS}. */
   readonly recoverTimeoutMillis?: number;
+  /** How long `verify` may take before the new credentials count as unverified. Default {@link DEFAULT_VERIFY_TIMEOUT_MILLIS}. */
+  readonly verifyTimeoutMillis?: number;
 }
 
 const MIDDLEWARE_NAME = 'leaseholdCredentialFollower';
@@ -59,6 +66,7 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
   const name = options.name ?? `aws:${client.constructor.name}`;
   const mapping = options.mapping ?? (defaultAwsIdentity);
   const recoverTimeoutMillis = options.recoverTimeoutMillis ?? DEFAULT_RECOVER_TIMEOUT_MILLIS;
+  const verifyTimeoutMillis = options.verifyTimeoutMillis ?? DEFAULT_VERIFY_TIMEOUT_MILLIS;
   const inFlight = new Map<number, number>();
   const draining = new Map<number, Snapshot<T>>();
   let serving: Snapshot<T> | undefined;
@@ -68,7 +76,7 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
     name,
     async adopt(next, prev) {
       const identity = identityOf(secret.name, next.value, mapping);
-      if (options.verify) await options.verify(identity);
+      if (options.verify) await withTimeout(options.verify(identity), verifyTimeoutMillis, name);
       markVerified(secret, next);
       serving = next;
       if (prev) {
@@ -153,4 +161,16 @@ function waitForVersionAbove<T>(secret: Secret<T>, version: number, timeoutMilli
     }
     secret.on('adopted', onAdopted);
   });
+}
+
+function withTimeout<R>(work: Promise<R>, timeoutMillis: number, name: string): Promise<R> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new LeaseholdError('LEASEHOLD_AWS_AUTH_FAILED', `${name}: verify did not finish within ${timeoutMillis} ms`, { retryable: true })),
+      timeoutMillis,
+    );
+    timer.unref();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

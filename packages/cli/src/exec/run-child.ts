@@ -87,7 +87,9 @@ export function runChild(command: string, args: readonly string[], env: NodeJS.P
       return;
     }
     relay.attach(child);
-    child.once('error', (error) => {
+    // `on`, not `once`: a second failed kill() emits 'error' again, and an 'error' with no
+    // listener would end leasehold before it revokes the lease.
+    child.on('error', (error) => {
       // 'error' after a successful spawn means a failed kill(); the child's exit still follows.
       if (child.pid === undefined) settle(spawnFailed(command, error));
     });
