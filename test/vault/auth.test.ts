@@ -107,6 +107,27 @@ describe('token auth', () => {
     expect(session.tokenGeneration).toBe(2);
   });
 
+  it('does not take a token file read back unchanged for a new token, so its leases are not re-issued', async () => {
+    const clock = new ManualClock(Date.now());
+    server = await startVaultDev({ clock: { now: () => clock.now() } });
+    const tokenPath = join(dir, 'vault-token');
+    writeFileSync(tokenPath, server.createToken({ policies: ['default'], ttl: '30s', explicitMaxTtl: '30s' }));
+    session = new VaultSession({ address: server.address, auth: { method: 'token', tokenPath }, clock });
+    await session.ready();
+    const newTokens: number[] = [];
+    session.onNewToken((state) => newTokens.push(state.generation));
+    const lookups = () => server!.requestLog.filter((entry) => entry.path.endsWith('auth/token/lookup-self')).length;
+    const before = lookups();
+    // Renewals are capped at the 30 s max TTL, then the session re-reads the file ahead of expiry.
+    for (let step = 0; step < 28 && lookups() === before; step++) {
+      await clock.advance(1_000);
+      await new Promise((resolve) => setTimeout(resolve, 20)); // the HTTP round trips are real
+    }
+    expect(lookups()).toBeGreaterThan(before);
+    expect(session.tokenGeneration).toBe(1);
+    expect(newTokens).toEqual([]);
+  });
+
   it('fails clearly when a fixed token value is revoked', async () => {
     server = await startVaultDev();
     const token = server.createToken({ policies: ['default'] });

@@ -107,10 +107,14 @@ export class TokenKeeper {
     }
     if (this.#closed) throw new LeaseholdError('LEASEHOLD_CLOSED', 'The Vault session is closed');
     const now = clock.now();
+    const previous = this.#state;
+    // A token file read back unchanged (Vault Agent has not written the new token yet) is the
+    // same token: its leases live on, so it is no new generation and nothing is re-issued.
+    const sameToken = previous !== undefined && login.token.equals(previous.login.token);
     const state: TokenState = {
       login,
       expiresAt: login.ttlMillis > 0 ? now + login.ttlMillis : undefined,
-      generation: (this.#state?.generation ?? 0) + 1,
+      generation: sameToken ? previous.generation : (previous?.generation ?? 0) + 1,
       capped: false,
     };
     this.#state = state;
@@ -118,7 +122,7 @@ export class TokenKeeper {
     logger.info({ method: auth.method, accessor: login.accessor, ttlMillis: login.ttlMillis, generation: state.generation }, 'leasehold: vault login');
     this.#p.onError(undefined);
     this.#scheduleAfter(state, login.ttlMillis);
-    this.#p.onNewToken(state);
+    if (!sameToken) this.#p.onNewToken(state);
     return state;
   }
 
