@@ -26,6 +26,8 @@ import type { VaultSession } from './vault-session.js';
 
 /** Static database credentials are re-read this long after Vault's announced rotation. */
 const STATIC_ROTATION_SLACK_MILLIS = 1_000;
+/** While Vault says a static rotation is overdue (ttl 0), it is checked again about this often. */
+const STATIC_OVERDUE_RECHECK_MILLIS = 10_000;
 
 /** Options of `session.lease()`. */
 export interface VaultLeaseOptions<T> extends SecretOptions<T> {
@@ -193,6 +195,10 @@ export class LeaseSource<T> implements Source<T> {
       const staticTtl = Number(data.ttl);
       if (Number.isFinite(staticTtl) && staticTtl > 0) {
         this.#at(staticTtl * 1_000 + STATIC_ROTATION_SLACK_MILLIS, () => void this.#fetch('static credentials rotated').catch(() => undefined));
+      } else if (data.rotation_period !== undefined) {
+        // Vault reports ttl 0 while a static-role rotation is overdue (it cannot reach the
+        // database): the new password comes at an unknown moment, so look again soon.
+        this.#at(retryDelay(0, undefined, random) + STATIC_OVERDUE_RECHECK_MILLIS, () => void this.#fetch('static rotation overdue').catch(() => undefined));
       }
     }
   }
