@@ -49,6 +49,37 @@ describe('VaultSession lifecycle', () => {
     expect(await w.admin.roleExists(value.username)).toBe(false);
   });
 
+  it('revokes on close, when revokeOnClose, a replaced lease a consumer is still draining', async () => {
+    const { w, s } = await open({ revokeOnClose: true, revokeTokenOnClose: false });
+    const db = s.lease<{ username: string }>('database/creds/app');
+    db.subscribe({ name: 'draining-pool', adopt: () => Promise.resolve() }); // holds every value, never releases
+    const first = await db.ready();
+    await db.refresh();
+    const second = db.current();
+    expect(second.version).toBe(2);
+    expect(await w.admin.roleExists(first.value.username)).toBe(true);
+    await s.close();
+    await w.server.reap(); // revoke answers 202 and drops the role in the background
+    expect(count(w, 'sys/leases/revoke')).toBe(2);
+    expect(await w.admin.roleExists(first.value.username)).toBe(false);
+    expect(await w.admin.roleExists(second.value.username)).toBe(false);
+  });
+
+  it('revokes a lease whose fetch was still in flight when the session closed', async () => {
+    const { w, s } = await open({ revokeOnClose: true, revokeTokenOnClose: false });
+    await s.ready();
+    w.server.inject({ path: /database\/creds\/app/, latencyMillis: 300, times: 1 });
+    const db = s.lease<{ username: string }>('database/creds/app');
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the request is at the server now
+    await s.close();
+    await w.server.reap();
+    // The fetch was let finish (Vault made the user) and what it got was revoked at once.
+    expect(w.server.requestLog.filter((entry) => entry.path === 'database/creds/app' && entry.status === 200)).toHaveLength(1);
+    expect(count(w, 'sys/leases/revoke')).toBe(1);
+    expect(w.server.leases().filter((lease) => lease.path.startsWith('database/creds/app'))).toEqual([]);
+    expect(db.peek()).toBeUndefined();
+  });
+
   it('leaves leases and token alone on close when told to', async () => {
     const { w, s } = await open({ revokeOnClose: false, revokeTokenOnClose: false });
     const db = s.lease<{ username: string }>('database/creds/app');

@@ -72,6 +72,8 @@ export class LeaseSource<T> implements Source<T> {
   #fetchGeneration = 0;
   #unsubscribe: (() => void) | undefined;
   #closed = false;
+  /** Leases handed to the secret and not yet retired: the current one and those still draining. */
+  readonly #outstanding = new Set<string>();
 
   constructor(session: VaultSession, path: string, options: VaultLeaseOptions<T>) {
     this.#session = session;
@@ -105,6 +107,7 @@ export class LeaseSource<T> implements Source<T> {
   async retire(snapshot: Snapshot<T>): Promise<void> {
     if (!snapshot.leaseId) return;
     await this.#session.revokeLease(snapshot.leaseId);
+    this.#outstanding.delete(snapshot.leaseId);
     this.#ctx?.logger.debug({ secret: this.#ctx.name, leaseId: snapshot.leaseId }, 'leasehold: vault lease revoked');
   }
 
@@ -112,9 +115,14 @@ export class LeaseSource<T> implements Source<T> {
     this.#closed = true;
     this.#clear();
     this.#unsubscribe?.();
-    const lease = this.#lease;
-    if ((this.#options.revokeOnClose ?? this.#session.revokeOnClose) && lease) {
-      await this.#session.revokeLease(lease.leaseId).catch(() => undefined);
+    // A fetch in flight finishes (bounded by the request timeout) and revokes what it got:
+    // aborting it would leave a database user nobody knows about until its TTL.
+    await this.#fetching?.catch(() => undefined);
+    if (this.#options.revokeOnClose ?? this.#session.revokeOnClose) {
+      // The current lease and any replaced one still draining when the application stopped.
+      const leases = [...this.#outstanding];
+      this.#outstanding.clear();
+      await Promise.all(leases.map((leaseId) => this.#session.revokeLease(leaseId).catch(() => undefined)));
     }
   }
 
@@ -153,7 +161,11 @@ export class LeaseSource<T> implements Source<T> {
     } finally {
       ctx.setRenewing(false);
     }
-    if (this.#closed) return;
+    if (this.#closed) {
+      // Closed while Vault was creating it: nobody will use this lease.
+      if (envelope.lease_id) await this.#session.revokeLease(envelope.lease_id).catch(() => undefined);
+      return;
+    }
     const now = ctx.clock.now();
     const data = envelope.data ?? {};
     const leaseMillis = Math.max(0, Number(envelope.lease_duration) || 0) * 1_000;
@@ -177,6 +189,7 @@ export class LeaseSource<T> implements Source<T> {
     try {
       const adopted = ctx.offer({ value, fingerprint: fingerprintOf(JSON.stringify(data)), expiresAt: expiresAt === undefined ? undefined : new Date(expiresAt), leaseId, renewable: envelope.renewable === true });
       if (!adopted && leaseId && leaseId !== previous?.leaseId) void this.#session.revokeLease(leaseId).catch(() => undefined);
+      if (adopted && leaseId) this.#outstanding.add(leaseId);
     } catch (error) {
       // validate refused it: the secret keeps the old value; this lease is of no use.
       if (leaseId) void this.#session.revokeLease(leaseId).catch(() => undefined);
