@@ -128,6 +128,27 @@ describe('leasehold exec', () => {
     expect(await readJobReport(report)).toBeUndefined();
   });
 
+  it('revokes the lease Vault was creating when SIGTERM arrives during the request, and starts nothing', async () => {
+    const report = join(world.dir, 'signal-during-fetch.json');
+    const slow = world.server.inject({ path: /database\/creds\/migrate/, latencyMillis: 1_500, times: 1 });
+    const run = startCli(['exec', '--lease', 'database/creds/migrate', ...DB_ENV, '--', ...JOB], { ...vaultEnv(), JOB_REPORT: report });
+    while (!world.server.requestLog.some((entry) => entry.path === 'auth/token/lookup-self')) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the creds request is now waiting at the server
+    run.process.kill('SIGTERM');
+    const result = await run.result;
+    slow.remove();
+    // Real Vault finishes a request whose client went away: wait until the server made the user.
+    const credsRequest = () => world.server.requestLog.find((entry) => entry.path === 'database/creds/migrate');
+    while (credsRequest()?.status === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(credsRequest()?.status).toBe(200);
+
+    expect(result.code).toBe(143);
+    expect(await readJobReport(report)).toBeUndefined();
+    await world.server.reap();
+    expect(migrateLeases()).toEqual([]);
+    expect(await world.dynamicRoles()).toEqual([]);
+  });
+
   it('exits 125 with the Vault error and starts nothing when Vault refuses the lease', async () => {
     const report = join(world.dir, 'refused.json');
     const before = world.server.leases().length;

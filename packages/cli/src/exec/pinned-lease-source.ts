@@ -65,6 +65,8 @@ export class PinnedLeaseSource implements Source<LeaseData> {
   #closed = false;
   #revoking: Promise<void> | undefined;
   #unsubscribe: (() => void) | undefined;
+  /** The fetch in flight: close() lets it finish so a lease Vault is creating is revoked, not lost. */
+  #fetching: Promise<void> | undefined;
 
   constructor(session: VaultSession, request: PinnedLeaseRequest) {
     this.#session = session;
@@ -96,7 +98,7 @@ export class PinnedLeaseSource implements Source<LeaseData> {
         ),
       );
     });
-    void this.#fetch();
+    this.#startFetch();
   }
 
   /** The lease is pinned: a refresh fetches nothing new. */
@@ -124,7 +126,19 @@ export class PinnedLeaseSource implements Source<LeaseData> {
   async close(): Promise<void> {
     this.#closed = true;
     this.#unsubscribe?.();
+    // Aborting the request would leave the database user Vault is creating until its TTL; the
+    // fetch revokes it itself once it sees the source closed (bounded by the request timeout).
+    await this.#fetching;
     await this.revoke().catch(() => undefined);
+  }
+
+  #startFetch(): void {
+    const run: Promise<void> = this.#fetch()
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.#fetching === run) this.#fetching = undefined;
+      });
+    this.#fetching = run;
   }
 
   async #fetch(): Promise<void> {
@@ -138,7 +152,7 @@ export class PinnedLeaseSource implements Source<LeaseData> {
       if (this.#closed) return;
       ctx.fail(failure);
       // A refusal (403, 400) ends the start at once; only outages are worth another try.
-      if (failure.retryable) this.#at(retryDelay(this.#attempt++, undefined, this.#session.random), () => void this.#fetch());
+      if (failure.retryable) this.#at(retryDelay(this.#attempt++, undefined, this.#session.random), () => this.#startFetch());
       return;
     }
     const leaseId = envelope.lease_id ? envelope.lease_id : undefined;

@@ -39,7 +39,12 @@ export class SignalRelay implements Disposable {
   constructor(onEarlySignal: (signal: RelayedSignal) => void) {
     for (const signal of RELAYED_SIGNALS) {
       const handler = () => {
-        if (this.#child && this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill(signal);
+        // Ctrl-C in a terminal already reaches the child (same process group); a second SIGINT
+        // reads to many tools as "force quit" and skips the job's own cleanup.
+        const fromTerminal = signal === 'SIGINT' && process.stdin.isTTY;
+        if (this.#child && this.#child.exitCode === null && this.#child.signalCode === null) {
+          if (!fromTerminal) this.#child.kill(signal);
+        }
         else if (!this.#child) {
           this.#received ??= signal;
           onEarlySignal(signal);
