@@ -130,15 +130,16 @@ describe('leasehold exec', () => {
 
   it('revokes the lease Vault was creating when SIGTERM arrives during the request, and starts nothing', async () => {
     const report = join(world.dir, 'signal-during-fetch.json');
+    world.server.clearRequestLog();
     const slow = world.server.inject({ path: /database\/creds\/migrate/, latencyMillis: 1_500, times: 1 });
     const run = startCli(['exec', '--lease', 'database/creds/migrate', ...DB_ENV, '--', ...JOB], { ...vaultEnv(), JOB_REPORT: report });
-    while (!world.server.requestLog.some((entry) => entry.path === 'auth/token/lookup-self')) await new Promise((resolve) => setTimeout(resolve, 20));
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the creds request is now waiting at the server
+    const credsRequest = () => world.server.requestLog.find((entry) => entry.path === 'database/creds/migrate');
+    // Logged on arrival with status 0: the request is now held at the server.
+    while (credsRequest() === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
     run.process.kill('SIGTERM');
     const result = await run.result;
     slow.remove();
     // Real Vault finishes a request whose client went away: wait until the server made the user.
-    const credsRequest = () => world.server.requestLog.find((entry) => entry.path === 'database/creds/migrate');
     while (credsRequest()?.status === 0) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(credsRequest()?.status).toBe(200);
 
