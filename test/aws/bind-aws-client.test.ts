@@ -111,6 +111,26 @@ describe('bindAwsClient', () => {
     expect(health.consumers?.[0]).toMatchObject({ name: 'aws:S3Client', version: 1, verifyFailing: true });
   });
 
+  it('signs each client with the keys it verified itself, even when another client already moved on', async () => {
+    const { endpoint, manual, s3, grant, first } = await setup({ verify: true });
+    const cautious = bindAwsClient(
+      new S3Client({ endpoint: endpoint.url, region: 'us-east-1', forcePathStyle: true, credentials: awsCredentials(manual.secret), maxAttempts: 1 }),
+      manual.secret,
+      // Accepts only the first keys: it must keep signing with them.
+      { name: 'aws:cautious', verify: (identity) => (identity.accessKeyId === first.access_key ? Promise.resolve() : Promise.reject(new Error('not trusted yet'))) },
+    );
+    const second = grant(newKey());
+    manual.set(second);
+    const consumer = (name: string) => manual.secret.health().consumers?.find((entry) => entry.name === name);
+    await vi.waitFor(() => expect(consumer('aws:S3Client')?.version).toBe(2));
+    await vi.waitFor(() => expect(consumer('aws:cautious')?.verifyFailing).toBe(true));
+    await cautious.send(new ListBucketsCommand({}));
+    expect(endpoint.acceptedKeys.at(-1)).toBe(first.access_key);
+    await s3.send(new ListBucketsCommand({}));
+    expect(endpoint.acceptedKeys.at(-1)).toBe(second.access_key);
+    expect(manual.retired).toEqual([]); // the cautious client still serves version 1
+  });
+
   it('recovers a request refused for revoked keys by refreshing the secret once and retrying', async () => {
     const { keys, endpoint, manual, s3, grant, first } = await setup();
     const replacement = newKey();

@@ -6,7 +6,7 @@
  */
 import { LeaseholdError, type Secret, type Snapshot, type Subscription } from '@leasehold/core';
 import { defaultAwsIdentity, identityOf, type AwsIdentity, type AwsIdentityMapping } from './aws-identity.js';
-import { markVerified, signingSnapshot } from './verified-credentials.js';
+import { withSigningScope } from './verified-credentials.js';
 
 /**
  * Error names AWS answers when the signing credential is wrong, expired or revoked. The SDK
@@ -77,7 +77,6 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
     async adopt(next, prev) {
       const identity = identityOf(secret.name, next.value, mapping);
       if (options.verify) await withTimeout(options.verify(identity), verifyTimeoutMillis, name);
-      markVerified(secret, next);
       serving = next;
       if (prev) {
         draining.set(prev.version, prev);
@@ -96,13 +95,14 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
 
   /** Refreshes the secret once for everyone refused with `version`, and waits for a newer verified one. */
   function recover(version: number): Promise<void> {
-    if ((signingSnapshot(secret)?.version ?? 0) > version) return Promise.resolve();
+    if ((serving?.version ?? 0) > version) return Promise.resolve();
     recovering ??= (async () => {
       try {
         const fresh = await secret.refresh();
         // The source has nothing newer (a file not yet rotated): fail now rather than wait.
         if (fresh.version <= version) throw new Error('no newer credential');
-        await waitForVersionAbove(secret, version, recoverTimeoutMillis);
+        if ((serving?.version ?? 0) > version) return;
+        await waitForVersionAbove(secret, name, version, recoverTimeoutMillis);
       } finally {
         recovering = undefined;
       }
@@ -110,23 +110,38 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
     return recovering;
   }
 
-  const middleware = (next: Handler): Handler => async (args) => {
-    const version = serving?.version ?? signingSnapshot(secret)?.version ?? 0;
-    inFlight.set(version, (inFlight.get(version) ?? 0) + 1);
-    try {
-      return await next(args);
-    } catch (error) {
-      if (!isCredentialError(error)) throw error;
+  const middleware = (next: Handler): Handler => (args) => {
+    // Every version this request may be signed with holds its lease: the one served when it
+    // starts, and each one the provider actually signed with (a retry signs again).
+    const held = new Set<number>();
+    const hold = (version: number): void => {
+      if (held.has(version)) return;
+      held.add(version);
+      inFlight.set(version, (inFlight.get(version) ?? 0) + 1);
+    };
+    if (serving) hold(serving.version);
+    const scope = { secret, serving: () => serving, signed: (snapshot: Snapshot<T>) => hold(snapshot.version) };
+    return withSigningScope(scope, async () => {
+      const version = serving?.version ?? 0;
       try {
-        await recover(version);
-      } catch {
-        throw error; // no better credential to retry with: the original refusal is the truth
+        return await next(args);
+      } catch (error) {
+        if (!isCredentialError(error)) throw error;
+        try {
+          await recover(Math.max(version, ...held));
+        } catch {
+          throw error; // no better credential to retry with: the original refusal is the truth
+        }
+        return await next(args);
+      } finally {
+        for (const heldVersion of held) {
+          const left = (inFlight.get(heldVersion) ?? 1) - 1;
+          if (left === 0) inFlight.delete(heldVersion);
+          else inFlight.set(heldVersion, left);
+          releaseIfIdle(heldVersion);
+        }
       }
-      return await next(args);
-    } finally {
-      inFlight.set(version, (inFlight.get(version) ?? 1) - 1);
-      releaseIfIdle(version);
-    }
+    });
   };
   client.middlewareStack.add(middleware, { step: 'initialize', name: MIDDLEWARE_NAME, override: true });
   return client;
@@ -137,11 +152,10 @@ function isCredentialError(error: unknown): boolean {
   return typeof name === 'string' && CREDENTIAL_ERROR_NAMES.has(name);
 }
 
-function waitForVersionAbove<T>(secret: Secret<T>, version: number, timeoutMillis: number): Promise<void> {
-  if ((signingSnapshot(secret)?.version ?? 0) > version) return Promise.resolve();
+function waitForVersionAbove<T>(secret: Secret<T>, consumer: string, version: number, timeoutMillis: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const onAdopted = (_consumer: string, snapshot: Snapshot<T>): void => {
-      if (snapshot.version > version) finish();
+    const onAdopted = (adopter: string, snapshot: Snapshot<T>): void => {
+      if (adopter === consumer && snapshot.version > version) finish();
     };
     const timer = setTimeout(() => {
       secret.off('adopted', onAdopted);

@@ -1,21 +1,37 @@
 /**
- * Which snapshot of a secret AWS clients sign with. A bound client verifies a new credential
- * before any request uses it; until then providers keep answering with the last verified one.
+ * Which snapshot of a secret a request is signed with. A bound client runs each request inside
+ * a signing scope: the provider answers with the snapshot that client verified and tells the
+ * scope, so the client knows exactly which credential each of its requests used. Outside a
+ * scope (a client that was never bound) nothing verifies, so the secret's current value is used.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Secret, Snapshot } from '@leasehold/core';
 
-const verified = new WeakMap<Secret<unknown>, Snapshot<unknown>>();
-
-/** Records that `snapshot` of `secret` passed verification (newer versions only). */
-export function markVerified<T>(secret: Secret<T>, snapshot: Snapshot<T>): void {
-  const known = verified.get(secret as Secret<unknown>);
-  if (!known || known.version < snapshot.version) verified.set(secret as Secret<unknown>, snapshot);
+/** One request of a bound client. */
+export interface SigningScope<T> {
+  readonly secret: Secret<T>;
+  /** The snapshot the client verified and serves, if any yet. */
+  serving(): Snapshot<T> | undefined;
+  /** Called with the snapshot a signature was made with. */
+  signed(snapshot: Snapshot<T>): void;
 }
 
-/**
- * The snapshot to sign with: the newest verified one when a client is bound to `secret`,
- * otherwise the secret's current value (nothing verifies, so there is nothing to wait for).
- */
+const scopes = new AsyncLocalStorage<SigningScope<unknown>>();
+
+/** Runs `work` (a request) inside `scope`. */
+export function withSigningScope<T, R>(scope: SigningScope<T>, work: () => Promise<R>): Promise<R> {
+  return scopes.run(scope as SigningScope<unknown>, work);
+}
+
+/** The snapshot to sign with now, recorded with the request's scope when there is one. */
 export function signingSnapshot<T>(secret: Secret<T>): Snapshot<T> | undefined {
-  return (verified.get(secret as Secret<unknown>) as Snapshot<T> | undefined) ?? secret.peek();
+  const scope = scopes.getStore() as SigningScope<T> | undefined;
+  if (scope?.secret === secret) {
+    const serving = scope.serving();
+    if (serving) {
+      scope.signed(serving);
+      return serving;
+    }
+  }
+  return secret.peek();
 }
