@@ -3,7 +3,7 @@
  */
 import { protectValue, type Secret } from '@leasehold/core';
 import { defaultAwsIdentity, identityOf, type AwsIdentity, type AwsIdentityMapping } from './aws-identity.js';
-import { signingSnapshot } from './verified-credentials.js';
+import { signingSnapshot } from './signing-scope.js';
 
 /**
  * The expiration the provider reports. The SDK re-asks a provider whose credentials expire within

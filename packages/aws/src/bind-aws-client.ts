@@ -6,7 +6,7 @@
  */
 import { LeaseholdError, type Secret, type Snapshot, type Subscription } from '@leasehold/core';
 import { defaultAwsIdentity, identityOf, type AwsIdentity, type AwsIdentityMapping } from './aws-identity.js';
-import { withSigningScope } from './verified-credentials.js';
+import { withSigningScope } from './signing-scope.js';
 
 /**
  * Error names AWS answers when the signing credential is wrong, expired or revoked. The SDK
