@@ -132,6 +132,18 @@ describe('a leasehold pool used as a pg.Pool', () => {
     await source.secret.close();
   });
 
+  it('ends within the drain deadline even when a checked-out client is never released', async () => {
+    const source = manualSecret('leaky-caller', { username: role.name, password: role.password });
+    const pool = createPool(source.secret, { ...connection(), drainTimeoutMillis: 300 });
+    const forgotten = await pool.connect(); // a caller that never releases
+    const ended = pool.end().then(() => 'ended');
+    const outcome = await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 5_000, 'still waiting'))]);
+    expect(outcome).toBe('ended');
+    await expect(forgotten.query('SELECT 1')).rejects.toThrow();
+    await until(async () => (await admin.countSessions(role.name)) === 0, 5_000);
+    await source.secret.close();
+  });
+
   it('rejects, on end(), a query still waiting for the first credentials', async () => {
     const source = manualSecret<{ username: string; password: string }>('no-value-yet');
     const pool = createPool(source.secret, connection());

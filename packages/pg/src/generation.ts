@@ -77,13 +77,15 @@ export class Generation<T> {
       // sessions being killed) would be an unhandled 'error' event that ends the process.
       // The failure still reaches whoever runs a query on the client; this only keeps us alive.
       client.on('error', ignoreCheckedOutClientError);
+      // A checked-out client closed at the drain deadline and never released gets no 'remove'
+      // from pg-pool; its socket's end is what tells us it is gone, so end() stays bounded.
+      client.once('end', () => this.#forget(client));
       this.#clients.add(client);
       listeners.forward('connect', client);
     });
     this.pool.on('remove', (client) => {
       // pg-pool emits 'remove' once the connection is closed, later than pool.end() resolves.
-      this.#clients.delete(client);
-      if (this.#clients.size === 0) this.#markEmpty?.();
+      this.#forget(client);
       listeners.forward('remove', client);
     });
     this.pool.on('acquire', (client) => listeners.forward('acquire', client));
@@ -161,7 +163,11 @@ export class Generation<T> {
 
   /** Ends the pool once; later calls return the same promise. Resolves when every connection is closed. */
   end(): Promise<void> {
-    const ended = async (): Promise<void> => {
+    this.#ending ??= (async () => {
+      // pg-pool's own end() waits for every checked-out client to be released: one closed at
+      // the drain deadline and never released would keep it pending forever. Our count of open
+      // connections (emptied by 'remove' or by a socket's 'end') decides instead.
+      void this.pool.end().catch(() => undefined);
       if (this.#clients.size > 0) {
         await new Promise<void>((resolve) => {
           this.#markEmpty = resolve;
@@ -169,9 +175,12 @@ export class Generation<T> {
       }
       this.state = 'ended';
       this.#markClosed();
-    };
-    this.#ending ??= this.pool.end().then(ended, ended);
+    })();
     return this.#ending;
+  }
+
+  #forget(client: PoolClient): void {
+    if (this.#clients.delete(client) && this.#clients.size === 0) this.#markEmpty?.();
   }
 
   /** Closes every physical connection, checked out or not (their queries fail). */
