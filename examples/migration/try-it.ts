@@ -21,7 +21,7 @@ const database = await postgres.createDatabase('payments');
 await postgres.adminQuery('CREATE ROLE app_owner NOLOGIN');
 await postgres.adminQuery('GRANT CREATE, USAGE ON SCHEMA public TO app_owner', [], { database: database.database });
 const vault = await startVaultDev({
-  policies: { migrate: ['database/creds/migrate'] },
+  policies: { migrate: ['database/creds/migrate', 'sys/leases/revoke'] },
   database: {
     connection: database,
     roles: {

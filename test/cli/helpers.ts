@@ -108,7 +108,7 @@ export async function startCliWorld(options: WorldOptions = {}): Promise<CliWorl
     creationStatements: [...DEFAULT_CREATION_STATEMENTS, `GRANT ${owner} TO "{{name}}"`],
   };
   const server = await startVaultDev({
-    policies: { migrate: ['database/creds/migrate'] },
+    policies: { migrate: ['database/creds/migrate', 'sys/leases/revoke'] },
     database: { connection: database, roles: { migrate: role, forbidden: role } },
     auth: {
       kubernetes: {

@@ -13,7 +13,7 @@ let vault: VaultDevServer;
 
 beforeAll(async () => {
   vault = await startVaultDev({
-    policies: { app: ['database/creds/app'] },
+    policies: { app: ['database/creds/app', 'sys/leases/revoke'] },
     database: { connection: facts, roles: { app: { defaultTtl: '4s', maxTtl: '8s' } } },
     auth: { approle: { roles: { app: { roleId: 'pg-role', secretIds: ['pg-secret-id-0123456789'], policies: ['app'], ttl: '1h', maxTtl: '24h' } } } },
   });

@@ -31,7 +31,7 @@ export async function startWorld(fixture: Fixture = {}): Promise<VaultWorld> {
   const admin = connectPostgres(facts);
   const server = await startVaultDev({
     clock: { now: () => clock.now() },
-    policies: { app: ['database/creds/app', 'secret/', 'sys/internal/ui/mounts/'] },
+    policies: { app: ['database/creds/app', 'secret/', 'sys/internal/ui/mounts/', 'sys/leases/revoke'] },
     database: {
       connection: facts,
       roles: {

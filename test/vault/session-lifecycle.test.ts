@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { VaultSessionOptions } from '@leasehold/core';
 import { openSession, runFor, seededRandom, type Fixture, type VaultWorld } from './helpers.js';
 
@@ -80,6 +80,18 @@ describe('VaultSession lifecycle', () => {
     expect(db.peek()).toBeUndefined();
   });
 
+  it('warns, without degrading, when its policy does not allow revoking a replaced lease (Vault default policy)', async () => {
+    const { w, s } = await open({}, { extra: { policies: { app: ['database/creds/app'] } } });
+    const db = s.lease<{ username: string }>('database/creds/app');
+    const first = await db.ready();
+    await db.refresh();
+    await vi.waitFor(() => expect(db.health().warnings?.map((warning) => warning.code)).toContain('LEASEHOLD_VAULT_PERMISSION_DENIED'));
+    expect(db.health().state).toBe('ready');
+    expect(db.health().warnings?.[0]?.message).toMatch(/sys\/leases\/revoke/);
+    expect(w.server.requestLog.filter((entry) => entry.path === 'sys/leases/revoke').map((entry) => entry.status)).toEqual([403]);
+    expect(await w.admin.roleExists(first.value.username)).toBe(true); // lives until its TTL
+  });
+
   it('leaves leases and token alone on close when told to', async () => {
     const { w, s } = await open({ revokeOnClose: false, revokeTokenOnClose: false });
     const db = s.lease<{ username: string }>('database/creds/app');
@@ -104,7 +116,7 @@ describe('a non-renewable lease (aws/sts)', () => {
   it('is requested with POST and its ttl, and re-fetched between 85 % and 95 % of its duration', async () => {
     const { w, s } = await open(
       {},
-      { extra: { aws: { roles: { deploy: { credentialType: 'assumed_role' } } }, policies: { app: ['aws/sts/deploy'] } } },
+      { extra: { aws: { roles: { deploy: { credentialType: 'assumed_role' } } }, policies: { app: ['aws/sts/deploy', 'sys/leases/revoke'] } } },
     );
     const aws = s.lease<{ access_key: string }>('aws/sts/deploy', { body: { ttl: '900s' } });
     const first = await aws.ready();

@@ -10,7 +10,7 @@ describe('static database credentials', () => {
     const { w, s } = await openSession({
       extra: {
         database: { connection: inject('postgres'), staticRoles: { legacy: { username: role.name, rotationPeriod: '30s' } } },
-        policies: { app: ['database/static-creds/legacy'] },
+        policies: { app: ['database/static-creds/legacy', 'sys/leases/revoke'] },
       },
     }, { random: seededRandom(12) });
     const creds = s.lease<{ username: string; password: string; ttl: number }>('database/static-creds/legacy');

@@ -53,7 +53,7 @@ export async function startDemoWorld(): Promise<DemoWorld> {
 
   const cluster = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const vault = await startVaultDev({
-    policies: { payments: ['database/creds/payments', 'aws/sts/deploy'] },
+    policies: { payments: ['database/creds/payments', 'aws/sts/deploy', 'sys/leases/revoke'] },
     database: {
       connection: postgres,
       roles: {

@@ -13,7 +13,7 @@
  * - A failed optional fetch (`refresh()`) rejects and leaves the current lease on its renewal
  *   schedule; only replacements that are needed (max TTL, expiry, new token) are retried.
  */
-import { LeaseholdError, toLeaseholdError } from '../errors.js';
+import { isLeaseholdError, LeaseholdError, toLeaseholdError } from '../errors.js';
 import { requirePositive } from '../options.js';
 import type { TimerHandle } from '../clock.js';
 import type { SecretOptions } from '../secret.js';
@@ -106,7 +106,22 @@ export class LeaseSource<T> implements Source<T> {
 
   async retire(snapshot: Snapshot<T>): Promise<void> {
     if (!snapshot.leaseId) return;
-    await this.#session.revokeLease(snapshot.leaseId);
+    try {
+      await this.#session.revokeLease(snapshot.leaseId);
+    } catch (error) {
+      // Vault's default policy does not grant sys/leases/revoke. The replaced lease then lives
+      // to its TTL: worth a standing warning that says what to grant, not a degraded secret.
+      if (!isLeaseholdError(error, 'LEASEHOLD_VAULT_PERMISSION_DENIED')) throw error;
+      this.#outstanding.delete(snapshot.leaseId);
+      this.#ctx?.warn(
+        new LeaseholdError(
+          'LEASEHOLD_VAULT_PERMISSION_DENIED',
+          `Vault refused to revoke a replaced lease of ${this.#path}; it lives until its TTL. Grant "update" on sys/leases/revoke to revoke leases once drained`,
+          { cause: error, details: { leaseId: snapshot.leaseId } },
+        ),
+      );
+      return;
+    }
     this.#outstanding.delete(snapshot.leaseId);
     this.#ctx?.logger.debug({ secret: this.#ctx.name, leaseId: snapshot.leaseId }, 'leasehold: vault lease revoked');
   }

@@ -8,7 +8,7 @@ export type PolicyTable = ReadonlyMap<string, readonly string[]>;
 
 /**
  * What Vault's built-in `default` policy lets every token do (token self-management, lease
- * renew/lookup). Revoke is included so a client can release what it no longer uses.
+ * renew/lookup). Not `sys/leases/revoke`: as in Vault, revoking needs a policy that grants it.
  */
 export const DEFAULT_POLICY_PATHS: readonly string[] = [
   'auth/token/lookup-self',
@@ -16,7 +16,6 @@ export const DEFAULT_POLICY_PATHS: readonly string[] = [
   'auth/token/revoke-self',
   'sys/leases/renew',
   'sys/leases/lookup',
-  'sys/leases/revoke',
   'sys/renew',
   'sys/capabilities-self',
 ];
