@@ -6,7 +6,7 @@
  */
 import { LeaseholdError, type Secret, type Snapshot, type Subscription } from '@leasehold/core';
 import { defaultAwsIdentity, identityOf, type AwsIdentity, type AwsIdentityMapping } from './aws-identity.js';
-import { withSigningScope } from './signing-scope.js';
+import { outsideSigningScope, withSigningScope } from './signing-scope.js';
 
 /**
  * Error names AWS answers when the signing credential is wrong, expired or revoked. The SDK
@@ -98,11 +98,11 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
     if ((serving?.version ?? 0) > version) return Promise.resolve();
     recovering ??= (async () => {
       try {
-        const fresh = await secret.refresh();
+        const fresh = await outsideSigningScope(() => secret.refresh());
         // The source has nothing newer (a file not yet rotated): fail now rather than wait.
         if (fresh.version <= version) throw new Error('no newer credential');
         if ((serving?.version ?? 0) > version) return;
-        await waitForVersionAbove(secret, name, version, recoverTimeoutMillis);
+        await waitForVersionAbove(secret, () => serving?.version ?? 0, version, recoverTimeoutMillis);
       } finally {
         recovering = undefined;
       }
@@ -114,8 +114,10 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
     // Every version this request may be signed with holds its lease: the one served when it
     // starts, and each one the provider actually signed with (a retry signs again).
     const held = new Set<number>();
+    let done = false;
     const hold = (version: number): void => {
-      if (held.has(version)) return;
+      // A provider call after the request ended (from work that inherited its scope) holds nothing.
+      if (done || held.has(version)) return;
       held.add(version);
       inFlight.set(version, (inFlight.get(version) ?? 0) + 1);
     };
@@ -134,6 +136,7 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
         }
         return await next(args);
       } finally {
+        done = true;
         for (const heldVersion of held) {
           const left = (inFlight.get(heldVersion) ?? 1) - 1;
           if (left === 0) inFlight.delete(heldVersion);
@@ -152,10 +155,11 @@ function isCredentialError(error: unknown): boolean {
   return typeof name === 'string' && CREDENTIAL_ERROR_NAMES.has(name);
 }
 
-function waitForVersionAbove<T>(secret: Secret<T>, consumer: string, version: number, timeoutMillis: number): Promise<void> {
+function waitForVersionAbove<T>(secret: Secret<T>, servingVersion: () => number, version: number, timeoutMillis: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const onAdopted = (adopter: string, snapshot: Snapshot<T>): void => {
-      if (adopter === consumer && snapshot.version > version) finish();
+    // This binding's own serving version decides: two clients of one class share a default name.
+    const onAdopted = (): void => {
+      if (servingVersion() > version) finish();
     };
     const timer = setTimeout(() => {
       secret.off('adopted', onAdopted);

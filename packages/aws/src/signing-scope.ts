@@ -23,6 +23,14 @@ export function withSigningScope<T, R>(scope: SigningScope<T>, work: () => Promi
   return scopes.run(scope as SigningScope<unknown>, work);
 }
 
+/**
+ * Runs `work` outside any request's scope: timers and listeners it creates (a secret refresh,
+ * its renewals) must not carry one request's scope into the future.
+ */
+export function outsideSigningScope<R>(work: () => R): R {
+  return scopes.exit(work);
+}
+
 /** The snapshot to sign with now, recorded with the request's scope when there is one. */
 export function signingSnapshot<T>(secret: Secret<T>): Snapshot<T> | undefined {
   const scope = scopes.getStore() as SigningScope<T> | undefined;

@@ -25,7 +25,7 @@ export const DEFAULT_RETIRE_JITTER_MILLIS = 250;
 export const DEFAULT_VERIFY_QUERY = 'SELECT 1';
 
 /** Options of {@link createPool}. */
-export interface CreatePoolOptions<T> extends Omit<PoolConfig, 'user' | 'password'> {
+export interface CreatePoolOptions<T> extends Omit<PoolConfig, 'user' | 'password' | 'connectionString'> {
   /** Name in health and logs. Default `pg-pool:<secret name>`. */
   readonly name?: string;
   /** Where user and password are in the secret's value. Default `username` (or `user`) and `password`. */
@@ -103,7 +103,8 @@ export function resolvePoolOptions<T>(options: CreatePoolOptions<T>): ResolvedPo
   if ('user' in poolConfig || 'password' in poolConfig) {
     throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', 'Options user and password come from the secret; remove them');
   }
-  if (poolConfig.connectionString !== undefined) {
+  // Refused at run time too, for JavaScript callers and casts past the type.
+  if ((poolConfig as { connectionString?: unknown }).connectionString !== undefined) {
     // pg merges a parsed connectionString over the config, and its parser always yields
     // user: '' and password: '': the secret's credentials would be silently replaced by PGUSER
     // and no password. Refuse it rather than connect as someone else.

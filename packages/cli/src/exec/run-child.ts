@@ -40,8 +40,9 @@ export class SignalRelay implements Disposable {
     for (const signal of RELAYED_SIGNALS) {
       const handler = () => {
         // Ctrl-C in a terminal already reaches the child (same process group); a second SIGINT
-        // reads to many tools as "force quit" and skips the job's own cleanup.
-        const fromTerminal = signal === 'SIGINT' && process.stdin.isTTY;
+        // reads to many tools as "force quit" and skips the job's own cleanup. As PID 1 of a
+        // container with a tty the signal came from the runtime and reached only us: relay it.
+        const fromTerminal = signal === 'SIGINT' && process.stdin.isTTY && process.pid !== 1;
         if (this.#child && this.#child.exitCode === null && this.#child.signalCode === null) {
           if (!fromTerminal) this.#child.kill(signal);
         }

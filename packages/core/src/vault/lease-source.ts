@@ -26,6 +26,8 @@ import type { VaultSession } from './vault-session.js';
 
 /** Static database credentials are re-read this long after Vault's announced rotation. */
 const STATIC_ROTATION_SLACK_MILLIS = 1_000;
+/** How long close() waits for a fetch in flight so it can revoke what Vault issued. */
+const CLOSE_FETCH_WAIT_MILLIS = 3_000;
 /** While Vault says a static rotation is overdue (ttl 0), it is checked again about this often. */
 const STATIC_OVERDUE_RECHECK_MILLIS = 10_000;
 
@@ -130,9 +132,10 @@ export class LeaseSource<T> implements Source<T> {
     this.#closed = true;
     this.#clear();
     this.#unsubscribe?.();
-    // A fetch in flight finishes (bounded by the request timeout) and revokes what it got:
-    // aborting it would leave a database user nobody knows about until its TTL.
-    await this.#fetching?.catch(() => undefined);
+    // A fetch in flight finishes and revokes what it got: aborting it would leave a database
+    // user nobody knows about until its TTL. Bounded: with Vault unreachable a shutdown must not
+    // spend the pod's grace period waiting (the request itself may take its whole timeout).
+    if (this.#fetching) await Promise.race([this.#fetching.catch(() => undefined), delay(CLOSE_FETCH_WAIT_MILLIS)]);
     if (this.#options.revokeOnClose ?? this.#session.revokeOnClose) {
       // The current lease and any replaced one still draining when the application stopped.
       const leases = [...this.#outstanding];
@@ -223,7 +226,7 @@ export class LeaseSource<T> implements Source<T> {
       const staticTtl = Number(data.ttl);
       if (Number.isFinite(staticTtl) && staticTtl > 0) {
         this.#at(staticTtl * 1_000 + STATIC_ROTATION_SLACK_MILLIS, () => void this.#fetch('static credentials rotated').catch(() => undefined));
-      } else if (data.rotation_period !== undefined) {
+      } else if (data.rotation_period !== undefined || data.rotation_schedule !== undefined) {
         // Vault reports ttl 0 while a static-role rotation is overdue (it cannot reach the
         // database): the new password comes at an unknown moment, so look again soon.
         this.#at(retryDelay(0, undefined, random) + STATIC_OVERDUE_RECHECK_MILLIS, () => void this.#fetch('static rotation overdue').catch(() => undefined));
@@ -312,4 +315,8 @@ export class LeaseSource<T> implements Source<T> {
     if (this.#timer && this.#ctx) this.#ctx.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
   }
+}
+
+function delay(millis: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, millis).unref());
 }
