@@ -67,6 +67,12 @@ describe('sys/leases', () => {
   it('answers lease not found, lease expired, not renewable and a missing id with 400', async () => {
     expect(await renew({ lease_id: 'aws/creds/app/nope' })).toEqual({ status: 400, body: { errors: ['lease not found'] } });
     expect(await renew({})).toEqual({ status: 400, body: { errors: ['lease_id must be specified'] } });
+    for (const path of ['sys/leases/revoke', 'sys/leases/lookup']) {
+      expect(await vaultFetch(vault.address, 'PUT', path, { token: vault.rootToken, body: {} })).toMatchObject({
+        status: 400,
+        body: { errors: ['lease_id must be specified'] },
+      });
+    }
     const sts = await vaultFetch(vault.address, 'GET', 'aws/sts/deploy', { token: vault.rootToken });
     expect(await renew({ lease_id: sts.body.lease_id })).toEqual({ status: 400, body: { errors: ['lease is not renewable'] } });
     // A clock that jumps past the expiry before the reaper runs leaves an expired, unreaped lease.

@@ -147,7 +147,7 @@ export class SystemEngine implements MountedEngine {
     const revoke = /^(?:leases\/revoke|revoke)(?:\/(.+))?$/.exec(subpath);
     if (revoke !== null && op === 'update') {
       const id = revoke[1] ?? stringField(body, 'lease_id') ?? stringField(body, 'url_lease_id');
-      if (id === undefined || id === '') throw badRequest('missing lease ID');
+      if (id === undefined || id === '') throw badRequest('lease_id must be specified');
       if (booleanField(body, 'sync')) {
         await leases.revoke(id);
         return NO_CONTENT;
@@ -162,7 +162,7 @@ export class SystemEngine implements MountedEngine {
     }
     if (subpath === 'leases/lookup' && op === 'update') {
       const id = stringField(body, 'lease_id');
-      if (id === undefined || id === '') throw badRequest('missing lease_id');
+      if (id === undefined || id === '') throw badRequest('lease_id must be specified');
       const entry = leases.get(id);
       if (entry === undefined) throw badRequest('invalid lease');
       if (entry.expireTime <= this.#context.clock.now()) {
