@@ -33,8 +33,6 @@ const DRAIN_POLL_MILLIS = 20;
 const WARM_PARALLELISM = 2;
 /** After the deadline, requests still queued get this long to be served (or fail over) before the pool ends. */
 const DRAIN_QUEUE_GRACE_MILLIS = 5_000;
-/** How often end() re-counts open connections while it waits (a failed connect emits nothing). */
-const END_POLL_MILLIS = 50;
 
 /** One credentials version and the pg.Pool built from it. */
 export class Generation<T> {
@@ -49,8 +47,6 @@ export class Generation<T> {
   /** When draining started (epoch millis). */
   drainingSince: number | undefined;
   readonly #clients = new Set<PoolClient>();
-  /** Sockets closed at the drain deadline while checked out: pg-pool lists them until released. */
-  readonly #gone = new Set<PoolClient>();
   #ending: Promise<void> | undefined;
   #drain: Promise<DrainOutcome> | undefined;
   #markClosed!: () => void;
@@ -83,16 +79,12 @@ export class Generation<T> {
       client.on('error', ignoreCheckedOutClientError);
       // A checked-out client closed at the drain deadline and never released gets no 'remove'
       // from pg-pool; its socket's end is what tells us it is gone, so end() stays bounded.
-      client.once('end', () => {
-        this.#gone.add(client);
-        this.#forget(client);
-      });
+      client.once('end', () => this.#forget(client));
       this.#clients.add(client);
       listeners.forward('connect', client);
     });
     this.pool.on('remove', (client) => {
       // pg-pool emits 'remove' once the connection is closed, later than pool.end() resolves.
-      this.#gone.delete(client);
       this.#forget(client);
       listeners.forward('remove', client);
     });
@@ -176,12 +168,9 @@ export class Generation<T> {
       // the drain deadline and never released would keep it pending forever. Our count of open
       // connections (emptied by 'remove' or by a socket's 'end') decides instead.
       void this.pool.end().catch(() => undefined);
-      while (this.#openCount() > 0) {
-        // Woken by 'remove' or a socket's 'end'; the poll covers a connection attempt that
-        // fails, which pg-pool drops without an event.
+      if (this.#clients.size > 0) {
         await new Promise<void>((resolve) => {
           this.#markEmpty = resolve;
-          setTimeout(resolve, END_POLL_MILLIS).unref();
         });
       }
       this.state = 'ended';
@@ -191,16 +180,7 @@ export class Generation<T> {
   }
 
   #forget(client: PoolClient): void {
-    this.#clients.delete(client);
-    if (this.#openCount() === 0) this.#markEmpty?.();
-  }
-
-  /**
-   * Connections still open or opening: pg-pool's count (which includes one being opened, unlike
-   * our 'connect'-based set) minus sockets closed at the deadline that pg-pool still lists.
-   */
-  #openCount(): number {
-    return Math.max(0, this.pool.totalCount - this.#gone.size);
+    if (this.#clients.delete(client) && this.#clients.size === 0) this.#markEmpty?.();
   }
 
   /** Closes every physical connection, checked out or not (their queries fail). */
