@@ -131,6 +131,25 @@ describe('bindAwsClient', () => {
     expect(manual.retired).toEqual([]); // the cautious client still serves version 1
   });
 
+  it('counts a verify that never answers as failed after verifyTimeoutMillis, and keeps signing with the old keys', async () => {
+    const { endpoint, manual, grant, first } = await setup();
+    const stuck = bindAwsClient(
+      new S3Client({ endpoint: endpoint.url, region: 'us-east-1', forcePathStyle: true, credentials: awsCredentials(manual.secret), maxAttempts: 1 }),
+      manual.secret,
+      {
+        name: 'aws:stuck',
+        verifyTimeoutMillis: 100,
+        verify: (identity) => (identity.accessKeyId === first.access_key ? Promise.resolve() : new Promise<never>(() => undefined)),
+      },
+    );
+    manual.set(grant(newKey()));
+    await vi.waitFor(() =>
+      expect(manual.secret.health().consumers?.find((consumer) => consumer.name === 'aws:stuck')).toMatchObject({ version: 1, verifyFailing: true }),
+    );
+    await stuck.send(new ListBucketsCommand({}));
+    expect(endpoint.acceptedKeys.at(-1)).toBe(first.access_key);
+  });
+
   it('recovers a request refused for revoked keys by refreshing the secret once and retrying', async () => {
     const { keys, endpoint, manual, s3, grant, first } = await setup();
     const replacement = newKey();
