@@ -51,10 +51,20 @@ export async function start(options: StartOptions): Promise<Service> {
     res.json(rows[0]);
   });
 
-  await db.ready();
-  const server = await new Promise<Server>((resolve) => {
-    const listening = app.listen(options.port, () => resolve(listening));
-  });
+  let server: Server;
+  try {
+    await db.ready();
+    server = await new Promise<Server>((resolve, reject) => {
+      // Express 5 hands a listen failure (port in use) to this callback.
+      const listening = app.listen(options.port, (error?: Error) => (error ? reject(error) : resolve(listening)));
+    });
+  } catch (error) {
+    // A service that could not start must not leave its pool, metrics and watcher behind.
+    await pool.end();
+    await metrics.close();
+    await db.close();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   logger.info({ port }, 'listening');
 
@@ -71,5 +81,10 @@ export async function start(options: StartOptions): Promise<Service> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const service = await start({ port: Number(process.env['PORT'] ?? 3000), secretDir: process.env['DB_SECRET_DIR'] ?? '/etc/secrets/db' });
-  process.once('SIGTERM', () => void service.close());
+  process.once('SIGTERM', () => {
+    service.close().catch((error: unknown) => {
+      console.error('shutdown failed', error);
+      process.exitCode = 1;
+    });
+  });
 }

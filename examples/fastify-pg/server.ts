@@ -54,13 +54,23 @@ export async function start(options: StartOptions): Promise<Service> {
     await db.close();
   });
 
-  await db.ready();
-  await app.listen({ port: options.port, host: '0.0.0.0' }); // reachable by the kubelet's probes
+  try {
+    await db.ready();
+    await app.listen({ port: options.port, host: '0.0.0.0' }); // reachable by the kubelet's probes
+  } catch (error) {
+    await app.close(); // runs the onClose hook: a service that could not start leaves nothing behind
+    throw error;
+  }
   const { port } = app.server.address() as { port: number };
   return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const service = await start({ port: Number(process.env['PORT'] ?? 3000), secretDir: process.env['DB_SECRET_DIR'] ?? '/etc/secrets/db' });
-  process.once('SIGTERM', () => void service.close());
+  process.once('SIGTERM', () => {
+    service.close().catch((error: unknown) => {
+      console.error('shutdown failed', error);
+      process.exitCode = 1;
+    });
+  });
 }

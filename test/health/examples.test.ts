@@ -128,3 +128,22 @@ describe.each(examples)('examples/%s', (_name, start) => {
     }
   });
 });
+
+describe.each(examples)('examples/%s start-up failure', (_name, start) => {
+  it('rejects with the listen error when its port is taken, instead of a service that does not listen', async () => {
+    const database = await admin.createDatabase();
+    const role = await admin.createRole();
+    const dir = await mkdtemp(join(tmpdir(), 'leasehold-example-'));
+    await atomicWriteDir(dir, { username: role.name, password: role.password });
+    const options = { secretDir: dir, database: { host: database.host, port: database.port, database: database.database }, logger: pino({ level: 'silent' }) };
+    const first = await start({ ...options, port: 0 });
+    try {
+      const port = Number(new URL(first.url).port);
+      await expect(start({ ...options, port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    } finally {
+      await first.close();
+      await rm(dir, { recursive: true, force: true });
+      await database.drop();
+    }
+  });
+});
