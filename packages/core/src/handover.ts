@@ -52,6 +52,8 @@ interface Retained<T> {
   readonly deadline: TimerHandle;
   /** When it was replaced: the retire margin is a quarter of the time it had left then. */
   readonly armedAt: number;
+  /** Kept past its release deadline because a consumer still served it. */
+  readonly extended: boolean;
 }
 
 /** Consumers of one secret and the replaced values they still hold. */
@@ -143,6 +145,7 @@ export class Handover<T> {
       record.attempts = 0;
       record.lastError = undefined;
       this.#host.adopted(record.consumer.name, target);
+      this.#endExtensions();
       publishDiagnostic('adopted', () => ({ secret: this.#host.name, consumer: record.consumer.name, version: target.version }));
     } catch (error) {
       if (record.serving?.version !== target.version) record.holding.delete(target.version);
@@ -190,7 +193,7 @@ export class Handover<T> {
     }
     const timer = this.#host.clock.setTimeout(() => this.#deadlinePassed(snapshot.version), deadline - now);
     timer.unref?.();
-    this.#retained.set(snapshot.version, { snapshot, deadline: timer, armedAt: now });
+    this.#retained.set(snapshot.version, { snapshot, deadline: timer, armedAt: now, extended: false });
   }
 
   #deadlinePassed(version: number): void {
@@ -203,12 +206,15 @@ export class Handover<T> {
     const expiresAt = retained.snapshot.expiresAt?.getTime();
     const now = this.#host.clock.now();
     if (served) {
-      if (expiresAt === undefined) return;
+      if (expiresAt === undefined) {
+        this.#retained.set(version, { ...retained, extended: true });
+        return;
+      }
       const lastMoment = expiresAt - Math.min(this.#timing.retireMarginMillis, Math.max(0, expiresAt - retained.armedAt) / 4);
       if (now < lastMoment) {
         const timer = this.#host.clock.setTimeout(() => this.#deadlinePassed(version), lastMoment - now);
         timer.unref?.();
-        this.#retained.set(version, { ...retained, deadline: timer });
+        this.#retained.set(version, { ...retained, deadline: timer, extended: true });
         return;
       }
     }
@@ -223,6 +229,20 @@ export class Handover<T> {
       ),
     );
     this.#retireReleased();
+  }
+
+  /**
+   * A value kept because a consumer still served it gets an ordinary release deadline again once
+   * nobody serves it: a consumer that moved on but never releases must not pin it until expiry.
+   */
+  #endExtensions(): void {
+    for (const [version, retained] of this.#retained) {
+      if (!retained.extended || [...this.#consumers].some((record) => record.serving?.version === version)) continue;
+      this.#host.clock.clearTimeout(retained.deadline);
+      const timer = this.#host.clock.setTimeout(() => this.#deadlinePassed(version), this.#timing.releaseTimeoutMillis);
+      timer.unref?.();
+      this.#retained.set(version, { ...retained, deadline: timer, extended: false });
+    }
   }
 
   /** Retires every replaced value that no consumer holds. */

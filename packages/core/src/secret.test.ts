@@ -233,6 +233,24 @@ describe('Secret', () => {
     await secret.close();
   });
 
+  it('gives a kept value an ordinary release deadline again once its last server moves on without releasing it', async () => {
+    const { clock, source, secret } = setup({ releaseTimeoutMillis: 60_000 });
+    const consumer = new HandConsumer(); // never releases on its own
+    consumer.subscription = secret.subscribe(consumer);
+    source.push(v1, { expiresAt: new Date(clock.now() + 3_600_000), leaseId: 'l1' });
+    await clock.advance(0);
+    consumer.refuse = true;
+    source.push(v2, { expiresAt: new Date(clock.now() + 3_600_000), leaseId: 'l2' });
+    await clock.advance(60_000); // deadline passes while version 1 is still served: kept
+    expect(source.retired).toEqual([]);
+    consumer.refuse = false;
+    await clock.advance(60_000); // the retry adopts version 2; version 1 is no longer served
+    expect(secret.health().consumers?.[0]).toMatchObject({ version: 2, holding: [1, 2] });
+    await clock.advance(60_000);
+    expect(source.retired).toEqual([1]);
+    await secret.close();
+  });
+
   it('gives a short lease replaced close to its expiry three quarters of its remaining time to drain', async () => {
     const { clock, source, secret } = setup({ retireMarginMillis: 5_000 });
     const consumer = new HandConsumer();
