@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
-/** Runs `leasehold demo` as `npm run demo` does, and returns its exit code and output. */
+/** Runs the demo as `npm run demo` does, and returns its exit code and output. */
 function runDemo(seconds: number): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--conditions=@leasehold/source', '--import', 'tsx', 'packages/cli/src/bin.ts', 'demo', '--seconds', String(seconds)],
+      ['--conditions=@leasehold/source', '--import', 'tsx', 'packages/demo/src/main.ts', '--seconds', String(seconds)],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
@@ -17,7 +17,7 @@ function runDemo(seconds: number): Promise<{ code: number | null; output: string
   });
 }
 
-describe('leasehold demo', () => {
+describe('the demo', () => {
   it('keeps a service answering through a database-user rotation and key-file swaps, S3 calls signed with Vault STS keys, with zero failed requests', async () => {
     // 16 s of load covers the first replacement of the 15 s max-TTL database lease.
     const { code, output } = await runDemo(16);

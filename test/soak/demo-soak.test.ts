@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runDemo } from '../../packages/cli/src/demo/run-demo.js';
+import { runDemo } from '../../packages/demo/src/run-demo.js';
 
 const seconds = Number(process.env.LEASEHOLD_SOAK_SECONDS ?? 300);
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `leasehold` command: `leasehold demo`, `leasehold exec -- <cmd>`.
+ * The `leasehold` command: `leasehold exec -- <cmd>`, `leasehold check`.
  */
 import { main } from './main.js';
 

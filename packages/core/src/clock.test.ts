@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { systemClock } from './clock.js';
-import { Secret } from './secret.js';
-import type { Source, SourceContext } from './source.js';
-import { fingerprintOf } from './snapshot.js';
+import { Secret } from './secret/secret.js';
+import type { Source, SourceContext } from './secret/source.js';
+import { fingerprintOf } from './secret/snapshot.js';
 
 describe('systemClock', () => {
   it('runs a short timer and lets clearTimeout cancel one', async () => {

@@ -3,14 +3,14 @@ export { backoffDelay, CONSUMER_BACKOFF, VAULT_BACKOFF } from './backoff.js';
 export type { BackoffPolicy } from './backoff.js';
 export { ManualClock, systemClock } from './clock.js';
 export type { Clock, TimerHandle } from './clock.js';
-export type { SecretConsumer, Subscription } from './consumer.js';
+export type { SecretConsumer, Subscription } from './secret/consumer.js';
 export { DIAGNOSTICS_CHANNELS } from './diagnostics.js';
 export type { DiagnosticsEvent } from './diagnostics.js';
-export { envSecret } from './env-secret.js';
-export type { EnvSecretOptions } from './env-secret.js';
+export { envSecret } from './sources/env/env-secret.js';
+export type { EnvSecretOptions } from './sources/env/env-secret.js';
 export { isLeaseholdError, LeaseholdError, sanitizeCause, toLeaseholdError } from './errors.js';
 export type { LeaseholdErrorCode, LeaseholdErrorOptions } from './errors.js';
-export type { ComponentHealth, ConsumerHealth, HealthError, HealthReporter, HealthState } from './health.js';
+export type { ComponentHealth, ConsumerHealth, HealthError, HealthReporter, HealthState } from './component-health.js';
 export { fastifyHealth } from './health/fastify-plugin.js';
 export type { FastifyHealthOptions, FastifyInstanceLike, FastifyReplyLike } from './health/fastify-plugin.js';
 export { HealthCheck, healthCheck } from './health/health-check.js';
@@ -37,11 +37,11 @@ export {
   DEFAULT_RETIRE_MARGIN_MILLIS,
   DEFAULT_START_TIMEOUT_MILLIS,
   Secret,
-} from './secret.js';
-export type { SecretEvents, SecretOptions } from './secret.js';
-export { createSnapshot, fingerprintOf } from './snapshot.js';
-export type { Snapshot, SnapshotFields } from './snapshot.js';
-export type { Source, SourceContext, SourceUpdate } from './source.js';
+} from './secret/secret.js';
+export type { SecretEvents, SecretOptions } from './secret/secret.js';
+export { createSnapshot, fingerprintOf } from './secret/snapshot.js';
+export type { Snapshot, SnapshotFields } from './secret/snapshot.js';
+export type { Source, SourceContext, SourceUpdate } from './secret/source.js';
 export {
   DEFAULT_FILE_DEBOUNCE_MILLIS,
   DEFAULT_FILE_POLL_INTERVAL_MILLIS,
@@ -62,10 +62,10 @@ export { DEFAULT_SERVICE_ACCOUNT_TOKEN_PATH, KubernetesAuth } from './vault/auth
 export type { KubernetesAuthOptions } from './vault/auth/kubernetes.js';
 export { TokenAuth } from './vault/auth/token.js';
 export type { TokenAuthOptions } from './vault/auth/token.js';
-export { parseVaultDuration } from './vault/durations.js';
-export { DEFAULT_KV_POLL_INTERVAL_MILLIS } from './vault/kv-source.js';
-export type { VaultKvOptions } from './vault/kv-source.js';
-export type { VaultLeaseOptions } from './vault/lease-source.js';
+export { parseVaultDuration } from './vault/client/durations.js';
+export { DEFAULT_KV_POLL_INTERVAL_MILLIS } from './vault/kv/kv-source.js';
+export type { VaultKvOptions } from './vault/kv/kv-source.js';
+export type { VaultLeaseOptions } from './vault/lease/lease-source.js';
 export {
   DEFAULT_REPLACE_AT_REMAINING_FRACTION,
   permissionDeniedDelay,
@@ -74,10 +74,11 @@ export {
   renewalDelay,
   replacementDelay,
   retryDelay,
-} from './vault/renewal-schedule.js';
-export type { RenewalOutcome } from './vault/renewal-schedule.js';
-export type { TokenState } from './vault/token-keeper.js';
-export { DEFAULT_REQUEST_TIMEOUT_MILLIS, VaultClient } from './vault/vault-client.js';
-export type { VaultAuthBlock, VaultClientOptions, VaultEnvelope, VaultRequest, VaultResponse } from './vault/vault-client.js';
-export { DEFAULT_VAULT_ADDRESS, VaultSession } from './vault/vault-session.js';
-export type { SessionRequest, SessionResponse, VaultSessionOptions } from './vault/vault-session.js';
+} from './vault/renewal/renewal-schedule.js';
+export type { RenewalOutcome } from './vault/renewal/renewal-schedule.js';
+export type { TokenState } from './vault/session/token-keeper.js';
+export { DEFAULT_REQUEST_TIMEOUT_MILLIS, VaultClient } from './vault/client/vault-client.js';
+export type { VaultAuthBlock, VaultClientOptions, VaultEnvelope, VaultRequest, VaultResponse } from './vault/client/vault-client.js';
+export { DEFAULT_VAULT_ADDRESS, VaultSession } from './vault/session/vault-session.js';
+export type { VaultSessionOptions } from './vault/session/vault-session.js';
+export type { SessionRequest, SessionResponse } from './vault/vault-port.js';

@@ -6,11 +6,11 @@
  */
 import { parseArgs } from 'node:util';
 import { healthCheck, LeaseholdError, type HealthReport } from '@leasehold/core';
-import type { Output } from '../main.js';
-import { CREDENTIAL_FLAGS, CREDENTIAL_USAGE, credentialPlan, invalid, type CredentialPlan } from '../exec/credential-options.js';
-import { CredentialSet } from '../exec/credential-set.js';
+import type { Output } from '../shared/output.js';
+import { CREDENTIAL_FLAGS, CREDENTIAL_USAGE, credentialPlan, invalid, type CredentialPlan } from '../shared/credential-options.js';
+import { CredentialSet } from '../shared/credential-set.js';
 import type { LeaseData } from '../exec/pinned-lease-source.js';
-import { describeError, stderrLogger } from '../exec/stderr-logger.js';
+import { describeError, stderrLogger } from '../shared/stderr-logger.js';
 
 /** Help of `leasehold check`. */
 export const CHECK_USAGE = `usage: leasehold check [options] (--lease <path> | --file <path>)...

@@ -3,7 +3,7 @@
  * `--env-prefix P_` exports every top-level field as `P_<FIELD>` (upper-cased, non-alphanumerics
  * as `_`). The environment is fixed at spawn, which is why the lease behind it is pinned.
  */
-import { invalid, splitPair } from './credential-options.js';
+import { invalid, splitPair } from '../shared/credential-options.js';
 import type { LeaseData } from './pinned-lease-source.js';
 
 /** One `--env NAME=field`. */

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { LeaseholdError } from '@leasehold/core';
-import { CREDENTIAL_FLAGS, CREDENTIAL_USAGE, credentialPlan, invalid, type CredentialPlan } from './credential-options.js';
+import { CREDENTIAL_FLAGS, CREDENTIAL_USAGE, credentialPlan, invalid, type CredentialPlan } from '../shared/credential-options.js';
 import { envPlan, type EnvPlan } from './child-env.js';
 
 /** Help of `leasehold exec`. */

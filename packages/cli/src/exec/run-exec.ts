@@ -11,13 +11,13 @@
  *    revokes the token if we logged in), exit with the job's code.
  */
 import type { LeaseholdError, Secret, Snapshot } from '@leasehold/core';
-import type { Output } from '../main.js';
+import type { Output } from '../shared/output.js';
 import { childVariables, missingFields, type EnvPlan } from './child-env.js';
-import { CredentialSet } from './credential-set.js';
+import { CredentialSet } from '../shared/credential-set.js';
 import { EXEC_USAGE, EXIT_EXEC_FAILED, parseExecArgs } from './exec-options.js';
 import type { LeaseData } from './pinned-lease-source.js';
 import { runChild, SignalRelay, signalExitCode } from './run-child.js';
-import { describeError, stderrLogger } from './stderr-logger.js';
+import { describeError, stderrLogger } from '../shared/stderr-logger.js';
 
 /** Runs `leasehold exec` with `args` (after `exec`); resolves with the process exit code. */
 export async function runExec(args: readonly string[], output: Output, env: NodeJS.ProcessEnv = process.env): Promise<number> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.js';
-import type { ComponentHealth, HealthReporter } from '../health.js';
+import type { ComponentHealth, HealthReporter } from '../component-health.js';
 import { healthCheck } from './health-check.js';
 
 /** A component whose health the test sets directly. */

@@ -5,7 +5,7 @@
  */
 import { systemClock, type Clock } from '../clock.js';
 import { LeaseholdError } from '../errors.js';
-import type { ComponentHealth, HealthReporter, HealthState } from '../health.js';
+import type { ComponentHealth, HealthReporter, HealthState } from '../component-health.js';
 import { requirePositive } from '../options.js';
 import { DEFAULT_STALLED_AFTER_MILLIS, StallDetector } from './stall-detector.js';
 

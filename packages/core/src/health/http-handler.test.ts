@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ComponentHealth, HealthReporter } from '../health.js';
+import type { ComponentHealth, HealthReporter } from '../component-health.js';
 import { fastifyHealth } from './fastify-plugin.js';
 import { healthCheck } from './health-check.js';
 import { healthHandler, healthRoutes } from './http-handler.js';

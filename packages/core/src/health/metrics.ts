@@ -7,9 +7,9 @@
  */
 import { systemClock, type Clock } from '../clock.js';
 import type { LeaseholdError } from '../errors.js';
-import type { ComponentHealth, HealthReporter, HealthState } from '../health.js';
-import { Secret } from '../secret.js';
-import type { Snapshot } from '../snapshot.js';
+import type { ComponentHealth, HealthReporter, HealthState } from '../component-health.js';
+import { Secret } from '../secret/secret.js';
+import type { Snapshot } from '../secret/snapshot.js';
 
 /** Label values as prom-client takes them. */
 type Labels = Readonly<Record<string, string>>;

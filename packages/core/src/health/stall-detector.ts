@@ -4,7 +4,7 @@
  * lost timer or a promise that never settles leaves them frozen. Only the second is a state a
  * restart fixes, and only it fails liveness (docs/health.md).
  */
-import type { ComponentHealth } from '../health.js';
+import type { ComponentHealth } from '../component-health.js';
 
 /**
  * How long a component may sit in `renewing`, or past a scheduled retry, with none of its facts

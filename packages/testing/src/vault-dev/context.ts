@@ -1,6 +1,6 @@
-import type { VaultClock } from './clock.js';
-import type { LeaseManager } from './leases.js';
-import type { TokenStore } from './tokens.js';
+import type { VaultClock } from './state/clock.js';
+import type { LeaseManager } from './state/leases.js';
+import type { TokenStore } from './state/tokens.js';
 
 /** Services the server shares with its engines. */
 export interface EngineContext {

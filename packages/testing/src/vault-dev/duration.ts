@@ -1,4 +1,4 @@
-import { VaultHttpError } from './http-error.js';
+import { VaultHttpError } from './http/http-error.js';
 
 /** A duration as Vault accepts it: seconds (`3600`, `"3600"`) or a Go duration (`"1h"`, `"1h0m0s"`). */
 export type DurationInput = number | string;

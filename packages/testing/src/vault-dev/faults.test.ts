@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startVaultDev } from './server.js';
 import type { VaultDevServer } from './server.js';
-import { vaultFetch } from './vault-fetch.js';
+import { vaultFetch } from './http/vault-fetch.js';
 
 describe('fault injection and the request log', () => {
   let vault: VaultDevServer;

@@ -1,9 +1,9 @@
-import type { VaultClock } from './clock.js';
-import type { AppRoleAuthOptions } from './auth-approle.js';
-import type { JwtAuthOptions } from './auth-jwt.js';
-import type { KubernetesAuthOptions } from './auth-kubernetes.js';
-import type { AwsEngineOptions } from './aws-engine.js';
-import type { DatabaseEngineOptions } from './database-engine.js';
+import type { VaultClock } from './state/clock.js';
+import type { AppRoleAuthOptions } from './auth/approle.js';
+import type { JwtAuthOptions } from './auth/jwt-auth.js';
+import type { KubernetesAuthOptions } from './auth/kubernetes.js';
+import type { AwsEngineOptions } from './engines/aws.js';
+import type { DatabaseEngineOptions } from './engines/database.js';
 
 /** Options of {@link startVaultDev}. */
 export interface VaultDevOptions {

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { LeaseholdError } from '../../errors.js';
 import { requireNonNegative, requireOneOf, requirePositive, requireString } from '../../options.js';
-import { Secret, type SecretOptions } from '../../secret.js';
+import { Secret, type SecretOptions } from '../../secret/secret.js';
 import { FileSource, type FileSourceHooks } from './file-source.js';
 import { FILE_FORMATS, type FileFormat } from './formats.js';
 import { DEFAULT_AWS_PROFILE } from './formats/aws-ini.js';

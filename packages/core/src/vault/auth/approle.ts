@@ -2,7 +2,7 @@
 import { LeaseholdError } from '../../errors.js';
 import { requireString } from '../../options.js';
 import { Sensitive } from '../../redact.js';
-import type { VaultClient } from '../vault-client.js';
+import type { VaultClient } from '../client/vault-client.js';
 import { loginWith, readCredentialFile, type VaultAuthMethod, type VaultLogin } from './auth-method.js';
 
 /** Options of AppRole auth. Exactly one of `secretId` and `secretIdPath`. */

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { LeaseholdError, sanitizeCause } from '../../errors.js';
 import { Sensitive } from '../../redact.js';
-import type { VaultClient, VaultEnvelope } from '../vault-client.js';
+import type { VaultClient, VaultEnvelope } from '../client/vault-client.js';
 
 /** A token obtained by an auth method. */
 export interface VaultLogin {

@@ -1,7 +1,7 @@
 /** JWT/OIDC auth (CI jobs, workload identity): a JWT from a file (re-read at every login) or an environment variable. */
 import { LeaseholdError } from '../../errors.js';
 import { requireString } from '../../options.js';
-import type { VaultClient } from '../vault-client.js';
+import type { VaultClient } from '../client/vault-client.js';
 import { loginWith, readCredentialFile, type VaultAuthMethod, type VaultLogin } from './auth-method.js';
 
 /** Options of JWT auth. Exactly one of `tokenPath` and `tokenEnv`. */

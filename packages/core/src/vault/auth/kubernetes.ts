@@ -1,6 +1,6 @@
 /** Kubernetes auth: the pod's service-account token, re-read at every login because the kubelet rotates it. */
 import { requireString } from '../../options.js';
-import type { VaultClient } from '../vault-client.js';
+import type { VaultClient } from '../client/vault-client.js';
 import { loginWith, readCredentialFile, type VaultAuthMethod, type VaultLogin } from './auth-method.js';
 
 /** Where Kubernetes mounts the service-account token. */

@@ -1,7 +1,7 @@
 /** Token auth: a token given as a value (VAULT_TOKEN) or a file that is re-read when it changes (Vault Agent sink). */
 import { LeaseholdError } from '../../errors.js';
 import { Sensitive } from '../../redact.js';
-import type { VaultClient } from '../vault-client.js';
+import type { VaultClient } from '../client/vault-client.js';
 import { readCredentialFile, type VaultAuthMethod, type VaultLogin } from './auth-method.js';
 
 /** Options of token auth. Exactly one of `token` and `tokenPath`. */

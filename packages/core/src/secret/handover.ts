@@ -1,0 +1,275 @@
+/**
+ * The two-phase handover of a secret's values to its consumers: each consumer verifies and
+ * adopts the current value (retried with backoff when it cannot), holds what it still uses, and
+ * a replaced value is retired (its lease revoked) only once no consumer holds it, or at a
+ * deadline before it expires.
+ */
+import { backoffDelay, CONSUMER_BACKOFF } from '../backoff.js';
+import type { Clock, TimerHandle } from '../clock.js';
+import type { SecretConsumer, Subscription } from './consumer.js';
+import { publishDiagnostic } from '../diagnostics.js';
+import { LeaseholdError, sanitizeCause } from '../errors.js';
+import type { ConsumerHealth, HealthError } from '../component-health.js';
+import type { Logger } from '../logger.js';
+import type { Snapshot } from './snapshot.js';
+
+/** What the handover needs from the secret it works for. */
+export interface HandoverHost<T> {
+  readonly name: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly random: () => number;
+  /** The value consumers should be on. */
+  current(): Snapshot<T> | undefined;
+  /** Revokes a replaced value (the source's `retire`); rejections are the host's to report. */
+  retire(snapshot: Snapshot<T>): Promise<void>;
+  adopted(consumer: string, snapshot: Snapshot<T>): void;
+  /** A consumer refused a value, or a deadline forced a retirement. The value in use is unaffected. */
+  error(error: LeaseholdError): void;
+  /** Something that health reports changed. */
+  changed(): void;
+}
+
+/** Timing of retirements. */
+export interface HandoverTiming {
+  readonly releaseTimeoutMillis: number;
+  readonly retireMarginMillis: number;
+}
+
+interface ConsumerRecord<T> {
+  readonly consumer: SecretConsumer<T>;
+  serving: Snapshot<T> | undefined;
+  readonly holding: Map<number, Snapshot<T>>;
+  adopting: boolean;
+  attempts: number;
+  retryTimer: TimerHandle | undefined;
+  lastError: { readonly error: LeaseholdError; readonly at: number } | undefined;
+  active: boolean;
+}
+
+interface Retained<T> {
+  readonly snapshot: Snapshot<T>;
+  readonly deadline: TimerHandle;
+  /** When it was replaced: the retire margin is a quarter of the time it had left then. */
+  readonly armedAt: number;
+  /** Kept past its release deadline because a consumer still served it. */
+  readonly extended: boolean;
+}
+
+/** Consumers of one secret and the replaced values they still hold. */
+export class Handover<T> {
+  readonly #host: HandoverHost<T>;
+  readonly #timing: HandoverTiming;
+  readonly #consumers = new Set<ConsumerRecord<T>>();
+  readonly #retained = new Map<number, Retained<T>>();
+  #closed = false;
+
+  constructor(host: HandoverHost<T>, timing: HandoverTiming) {
+    this.#host = host;
+    this.#timing = timing;
+  }
+
+  /** Registers a consumer; it receives the current value (if any) at once. */
+  subscribe(consumer: SecretConsumer<T>): Subscription<T> {
+    const record: ConsumerRecord<T> = {
+      consumer,
+      serving: undefined,
+      holding: new Map(),
+      adopting: false,
+      attempts: 0,
+      retryTimer: undefined,
+      lastError: undefined,
+      active: true,
+    };
+    this.#consumers.add(record);
+    void this.#handOver(record);
+    return {
+      release: (snapshot) => {
+        if (record.holding.delete(snapshot.version)) this.#retireReleased();
+      },
+      unsubscribe: () => {
+        if (!record.active) return;
+        this.#deactivate(record);
+        this.#consumers.delete(record);
+        record.holding.clear();
+        this.#retireReleased();
+      },
+    };
+  }
+
+  /** A new value became current; `prev` (if any) is kept until released. */
+  rotated(prev: Snapshot<T> | undefined): void {
+    if (prev) this.#retain(prev);
+    for (const record of this.#consumers) void this.#handOver(record);
+    this.#retireReleased();
+  }
+
+  /** Whether some consumer's last verification failed. */
+  failing(): boolean {
+    return [...this.#consumers].some((record) => record.lastError !== undefined);
+  }
+
+  /** Each consumer's version, holdings and verification state. */
+  health(): ConsumerHealth[] {
+    return [...this.#consumers].map((record) => ({
+      name: record.consumer.name,
+      version: record.serving?.version,
+      holding: [...record.holding.keys()].sort((a, b) => a - b),
+      verifyFailing: record.lastError !== undefined,
+      lastError: record.lastError ? healthError(record.lastError.error, record.lastError.at) : undefined,
+    }));
+  }
+
+  /** Stops retries and deadlines. Replaced values still held are left to the source's close. */
+  close(): void {
+    this.#closed = true;
+    for (const record of this.#consumers) this.#deactivate(record);
+    for (const { deadline } of this.#retained.values()) this.#host.clock.clearTimeout(deadline);
+    this.#consumers.clear();
+    this.#retained.clear();
+  }
+
+  /** Gives `record` the current value, verified by the consumer; retries with backoff when it refuses. */
+  async #handOver(record: ConsumerRecord<T>): Promise<void> {
+    const target = this.#host.current();
+    if (!target || !record.active || record.adopting || record.serving?.version === target.version) return;
+    this.#clearRetry(record);
+    record.adopting = true;
+    // Held from the moment adoption starts: a value being verified must not be retired under it
+    // when a newer one arrives meanwhile.
+    record.holding.set(target.version, target);
+    try {
+      await record.consumer.adopt(target, record.serving);
+      if (!record.active) return;
+      record.serving = target;
+      record.attempts = 0;
+      record.lastError = undefined;
+      this.#host.adopted(record.consumer.name, target);
+      this.#endExtensions();
+      publishDiagnostic('adopted', () => ({ secret: this.#host.name, consumer: record.consumer.name, version: target.version }));
+    } catch (error) {
+      if (record.serving?.version !== target.version) record.holding.delete(target.version);
+      if (!record.active) return;
+      this.#refused(record, target, error);
+    } finally {
+      record.adopting = false;
+    }
+    const current = this.#host.current();
+    if (record.active && current && current.version !== record.serving?.version && !record.retryTimer) {
+      // A newer value arrived while this consumer was verifying the previous one.
+      void this.#handOver(record);
+    }
+    this.#retireReleased();
+    this.#host.changed();
+  }
+
+  #refused(record: ConsumerRecord<T>, target: Snapshot<T>, error: unknown): void {
+    const delay = backoffDelay(CONSUMER_BACKOFF, record.attempts++, this.#host.random);
+    const refused = new LeaseholdError(
+      'LEASEHOLD_CONSUMER_VERIFY_FAILED',
+      `${record.consumer.name} could not verify version ${target.version} of secret "${this.#host.name}"; ` +
+        `it stays on ${record.serving ? `version ${record.serving.version}` : 'no value'} and retries in ${delay} ms`,
+      // The cause is sanitized: a driver's message may quote the value it was given.
+      { cause: sanitizeCause(error), retryable: true, details: { consumer: record.consumer.name, version: target.version } },
+    );
+    record.lastError = { error: refused, at: this.#host.clock.now() };
+    this.#host.logger.warn({ secret: this.#host.name, consumer: record.consumer.name, code: refused.code }, refused.message);
+    this.#host.error(refused);
+    record.retryTimer = this.#host.clock.setTimeout(() => {
+      record.retryTimer = undefined;
+      void this.#handOver(record);
+    }, delay);
+    record.retryTimer.unref?.();
+  }
+
+  /** Keeps a replaced value until its consumers release it, bounded by a deadline before its expiry. */
+  #retain(snapshot: Snapshot<T>): void {
+    const now = this.#host.clock.now();
+    let deadline = now + this.#timing.releaseTimeoutMillis;
+    if (snapshot.expiresAt) {
+      const expiresAt = snapshot.expiresAt.getTime();
+      const margin = Math.min(this.#timing.retireMarginMillis, Math.max(0, expiresAt - now) / 4);
+      deadline = Math.min(deadline, expiresAt - margin);
+    }
+    const timer = this.#host.clock.setTimeout(() => this.#deadlinePassed(snapshot.version), deadline - now);
+    timer.unref?.();
+    this.#retained.set(snapshot.version, { snapshot, deadline: timer, armedAt: now, extended: false });
+  }
+
+  #deadlinePassed(version: number): void {
+    const retained = this.#retained.get(version);
+    if (!retained) return;
+    // A consumer that could not verify the newer value still serves this one: it stays in use
+    // until just before it expires (DESIGN: "stays on prev while prev is valid"), not merely until
+    // the release timeout. Without an expiry it is never forced out from under its server.
+    const served = [...this.#consumers].some((record) => record.serving?.version === version);
+    const expiresAt = retained.snapshot.expiresAt?.getTime();
+    const now = this.#host.clock.now();
+    if (served) {
+      if (expiresAt === undefined) {
+        this.#retained.set(version, { ...retained, extended: true });
+        return;
+      }
+      const lastMoment = expiresAt - Math.min(this.#timing.retireMarginMillis, Math.max(0, expiresAt - retained.armedAt) / 4);
+      if (now < lastMoment) {
+        const timer = this.#host.clock.setTimeout(() => this.#deadlinePassed(version), lastMoment - now);
+        timer.unref?.();
+        this.#retained.set(version, { ...retained, deadline: timer, extended: true });
+        return;
+      }
+    }
+    const holders = [...this.#consumers].filter((record) => record.holding.has(version));
+    for (const record of holders) record.holding.delete(version);
+    const names = holders.map((record) => record.consumer.name).join(', ');
+    this.#host.error(
+      new LeaseholdError(
+        'LEASEHOLD_RELEASE_TIMEOUT',
+        `Secret "${this.#host.name}": version ${version} was not released by ${names} before its deadline; retiring it anyway`,
+        { retryable: false, details: { version } },
+      ),
+    );
+    this.#retireReleased();
+  }
+
+  /**
+   * A value kept because a consumer still served it gets an ordinary release deadline again once
+   * nobody serves it: a consumer that moved on but never releases must not pin it until expiry.
+   */
+  #endExtensions(): void {
+    for (const [version, retained] of this.#retained) {
+      if (!retained.extended || [...this.#consumers].some((record) => record.serving?.version === version)) continue;
+      this.#host.clock.clearTimeout(retained.deadline);
+      const timer = this.#host.clock.setTimeout(() => this.#deadlinePassed(version), this.#timing.releaseTimeoutMillis);
+      timer.unref?.();
+      this.#retained.set(version, { ...retained, deadline: timer, extended: false });
+    }
+  }
+
+  /** Retires every replaced value that no consumer holds. */
+  #retireReleased(): void {
+    if (this.#closed) return;
+    const currentVersion = this.#host.current()?.version;
+    for (const [version, retained] of this.#retained) {
+      if (version === currentVersion) continue;
+      if ([...this.#consumers].some((record) => record.holding.has(version))) continue;
+      this.#retained.delete(version);
+      this.#host.clock.clearTimeout(retained.deadline);
+      void this.#host.retire(retained.snapshot);
+    }
+  }
+
+  #deactivate(record: ConsumerRecord<T>): void {
+    record.active = false;
+    this.#clearRetry(record);
+  }
+
+  #clearRetry(record: ConsumerRecord<T>): void {
+    if (record.retryTimer) this.#host.clock.clearTimeout(record.retryTimer);
+    record.retryTimer = undefined;
+  }
+}
+
+/** A recorded error as health shows it. */
+export function healthError(error: LeaseholdError, at: number): HealthError {
+  return { code: error.code, message: error.message, at: new Date(at).toISOString() };
+}

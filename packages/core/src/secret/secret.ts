@@ -1,0 +1,493 @@
+/**
+ * A Secret is a live, versioned value with a lifecycle: it takes values from a {@link Source},
+ * refuses ones that fail validation (keeping the last good one), hands each new value to its
+ * consumers two-phase, retires replaced values once released, and reports its health.
+ */
+import { EventEmitter } from 'eventemitter3';
+import { systemClock, type Clock, type TimerHandle } from '../clock.js';
+import type { SecretConsumer, Subscription } from './consumer.js';
+import { deferred, resolved, type Deferred } from '../deferred.js';
+import { publishDiagnostic } from '../diagnostics.js';
+import { LeaseholdError, toLeaseholdError } from '../errors.js';
+import { ExpiryWatch } from './expiry-watch.js';
+import { Handover, healthError } from './handover.js';
+import type { ComponentHealth, HealthReporter, HealthState } from '../component-health.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { requireNonNegative } from '../options.js';
+import type { Source, SourceContext, SourceUpdate } from './source.js';
+import { createSnapshot, withExpiry, type Snapshot } from './snapshot.js';
+
+/** How long `ready()` waits for a first value by default. Long enough for a Vault login and a mount to appear. */
+export const DEFAULT_START_TIMEOUT_MILLIS = 30_000;
+/**
+ * Default warning horizon before expiry. Capped at a fifth of the value's lifetime (see
+ * expiry-watch.ts), so for a short lease `expiring` means "a renewal is late", not "a lease is short".
+ */
+export const DEFAULT_EXPIRING_THRESHOLD_MILLIS = 300_000;
+/** How long consumers may hold a replaced value before it is retired anyway. */
+export const DEFAULT_RELEASE_TIMEOUT_MILLIS = 300_000;
+/**
+ * A replaced lease is retired at the latest this long before it expires, so revocation is ours,
+ * not the reaper's. Never more than a quarter of the time the lease has left when it is
+ * replaced: a short lease replaced with two seconds left still gets 1.5 s to drain.
+ */
+export const DEFAULT_RETIRE_MARGIN_MILLIS = 5_000;
+
+/** Events of a secret, as past-tense facts. */
+export interface SecretEvents<T> {
+  /** A different value was adopted. `prev` is undefined for the first value. */
+  rotated: (next: Snapshot<T>, prev: Snapshot<T> | undefined) => void;
+  /** The current lease was extended. */
+  renewed: (snapshot: Snapshot<T>) => void;
+  /** A renewal attempt failed; another runs at `nextAttemptAt` (if any). */
+  renewalFailed: (error: LeaseholdError, nextAttemptAt: Date | undefined) => void;
+  /** The current value expires within the threshold and no replacement is in hand. */
+  expiring: (snapshot: Snapshot<T>, millisLeft: number) => void;
+  /** The current value passed its expiry. */
+  expired: (snapshot: Snapshot<T>) => void;
+  /** A replaced value was released by every consumer (or its deadline passed) and retired. */
+  retired: (snapshot: Snapshot<T>) => void;
+  /** A consumer switched to a value. */
+  adopted: (consumer: string, snapshot: Snapshot<T>) => void;
+  /** Something failed; the last good value stays in use. */
+  error: (error: LeaseholdError) => void;
+  /** A standing condition worth a human's attention (e.g. a mount that cannot observe updates). */
+  warning: (error: LeaseholdError) => void;
+  /** The health state changed. */
+  health: (health: ComponentHealth) => void;
+}
+
+/** Options of every secret. */
+export interface SecretOptions<T> {
+  /** Name in health, metrics and logs. Default: the source's name (its path). */
+  readonly name?: string;
+  /**
+   * Checks a parsed value before it is adopted. Return `false` or a message (or throw) to refuse
+   * it: the secret keeps its last good value and reports degraded. A message must not quote the value.
+   */
+  readonly validate?: (value: T) => boolean | string | undefined | void;
+  /** How long `ready()` waits for a first value. Default {@link DEFAULT_START_TIMEOUT_MILLIS}. */
+  readonly startTimeoutMillis?: number;
+  /** Warn (`expiring`, degraded) this long before expiry. Default {@link DEFAULT_EXPIRING_THRESHOLD_MILLIS}. */
+  readonly expiringThresholdMillis?: number;
+  /** Longest wait for consumers to release a replaced value. Default {@link DEFAULT_RELEASE_TIMEOUT_MILLIS}. */
+  readonly releaseTimeoutMillis?: number;
+  /** Retire a replaced lease at the latest this long before it expires. Default {@link DEFAULT_RETIRE_MARGIN_MILLIS}. */
+  readonly retireMarginMillis?: number;
+  /** Whether readiness depends on this secret. Default true. */
+  readonly required?: boolean;
+  readonly clock?: Clock;
+  /** A pino-compatible logger. Silent by default. */
+  readonly logger?: Logger;
+  /** Uniform [0, 1) random source for jitter; injectable for tests. */
+  readonly random?: () => number;
+}
+
+/** A live, versioned secret value. Create one with `fileSecret`, `envSecret` or a `VaultSession`. */
+export class Secret<T> implements HealthReporter, AsyncDisposable {
+  /** Name in health, metrics and logs. */
+  readonly name: string;
+  readonly #source: Source<T>;
+  readonly #events = new EventEmitter<SecretEvents<T>>();
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #validate: SecretOptions<T>['validate'];
+  readonly #handover: Handover<T>;
+  readonly #expiry: ExpiryWatch<T>;
+  readonly #required: boolean;
+
+  #current: Snapshot<T> | undefined;
+  #ready: Deferred<Snapshot<T>>;
+  #startTimer: TimerHandle | undefined;
+  #lastError: { error: LeaseholdError; at: number } | undefined;
+  #fatal: LeaseholdError | undefined;
+  #warnings = new Map<string, { error: LeaseholdError; at: number }>();
+  #renewing = false;
+  #lastRotationAt: number | undefined;
+  #lastRenewalAt: number | undefined;
+  #nextRenewalAttemptAt: Date | undefined;
+  #refreshing: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+  #lastState: HealthState = 'starting';
+
+  constructor(source: Source<T>, options: SecretOptions<T> = {}) {
+    this.#source = source;
+    this.name = options.name ?? source.name;
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = options.logger ?? silentLogger;
+    this.#validate = options.validate;
+    this.#required = options.required ?? true;
+    const startTimeoutMillis = requireNonNegative('startTimeoutMillis', options.startTimeoutMillis ?? DEFAULT_START_TIMEOUT_MILLIS);
+    this.#expiry = new ExpiryWatch<T>(
+      this.#clock,
+      requireNonNegative('expiringThresholdMillis', options.expiringThresholdMillis ?? DEFAULT_EXPIRING_THRESHOLD_MILLIS),
+      { expiring: (snapshot, millisLeft) => this.#expiring(snapshot, millisLeft), expired: (snapshot) => this.#expired(snapshot) },
+    );
+    this.#handover = new Handover<T>(
+      {
+        name: this.name,
+        clock: this.#clock,
+        logger: this.#logger,
+        random: options.random ?? Math.random,
+        current: () => this.#current,
+        retire: (snapshot) => this.#retire(snapshot),
+        adopted: (consumer, snapshot) => this.#emit('adopted', consumer, snapshot),
+        error: (error) => this.#emit('error', error),
+        changed: () => this.#emitHealthIfChanged(),
+      },
+      {
+        releaseTimeoutMillis: requireNonNegative('releaseTimeoutMillis', options.releaseTimeoutMillis ?? DEFAULT_RELEASE_TIMEOUT_MILLIS),
+        retireMarginMillis: requireNonNegative('retireMarginMillis', options.retireMarginMillis ?? DEFAULT_RETIRE_MARGIN_MILLIS),
+      },
+    );
+
+    this.#ready = deferred();
+    this.#startTimer = this.#clock.setTimeout(() => this.#startTimedOut(startTimeoutMillis), startTimeoutMillis);
+    this.#startTimer.unref?.();
+    source.start(this.#context());
+  }
+
+  /** Resolves with the first value; rejects with LEASEHOLD_START_TIMEOUT, a non-retryable source error, or LEASEHOLD_CLOSED. */
+  ready(): Promise<Snapshot<T>> {
+    if (this.#closing) return Promise.reject(closedError(this.name));
+    if (this.#current) return Promise.resolve(this.#current);
+    return this.#ready.promise;
+  }
+
+  /** The value in use. Throws LEASEHOLD_NO_VALUE before the first value, LEASEHOLD_CLOSED after close. */
+  current(): Snapshot<T> {
+    if (this.#closing) throw closedError(this.name);
+    if (!this.#current) {
+      throw new LeaseholdError('LEASEHOLD_NO_VALUE', `Secret "${this.name}" has no value yet; await ready() first`, {
+        retryable: true,
+        ...(this.#lastError ? { cause: this.#lastError.error } : {}),
+      });
+    }
+    return this.#current;
+  }
+
+  /** The value in use, or undefined before the first one. */
+  peek(): Snapshot<T> | undefined {
+    return this.#current;
+  }
+
+  /** Reads the source now. Concurrent calls share one read; a failure is not cached. */
+  async refresh(): Promise<Snapshot<T>> {
+    if (this.#closing) throw closedError(this.name);
+    this.#refreshing ??= this.#source.refresh().finally(() => {
+      this.#refreshing = undefined;
+    });
+    await this.#refreshing;
+    return this.current();
+  }
+
+  /** Subscribes to an event. */
+  on<E extends keyof SecretEvents<T>>(event: E, listener: SecretEvents<T>[E]): this {
+    this.#events.on(event, listener as never);
+    return this;
+  }
+
+  /** Subscribes to the next occurrence of an event. */
+  once<E extends keyof SecretEvents<T>>(event: E, listener: SecretEvents<T>[E]): this {
+    this.#events.once(event, listener as never);
+    return this;
+  }
+
+  /** Removes a listener. */
+  off<E extends keyof SecretEvents<T>>(event: E, listener: SecretEvents<T>[E]): this {
+    this.#events.off(event, listener as never);
+    return this;
+  }
+
+  /**
+   * Registers a consumer for the two-phase handover. It receives the current value (if any)
+   * and every later one through `adopt`, and must release values it no longer uses.
+   */
+  subscribe(consumer: SecretConsumer<T>): Subscription<T> {
+    if (this.#closing) throw closedError(this.name);
+    return this.#handover.subscribe(consumer);
+  }
+
+  /** Health facts: state, version, expiry, last error, consumers. Never values. */
+  health(): ComponentHealth {
+    const now = this.#clock.now();
+    const current = this.#current;
+    const expiresAt = current?.expiresAt;
+    return {
+      name: this.name,
+      component: 'secret',
+      kind: this.#source.kind,
+      source: this.#source.name,
+      state: this.#state(),
+      version: current?.version,
+      expiresAt: expiresAt?.toISOString(),
+      secondsLeft: expiresAt ? Math.max(0, Math.floor((expiresAt.getTime() - now) / 1000)) : undefined,
+      lastRotationAt: isoOrUndefined(this.#lastRotationAt),
+      lastRenewalAt: isoOrUndefined(this.#lastRenewalAt),
+      nextRenewalAttemptAt: this.#nextRenewalAttemptAt?.toISOString(),
+      lastError: this.#lastError ? healthError(this.#lastError.error, this.#lastError.at) : undefined,
+      warnings: [...this.#warnings.values()].map(({ error, at }) => healthError(error, at)),
+      consumers: this.#handover.health(),
+      required: this.#required,
+    };
+  }
+
+  /** Stops the source and every timer. Idempotent: every caller gets the same promise. */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#clearTimer(this.#startTimer);
+    this.#expiry.clear();
+    this.#handover.close();
+    this.#settleReady(undefined, closedError(this.name));
+    this.#emitHealthIfChanged();
+    try {
+      await this.#source.close();
+    } catch (error) {
+      this.#logger.warn({ secret: this.name, code: codeOf(error) }, 'leasehold: source close failed');
+    }
+  }
+
+  #context(): SourceContext<T> {
+    return {
+      clock: this.#clock,
+      logger: this.#logger,
+      name: this.name,
+      offer: (update) => this.#offer(update),
+      extend: (leaseId, expiresAt) => this.#extend(leaseId, expiresAt),
+      fail: (error) => this.#fail(error),
+      renewalFailed: (error, nextAttemptAt) => this.#renewalFailed(error, nextAttemptAt),
+      setRenewing: (renewing) => {
+        this.#renewing = renewing;
+        this.#emitHealthIfChanged();
+      },
+      warn: (error, active = true) => this.#warn(error, active),
+      current: () => this.#current,
+    };
+  }
+
+  #offer(update: SourceUpdate<T>): Snapshot<T> | undefined {
+    if (this.#closing) return undefined;
+    const prev = this.#current;
+    if (prev && prev.fingerprint === update.fingerprint) {
+      // A rewrite of the same content (kubelet resync, a poll): proof the source works, not a rotation.
+      this.#clearError();
+      return undefined;
+    }
+    this.#checkValid(update.value, prev);
+    const now = this.#clock.now();
+    const next = createSnapshot({
+      value: update.value,
+      version: (prev?.version ?? 0) + 1,
+      fetchedAt: new Date(now),
+      expiresAt: update.expiresAt,
+      leaseId: update.leaseId,
+      renewable: update.renewable,
+      fingerprint: update.fingerprint,
+    });
+    this.#current = next;
+    this.#lastRotationAt = now;
+    this.#nextRenewalAttemptAt = undefined;
+    this.#lastError = undefined;
+    this.#fatal = undefined;
+    this.#clearTimer(this.#startTimer);
+    this.#settleReady(next);
+    this.#logger.info(
+      { secret: this.name, version: next.version, leaseId: next.leaseId, expiresAt: next.expiresAt?.toISOString() },
+      prev ? 'leasehold: secret rotated' : 'leasehold: secret loaded',
+    );
+    this.#emit('rotated', next, prev);
+    publishDiagnostic('rotated', () => ({ secret: this.name, version: next.version, previousVersion: prev?.version }));
+    this.#expiry.watch(next);
+    this.#handover.rotated(prev);
+    this.#emitHealthIfChanged();
+    return next;
+  }
+
+  #checkValid(value: T, prev: Snapshot<T> | undefined): void {
+    if (!this.#validate) return;
+    const keeping = prev ? `; keeping version ${prev.version}` : '';
+    let verdict: ReturnType<NonNullable<SecretOptions<T>['validate']>>;
+    try {
+      verdict = this.#validate(value);
+    } catch (error) {
+      const refused = toLeaseholdError(
+        error,
+        'LEASEHOLD_VALIDATION_FAILED',
+        `Secret "${this.name}": validate threw for the new value${keeping}`,
+      );
+      this.#fail(refused);
+      throw refused;
+    }
+    if (verdict === false || typeof verdict === 'string') {
+      const reason = typeof verdict === 'string' ? `: ${verdict}` : '';
+      const refused = new LeaseholdError(
+        'LEASEHOLD_VALIDATION_FAILED',
+        `Secret "${this.name}": the new value was refused by validate${reason}${keeping}`,
+      );
+      this.#fail(refused);
+      throw refused;
+    }
+  }
+
+  #extend(leaseId: string, expiresAt: Date): void {
+    const current = this.#current;
+    if (this.#closing || !current || current.leaseId !== leaseId) return;
+    const renewed = withExpiry(current, expiresAt);
+    this.#current = renewed;
+    this.#lastRenewalAt = this.#clock.now();
+    this.#nextRenewalAttemptAt = undefined;
+    this.#clearError();
+    this.#logger.debug({ secret: this.name, leaseId, expiresAt: expiresAt.toISOString() }, 'leasehold: lease renewed');
+    this.#emit('renewed', renewed);
+    publishDiagnostic('renewed', () => ({ secret: this.name, version: renewed.version, expiresAt }));
+    this.#expiry.watch(renewed);
+    this.#emitHealthIfChanged();
+  }
+
+  #fail(error: LeaseholdError): void {
+    if (this.#closing) return;
+    this.#lastError = { error, at: this.#clock.now() };
+    if (!this.#current && !error.retryable) {
+      this.#fatal = error;
+      this.#settleReady(undefined, error);
+    }
+    this.#logger.warn({ secret: this.name, code: error.code, err: error.message }, 'leasehold: secret source error');
+    this.#emit('error', error);
+    publishDiagnostic('error', () => ({ secret: this.name, code: error.code }));
+    this.#emitHealthIfChanged();
+  }
+
+  #renewalFailed(error: LeaseholdError, nextAttemptAt: Date | undefined): void {
+    if (this.#closing) return;
+    this.#nextRenewalAttemptAt = nextAttemptAt;
+    this.#emit('renewalFailed', error, nextAttemptAt);
+    publishDiagnostic('renewalFailed', () => ({ secret: this.name, code: error.code, nextAttemptAt }));
+    this.#fail(error);
+  }
+
+  #warn(error: LeaseholdError, active: boolean): void {
+    if (!active) {
+      if (this.#warnings.delete(error.code)) this.#emitHealthIfChanged();
+      return;
+    }
+    if (this.#warnings.has(error.code)) return;
+    this.#warnings.set(error.code, { error, at: this.#clock.now() });
+    this.#logger.warn({ secret: this.name, code: error.code, err: error.message }, 'leasehold: secret warning');
+    this.#emit('warning', error);
+  }
+
+  #clearError(): void {
+    if (!this.#lastError) return;
+    this.#lastError = undefined;
+    this.#emitHealthIfChanged();
+  }
+
+  async #retire(snapshot: Snapshot<T>): Promise<void> {
+    try {
+      await this.#source.retire?.(snapshot);
+      this.#emit('retired', snapshot);
+      publishDiagnostic('retired', () => ({ secret: this.name, version: snapshot.version, leaseId: snapshot.leaseId }));
+    } catch (error) {
+      this.#fail(
+        toLeaseholdError(error, 'LEASEHOLD_RETIRE_FAILED', `Secret "${this.name}": retiring version ${snapshot.version} failed`, true),
+      );
+    }
+  }
+
+  #expiring(snapshot: Snapshot<T>, millisLeft: number): void {
+    if (this.#current !== snapshot) return;
+    this.#logger.warn({ secret: this.name, version: snapshot.version, millisLeft }, 'leasehold: secret expiring with no replacement');
+    this.#emit('expiring', snapshot, millisLeft);
+    publishDiagnostic('expiring', () => ({ secret: this.name, version: snapshot.version, millisLeft }));
+    this.#emitHealthIfChanged();
+  }
+
+  #expired(snapshot: Snapshot<T>): void {
+    if (this.#current !== snapshot) return;
+    this.#logger.error({ secret: this.name, version: snapshot.version }, 'leasehold: secret expired');
+    this.#emit('expired', snapshot);
+    publishDiagnostic('expired', () => ({ secret: this.name, version: snapshot.version }));
+    // Also an error: health shows it as the last error and metrics count it, until a new value arrives.
+    this.#fail(
+      new LeaseholdError('LEASEHOLD_EXPIRED', `Secret "${this.name}": version ${snapshot.version} expired with no replacement in hand`, {
+        retryable: true,
+        details: { version: snapshot.version },
+      }),
+    );
+  }
+
+  #state(): HealthState {
+    if (this.#closing) return 'closed';
+    const current = this.#current;
+    if (!current) return this.#fatal ? 'failed' : 'starting';
+    if (current.expiresAt && this.#clock.now() >= current.expiresAt.getTime()) return 'expired';
+    if (this.#lastError || this.#handover.failing() || this.#expiry.isExpiring()) return 'degraded';
+    return this.#renewing ? 'renewing' : 'ready';
+  }
+
+  #emitHealthIfChanged(): void {
+    const state = this.#state();
+    if (state === this.#lastState) return;
+    this.#lastState = state;
+    this.#emit('health', this.health());
+  }
+
+  #startTimedOut(startTimeoutMillis: number): void {
+    this.#startTimer = undefined;
+    if (this.#current || this.#closing) return;
+    const cause = this.#lastError?.error;
+    this.#settleReady(
+      undefined,
+      new LeaseholdError(
+        'LEASEHOLD_START_TIMEOUT',
+        `Secret "${this.name}" had no value after ${startTimeoutMillis} ms` + (cause ? ` (last error: ${cause.code})` : ''),
+        { retryable: true, ...(cause ? { cause } : {}) },
+      ),
+    );
+  }
+
+  #settleReady(value: Snapshot<T> | undefined, error?: LeaseholdError): void {
+    const ready = this.#ready;
+    if (ready.settled) {
+      // A value after a failed start: later ready() calls see it through #current.
+      if (value) this.#ready = resolved(value);
+      return;
+    }
+    if (value) ready.resolve(value);
+    else if (error) ready.reject(error);
+  }
+
+  #emit<E extends keyof SecretEvents<T>>(event: E, ...args: Parameters<SecretEvents<T>[E]>): void {
+    try {
+      (this.#events.emit as (event: E, ...args: unknown[]) => boolean)(event, ...args);
+    } catch (error) {
+      // A throwing listener must not break rotation for everyone else.
+      this.#logger.error({ secret: this.name, event, code: codeOf(error) }, 'leasehold: event listener threw');
+    }
+  }
+
+  #clearTimer(timer: TimerHandle | undefined): void {
+    if (timer) this.#clock.clearTimeout(timer);
+  }
+}
+
+function closedError(name: string): LeaseholdError {
+  return new LeaseholdError('LEASEHOLD_CLOSED', `Secret "${name}" is closed`);
+}
+
+function isoOrUndefined(millis: number | undefined): string | undefined {
+  return millis === undefined ? undefined : new Date(millis).toISOString();
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'unknown';
+}

@@ -1,0 +1,279 @@
+/**
+ * A connection to Vault with an identity: it logs in, keeps its token alive (token-keeper.ts),
+ * and hands out Secrets for dynamic leases (`lease()`) and KV entries (`kv()`). Defaults follow
+ * the Vault CLI: VAULT_ADDR, VAULT_TOKEN (or ~/.vault-token), VAULT_NAMESPACE, VAULT_CACERT,
+ * VAULT_SKIP_VERIFY.
+ *
+ * Close order (documented behaviour): the secrets made by the session are closed first (each
+ * revokes its current lease when `revokeOnClose`), then the session revokes its token with
+ * `auth/token/revoke-self` ONLY if it created the token by logging in (never a token it was given)
+ * and `revokeTokenOnClose` is not false. Note that Vault revokes every lease a token created when
+ * the token is revoked, so keep `revokeTokenOnClose: false` if leases must outlive the process.
+ */
+import { readFileSync } from 'node:fs';
+import { systemClock, type Clock } from '../../clock.js';
+import { LeaseholdError, sanitizeCause } from '../../errors.js';
+import type { ComponentHealth, HealthError, HealthReporter, HealthState } from '../../component-health.js';
+import { silentLogger, type Logger } from '../../logger.js';
+import { requireNonNegative } from '../../options.js';
+import { Secret } from '../../secret/secret.js';
+import { createAuthMethod, type VaultAuthOptions } from '../auth/create-auth.js';
+import type { VaultAuthMethod } from '../auth/auth-method.js';
+import { KvSource, type VaultKvOptions } from '../kv/kv-source.js';
+import { LeaseSource, type VaultLeaseOptions } from '../lease/lease-source.js';
+import { DEFAULT_REPLACE_AT_REMAINING_FRACTION } from '../renewal/renewal-schedule.js';
+import { TokenKeeper, type TokenState } from './token-keeper.js';
+import { VaultClient, type VaultEnvelope } from '../client/vault-client.js';
+import type { SessionRequest, SessionResponse, VaultPort } from '../vault-port.js';
+
+/** Vault's own default address when VAULT_ADDR is unset. */
+export const DEFAULT_VAULT_ADDRESS = 'https://127.0.0.1:8200';
+
+/** Options of {@link VaultSession}. Every field is optional where the Vault CLI has an environment default. */
+export interface VaultSessionOptions {
+  /** Vault address. Default VAULT_ADDR, then {@link DEFAULT_VAULT_ADDRESS}. */
+  readonly address?: string | undefined;
+  /** Namespace (X-Vault-Namespace). Default VAULT_NAMESPACE. */
+  readonly namespace?: string | undefined;
+  /** How to log in. Default: token auth from VAULT_TOKEN or ~/.vault-token. */
+  readonly auth?: VaultAuthOptions | undefined;
+  /** PEM CA bundle content. Default: the file named by `caCertPath` or VAULT_CACERT, else the system CAs. */
+  readonly caCert?: string | Buffer | undefined;
+  /** A PEM CA bundle file. Default VAULT_CACERT. */
+  readonly caCertPath?: string | undefined;
+  /** Turns TLS verification off (development only). Default VAULT_SKIP_VERIFY, else false. */
+  readonly tlsSkipVerify?: boolean | undefined;
+  /** Total deadline of each request. Default 10 s. */
+  readonly requestTimeoutMillis?: number | undefined;
+  /** Default of every lease's `revokeOnClose`. Default false. */
+  readonly revokeOnClose?: boolean | undefined;
+  /** Revoke the session's own token on close when the session logged in itself. Default true. */
+  readonly revokeTokenOnClose?: boolean | undefined;
+  /** Log in again when this fraction of the token's final (capped) TTL is left. Default 1/3. */
+  readonly replaceAtRemainingFraction?: number | undefined;
+  /** Name in health and logs. Default `vault`. */
+  readonly name?: string | undefined;
+  /** Time source for schedules. Default the system clock. */
+  readonly clock?: Clock | undefined;
+  /** A pino-compatible logger. Silent by default. */
+  readonly logger?: Logger | undefined;
+  /** Uniform [0, 1) random source for jitter. */
+  readonly random?: (() => number) | undefined;
+  /** Where the VAULT_* defaults are read. Default process.env. */
+  readonly env?: NodeJS.ProcessEnv | undefined;
+}
+
+/** A Vault session. */
+export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable {
+  readonly name: string;
+  readonly client: VaultClient;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly random: () => number;
+  readonly revokeOnClose: boolean;
+  readonly replaceAtRemainingFraction: number;
+  readonly #auth: VaultAuthMethod;
+  readonly #keeper: TokenKeeper;
+  readonly #revokeTokenOnClose: boolean;
+  readonly #secrets = new Set<Secret<unknown>>();
+  readonly #tokenListeners = new Set<(state: TokenState) => void>();
+  #lastError: { error: LeaseholdError; at: number } | undefined;
+  #closing: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(options: VaultSessionOptions = {}) {
+    const env = options.env ?? process.env;
+    this.name = options.name ?? 'vault';
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.random = options.random ?? Math.random;
+    this.revokeOnClose = options.revokeOnClose ?? false;
+    this.#revokeTokenOnClose = options.revokeTokenOnClose ?? true;
+    this.replaceAtRemainingFraction = fraction('replaceAtRemainingFraction', options.replaceAtRemainingFraction);
+    this.#auth = createAuthMethod(options.auth, env);
+    this.client = new VaultClient({
+      address: options.address ?? env.VAULT_ADDR ?? DEFAULT_VAULT_ADDRESS,
+      namespace: options.namespace ?? env.VAULT_NAMESPACE,
+      caCert: options.caCert ?? readCa(options.caCertPath ?? env.VAULT_CACERT),
+      tlsSkipVerify: options.tlsSkipVerify ?? isTrue(env.VAULT_SKIP_VERIFY),
+      requestTimeoutMillis: options.requestTimeoutMillis,
+    });
+    this.#keeper = new TokenKeeper({
+      client: this.client,
+      auth: this.#auth,
+      clock: this.clock,
+      logger: this.logger,
+      random: this.random,
+      replaceAtRemainingFraction: this.replaceAtRemainingFraction,
+      onNewToken: (state) => {
+        for (const listener of this.#tokenListeners) listener(state);
+      },
+      onError: (error) => {
+        this.#lastError = error ? { error, at: this.clock.now() } : undefined;
+      },
+    });
+  }
+
+  /** Resolves once the session holds a token; rejects with the login error (not cached: a later call tries again). */
+  async ready(): Promise<void> {
+    this.#assertOpen();
+    await this.#keeper.token();
+  }
+
+  /**
+   * A Secret backed by a Vault lease (`database/creds/app`, `aws/creds/x`, `aws/sts/x`, `pki/issue/x`).
+   * It renews, replaces before the max TTL, re-issues after a re-login and revokes retired leases.
+   */
+  lease<T = Record<string, unknown>>(path: string, options: VaultLeaseOptions<T> = {}): Secret<T> {
+    this.#assertOpen();
+    return this.#track(new Secret<T>(new LeaseSource<T>(this, path, options), this.#secretOptions(options)));
+  }
+
+  /** A Secret following a KV entry (v2 by version, v1 by content), polled with jitter. */
+  kv<T = Record<string, unknown>>(path: string, options: VaultKvOptions<T> = {}): Secret<T> {
+    this.#assertOpen();
+    return this.#track(new Secret<T>(new KvSource<T>(this, path, options), this.#secretOptions(options)));
+  }
+
+  /**
+   * Sends a request with the session token. On 403 invalid token it logs in again (once, shared
+   * with concurrent callers) and retries once; every lease source then re-issues its lease.
+   */
+  async send(request: SessionRequest): Promise<SessionResponse> {
+    if (this.#closed) throw new LeaseholdError('LEASEHOLD_CLOSED', `Vault session "${this.name}" is closed`);
+    let state = await this.#keeper.token();
+    let response = await this.client.send({ ...request, token: state.login.token });
+    if (response.status === 403 && this.client.errorFor(request, response).code === 'LEASEHOLD_VAULT_INVALID_TOKEN') {
+      state = await this.#keeper.invalidated(state.generation);
+      response = await this.client.send({ ...request, token: state.login.token });
+    }
+    return { ...response, tokenGeneration: state.generation };
+  }
+
+  /** Like {@link send}, but returns the envelope of a 2xx answer and rejects with a typed error otherwise. */
+  async request<D = Record<string, unknown>>(request: SessionRequest): Promise<VaultEnvelope<D>> {
+    return (await this.requestTagged<D>(request)).envelope;
+  }
+
+  /** Like {@link request}, also telling which token generation answered (leases die with that token). */
+  async requestTagged<D = Record<string, unknown>>(
+    request: SessionRequest,
+  ): Promise<{ readonly envelope: VaultEnvelope<D>; readonly tokenGeneration: number }> {
+    const response = await this.send(request);
+    if (response.status >= 200 && response.status < 300) {
+      return { envelope: response.body ?? {}, tokenGeneration: response.tokenGeneration };
+    }
+    throw this.client.errorFor(request, response);
+  }
+
+  /** Revokes a lease (`sys/leases/revoke`). Vault answers 202/204 even for an unknown lease. */
+  async revokeLease(leaseId: string): Promise<void> {
+    await this.request({ method: 'PUT', path: 'sys/leases/revoke', body: { lease_id: leaseId } });
+  }
+
+  /** The generation of the current token (0 before the first login). */
+  get tokenGeneration(): number {
+    return this.#keeper.state?.generation ?? 0;
+  }
+
+  /** Subscribes to new tokens (used by lease sources to re-issue). Returns the unsubscribe function. */
+  onNewToken(listener: (state: TokenState) => void): () => void {
+    this.#tokenListeners.add(listener);
+    return () => this.#tokenListeners.delete(listener);
+  }
+
+  /** Health of the session itself: token state and expiry. Never the token. */
+  health(): ComponentHealth {
+    const state = this.#keeper.state;
+    const now = this.clock.now();
+    return {
+      name: this.name,
+      component: 'vault-session',
+      kind: this.#auth.method,
+      source: this.client.address,
+      state: this.#state(),
+      expiresAt: state?.expiresAt === undefined ? undefined : new Date(state.expiresAt).toISOString(),
+      secondsLeft: state?.expiresAt === undefined ? undefined : Math.max(0, Math.floor((state.expiresAt - now) / 1000)),
+      lastError: this.#lastError ? healthError(this.#lastError.error, this.#lastError.at) : undefined,
+      details: {
+        namespace: this.client.namespace,
+        tokenGeneration: state?.generation ?? 0,
+        tokenRenewable: state?.login.renewable,
+        tokenCapped: state?.capped,
+        accessor: state?.login.accessor,
+        secrets: this.#secrets.size,
+      },
+    };
+  }
+
+  /** Closes the secrets made here, then revokes the token if the session created it. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #shutdown(): Promise<void> {
+    await Promise.allSettled([...this.#secrets].map((secret) => secret.close()));
+    this.#secrets.clear();
+    this.#keeper.close();
+    const state = this.#keeper.state;
+    if (state?.login.ownedBySession && this.#revokeTokenOnClose) {
+      await this.client
+        .request({ method: 'POST', path: 'auth/token/revoke-self', token: state.login.token })
+        .catch((error: unknown) => this.logger.warn({ code: (error as LeaseholdError).code }, 'leasehold: vault token revoke failed'));
+    }
+    this.#closed = true;
+    this.#tokenListeners.clear();
+    this.client.close();
+  }
+
+  #state(): HealthState {
+    if (this.#closing) return 'closed';
+    const state = this.#keeper.state;
+    if (!state) return this.#lastError && !this.#lastError.error.retryable ? 'failed' : 'starting';
+    if (state.expiresAt !== undefined && this.clock.now() >= state.expiresAt) return 'expired';
+    return this.#lastError ? 'degraded' : 'ready';
+  }
+
+  #secretOptions<O extends { readonly clock?: Clock | undefined }>(options: O): O & { clock: Clock; logger: Logger; random: () => number } {
+    return { logger: this.logger, random: this.random, ...options, clock: this.clock };
+  }
+
+  #track<T>(secret: Secret<T>): Secret<T> {
+    this.#secrets.add(secret as Secret<unknown>);
+    return secret;
+  }
+
+  #assertOpen(): void {
+    if (this.#closing) throw new LeaseholdError('LEASEHOLD_CLOSED', `Vault session "${this.name}" is closed`);
+  }
+}
+
+function fraction(option: string, value: number | undefined): number {
+  const result = requireNonNegative(option, value ?? DEFAULT_REPLACE_AT_REMAINING_FRACTION);
+  if (result >= 1) throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', `Option ${option} must be below 1 (got ${result})`);
+  return result;
+}
+
+function readCa(path: string | undefined): Buffer | undefined {
+  if (!path) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', `Cannot read the Vault CA file ${path} (caCertPath / VAULT_CACERT)`, {
+      cause: sanitizeCause(error),
+    });
+  }
+}
+
+function isTrue(value: string | undefined): boolean {
+  return value !== undefined && /^(1|true|yes)$/i.test(value);
+}
+
+function healthError(error: LeaseholdError, at: number): HealthError {
+  return { code: error.code, message: error.message, at: new Date(at).toISOString() };
+}

@@ -1,0 +1,165 @@
+import type { VaultClock } from './clock.js';
+import type { BackgroundWork } from './background.js';
+import { VaultHttpError, badRequest, PERMISSION_DENIED } from '../http/http-error.js';
+import { randomBase62 } from './ids.js';
+import { SYSTEM_MAX_TTL_SECONDS, capTtl } from './tokens.js';
+
+/** What an engine does when its lease is renewed or revoked (e.g. ALTER/DROP ROLE). */
+export interface LeaseHooks {
+  /** Called after a renewal with the new expiry (epoch millis, dev-server clock). */
+  renew?(expireTime: number): Promise<void>;
+  /** Undoes the secret (`expired`: its TTL ran out). Must tolerate something already gone. */
+  revoke(reason: 'revoked' | 'expired'): Promise<void>;
+}
+
+/** A registered lease. */
+export interface LeaseEntry {
+  readonly id: string;
+  /** The path that issued it, e.g. `database/creds/app`. */
+  readonly path: string;
+  readonly issueTime: number;
+  expireTime: number;
+  lastRenewal: number | undefined;
+  readonly renewable: boolean;
+  /** TTL granted at issue (after capping), what the issuing response reports. */
+  readonly issuedTtlSeconds: number;
+  /** TTL used for a renewal without increment. */
+  readonly defaultTtlSeconds: number;
+  /** Hard deadline: issue time + min(role max, system max). */
+  readonly maxDeadline: number;
+  /** The token that created it; the lease dies with that token. */
+  readonly tokenId: string | undefined;
+  readonly hooks: LeaseHooks;
+}
+
+/** Parameters of {@link LeaseManager.register}; durations in seconds. */
+export interface RegisterLeaseParams {
+  readonly path: string;
+  readonly ttlSeconds: number;
+  readonly maxTtlSeconds?: number;
+  readonly renewable: boolean;
+  readonly tokenId: string | undefined;
+  readonly namespaceId?: string;
+  readonly hooks: LeaseHooks;
+}
+
+/** Vault's expiration manager, reduced to what the dev server needs. */
+export class LeaseManager {
+  readonly #leases = new Map<string, LeaseEntry>();
+  readonly #revoking = new Map<string, Promise<void>>();
+  readonly #clock: VaultClock;
+  readonly #background: BackgroundWork;
+
+  constructor(clock: VaultClock, background: BackgroundWork) {
+    this.#clock = clock;
+    this.#background = background;
+  }
+
+  /** Registers a lease `<path>/<24 base62>` (plus `.<nsId>` inside a namespace). */
+  register(params: RegisterLeaseParams): LeaseEntry {
+    const now = this.#clock.now();
+    const maxTtl = params.maxTtlSeconds !== undefined && params.maxTtlSeconds > 0 ? Math.min(params.maxTtlSeconds, SYSTEM_MAX_TTL_SECONDS) : SYSTEM_MAX_TTL_SECONDS;
+    const ttl = Math.min(params.ttlSeconds, maxTtl);
+    const suffix = params.namespaceId === undefined ? '' : `.${params.namespaceId}`;
+    const entry: LeaseEntry = {
+      id: `${params.path}/${randomBase62(24)}${suffix}`,
+      path: params.path,
+      issueTime: now,
+      expireTime: now + ttl * 1000,
+      lastRenewal: undefined,
+      renewable: params.renewable,
+      issuedTtlSeconds: ttl,
+      defaultTtlSeconds: params.ttlSeconds,
+      maxDeadline: now + maxTtl * 1000,
+      tokenId: params.tokenId,
+      hooks: params.hooks,
+    };
+    this.#leases.set(entry.id, entry);
+    return entry;
+  }
+
+  /** The lease if registered (expired or not). */
+  get(id: string): LeaseEntry | undefined {
+    return this.#leases.get(id);
+  }
+
+  /** Remaining whole seconds. */
+  ttlOf(entry: LeaseEntry): number {
+    return Math.max(0, Math.floor((entry.expireTime - this.#clock.now()) / 1000));
+  }
+
+  /**
+   * `sys/leases/renew`, with Vault's checks in Vault's order: not found, expired, not renewable,
+   * past the max TTL; then capping with the warning.
+   */
+  async renew(id: string | undefined, incrementSeconds: number): Promise<{ lease: LeaseEntry; ttl: number; warnings: string[] }> {
+    if (id === undefined || id === '') throw badRequest('lease_id must be specified');
+    if (id.startsWith('auth/')) throw new VaultHttpError(403, [PERMISSION_DENIED]);
+    const entry = this.#leases.get(id);
+    if (entry === undefined) throw badRequest('lease not found');
+    const now = this.#clock.now();
+    if (entry.expireTime <= now) {
+      this.#background.track(this.revoke(id, 'expired'));
+      throw badRequest('lease expired');
+    }
+    if (!entry.renewable) throw badRequest('lease is not renewable');
+    const { ttl, warnings } = capTtl(incrementSeconds > 0 ? incrementSeconds : entry.defaultTtlSeconds, entry.maxDeadline, now);
+    entry.expireTime = now + ttl * 1000;
+    entry.lastRenewal = now;
+    await entry.hooks.renew?.(entry.expireTime);
+    return { lease: entry, ttl, warnings };
+  }
+
+  /** Revokes a lease (runs the engine's revocation once; concurrent callers share it). */
+  revoke(id: string, reason: 'revoked' | 'expired' = 'revoked'): Promise<void> {
+    const running = this.#revoking.get(id);
+    if (running !== undefined) return running;
+    const entry = this.#leases.get(id);
+    if (entry === undefined) return Promise.resolve();
+    const work = (async () => {
+      try {
+        await entry.hooks.revoke(reason);
+      } finally {
+        this.#leases.delete(id);
+        this.#revoking.delete(id);
+      }
+    })();
+    this.#revoking.set(id, work);
+    return work;
+  }
+
+  /** Revokes every lease whose id starts with `prefix`. */
+  async revokePrefix(prefix: string): Promise<void> {
+    await Promise.all([...this.#leases.keys()].filter((id) => id.startsWith(prefix)).map((id) => this.revoke(id)));
+  }
+
+  /** Revokes every lease created by `tokenId` (Vault does this when the token dies). */
+  async revokeByToken(tokenId: string): Promise<void> {
+    const owned = [...this.#leases.values()].filter((entry) => entry.tokenId === tokenId);
+    await Promise.all(owned.map((entry) => this.revoke(entry.id)));
+  }
+
+  /** Revokes every lease past its expiry. */
+  async expireDue(): Promise<void> {
+    const now = this.#clock.now();
+    const due = [...this.#leases.values()].filter((entry) => entry.expireTime <= now);
+    await Promise.all(due.map((entry) => this.revoke(entry.id, 'expired')));
+  }
+
+  /** Every registered lease. */
+  all(): LeaseEntry[] {
+    return [...this.#leases.values()];
+  }
+
+  /** `data` of `sys/leases/lookup`. */
+  lookupData(entry: LeaseEntry): Record<string, unknown> {
+    return {
+      id: entry.id,
+      issue_time: new Date(entry.issueTime).toISOString(),
+      expire_time: new Date(entry.expireTime).toISOString(),
+      last_renewal: entry.lastRenewal === undefined ? null : new Date(entry.lastRenewal).toISOString(),
+      renewable: entry.renewable,
+      ttl: this.ttlOf(entry),
+    };
+  }
+}

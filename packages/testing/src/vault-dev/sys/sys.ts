@@ -1,0 +1,241 @@
+import { randomUUID } from 'node:crypto';
+import type { BackgroundWork } from '../state/background.js';
+import type { EngineContext } from '../context.js';
+import { parseDurationSeconds } from '../duration.js';
+import { NO_CONTENT, raw, secret } from '../http/envelope.js';
+import type { VaultReply } from '../http/envelope.js';
+import { VaultHttpError, badRequest, notFound, permissionDenied } from '../http/http-error.js';
+import { isAllowed } from '../state/policy.js';
+import type { PolicyTable } from '../state/policy.js';
+import { booleanField, stringField } from '../http/request.js';
+import type { MountedEngine, VaultRequest } from '../http/request.js';
+
+/** The version the dev server reports. */
+export const DEV_SERVER_VERSION = '1.17.0-leasehold-dev';
+
+/** Health facts a test can change to exercise `sys/health` status codes. */
+export interface HealthState {
+  initialized: boolean;
+  sealed: boolean;
+  standby: boolean;
+  performanceStandby: boolean;
+  drSecondary: boolean;
+}
+
+/** A mount as `sys/internal/ui/mounts` describes it. */
+export interface MountInfo {
+  /** `secret/`, `auth/kubernetes/`. */
+  readonly path: string;
+  readonly type: string;
+  readonly options: Readonly<Record<string, string>> | null;
+}
+
+/** What the system backend needs from the server. */
+export interface SystemHost {
+  readonly health: HealthState;
+  readonly policies: PolicyTable;
+  readonly background: BackgroundWork;
+  mounts(): readonly MountInfo[];
+}
+
+const CLUSTER_ID = randomUUID();
+
+function queryCode(query: URLSearchParams, name: string, fallback: number): number {
+  const value = query.get(name);
+  if (value === null) return fallback;
+  const code = Number.parseInt(value, 10);
+  return Number.isFinite(code) ? code : fallback;
+}
+
+function queryFlag(query: URLSearchParams, name: string): boolean {
+  const value = query.get(name);
+  return value !== null && value !== 'false' && value !== '0';
+}
+
+/** Vault's `sys/health` status choice (http/sys_health.go), with its query overrides. */
+export function healthStatus(health: HealthState, query: URLSearchParams): number {
+  if (!health.initialized) return queryCode(query, 'uninitcode', 501);
+  if (health.sealed) return queryCode(query, 'sealedcode', 503);
+  if (health.drSecondary) return queryCode(query, 'drsecondarycode', 472);
+  if (health.performanceStandby) {
+    return queryFlag(query, 'perfstandbyok') ? queryCode(query, 'activecode', 200) : queryCode(query, 'performancestandbycode', 473);
+  }
+  if (health.standby) {
+    return queryFlag(query, 'standbyok') ? queryCode(query, 'activecode', 200) : queryCode(query, 'standbycode', 429);
+  }
+  return queryCode(query, 'activecode', 200);
+}
+
+/** The body of `sys/seal-status` (and of `sys/unseal`). */
+export function sealStatus(health: HealthState): Record<string, unknown> {
+  return {
+    type: 'shamir',
+    initialized: health.initialized,
+    sealed: health.sealed,
+    t: 1,
+    n: 1,
+    progress: 0,
+    nonce: '',
+    version: DEV_SERVER_VERSION,
+    build_date: '2024-01-01T00:00:00Z',
+    migration: false,
+    cluster_name: 'leasehold-dev',
+    cluster_id: CLUSTER_ID,
+    recovery_seal: false,
+    storage_type: 'inmem',
+  };
+}
+
+/** Paths of the system backend that need no token. */
+const UNAUTHENTICATED = new Set(['health', 'seal-status', 'unseal']);
+
+/** The system backend (`sys/`): health, seal, leases, UI mount lookup. */
+export class SystemEngine implements MountedEngine {
+  readonly type = 'system';
+  readonly #context: EngineContext;
+  readonly #host: SystemHost;
+
+  constructor(context: EngineContext, host: SystemHost) {
+    this.#context = context;
+    this.#host = host;
+  }
+
+  unauthenticated(subpath: string): boolean {
+    return UNAUTHENTICATED.has(subpath);
+  }
+
+  async handle(request: VaultRequest): Promise<VaultReply> {
+    const { subpath, operation: op, body } = request;
+    const health = this.#host.health;
+    const leases = this.#context.leases;
+    if (subpath === 'health' && op === 'read') {
+      return raw(healthStatus(health, request.query), {
+        initialized: health.initialized,
+        sealed: health.sealed,
+        standby: health.standby,
+        performance_standby: health.performanceStandby,
+        replication_performance_mode: 'disabled',
+        replication_dr_mode: health.drSecondary ? 'secondary' : 'disabled',
+        server_time_utc: Math.floor(this.#context.clock.now() / 1000),
+        version: DEV_SERVER_VERSION,
+        enterprise: false,
+        cluster_name: 'leasehold-dev',
+        cluster_id: CLUSTER_ID,
+        echo_duration_ms: 0,
+        clock_skew_ms: 0,
+      });
+    }
+    if (subpath === 'seal-status' && op === 'read') return raw(200, sealStatus(health));
+    if (subpath === 'seal' && op === 'update') {
+      if (request.token?.policies.includes('root') !== true) throw permissionDenied();
+      health.sealed = true;
+      return NO_CONTENT;
+    }
+    if (subpath === 'unseal' && op === 'update') {
+      if (!booleanField(body, 'reset')) {
+        if (stringField(body, 'key') === undefined) throw badRequest('missing key');
+        health.sealed = false;
+      }
+      return raw(200, sealStatus(health));
+    }
+    const renew = /^(?:leases\/renew|renew)(?:\/(.+))?$/.exec(subpath);
+    if (renew !== null && op === 'update') {
+      const id = renew[1] ?? stringField(body, 'lease_id') ?? stringField(body, 'url_lease_id');
+      const result = await leases.renew(id, parseDurationSeconds(body['increment'], 'increment'));
+      return secret({ leaseId: result.lease.id, renewable: true, leaseDuration: result.ttl, data: null, warnings: result.warnings });
+    }
+    const revoke = /^(?:leases\/revoke|revoke)(?:\/(.+))?$/.exec(subpath);
+    if (revoke !== null && op === 'update') {
+      const id = revoke[1] ?? stringField(body, 'lease_id') ?? stringField(body, 'url_lease_id');
+      if (id === undefined || id === '') throw badRequest('lease_id must be specified');
+      if (booleanField(body, 'sync')) {
+        await leases.revoke(id);
+        return NO_CONTENT;
+      }
+      this.#host.background.track(leases.revoke(id));
+      return raw(202);
+    }
+    const prefix = /^leases\/revoke-(?:prefix|force)\/(.+)$/.exec(subpath);
+    if (prefix !== null && op === 'update') {
+      await leases.revokePrefix(prefix[1] ?? '');
+      return NO_CONTENT;
+    }
+    if (subpath === 'leases/lookup' && op === 'update') {
+      const id = stringField(body, 'lease_id');
+      if (id === undefined || id === '') throw badRequest('lease_id must be specified');
+      const entry = leases.get(id);
+      if (entry === undefined) throw badRequest('invalid lease');
+      if (entry.expireTime <= this.#context.clock.now()) {
+        this.#host.background.track(leases.revoke(id));
+        throw badRequest('invalid lease');
+      }
+      return secret({ data: leases.lookupData(entry) });
+    }
+    const lookupList = /^leases\/lookup\/(.*)$/.exec(subpath);
+    if (lookupList !== null && op === 'list') {
+      const given = lookupList[1] ?? '';
+      const base = given === '' || given.endsWith('/') ? given : `${given}/`;
+      const keys = new Set<string>();
+      for (const entry of leases.all()) {
+        if (!entry.id.startsWith(base)) continue;
+        const rest = entry.id.slice(base.length);
+        const slash = rest.indexOf('/');
+        keys.add(slash === -1 ? rest : rest.slice(0, slash + 1));
+      }
+      if (keys.size === 0) throw notFound();
+      return secret({ data: { keys: [...keys].sort() } });
+    }
+    const uiMount = /^internal\/ui\/mounts\/(.+)$/.exec(subpath);
+    if (uiMount !== null && op === 'read') return this.#uiMount(request, uiMount[1] ?? '');
+    if (subpath === 'internal/ui/mounts' && op === 'read') {
+      const secretMounts: Record<string, unknown> = {};
+      const authMounts: Record<string, unknown> = {};
+      for (const mount of this.#host.mounts()) {
+        const info = { type: mount.type, options: mount.options, description: '', local: false, seal_wrap: false };
+        if (mount.path.startsWith('auth/')) authMounts[mount.path.slice(5)] = info;
+        else secretMounts[mount.path] = info;
+      }
+      return secret({ data: { secret: secretMounts, auth: authMounts } });
+    }
+    if (subpath === 'mounts' && op === 'read') {
+      const data: Record<string, unknown> = {};
+      for (const mount of this.#host.mounts()) {
+        if (!mount.path.startsWith('auth/')) data[mount.path] = { type: mount.type, options: mount.options, description: '' };
+      }
+      return secret({ data });
+    }
+    throw new VaultHttpError(404, [`no handler for route "${request.path}". route entry not found.`]);
+  }
+
+  /**
+   * `sys/internal/ui/mounts/<path>`: the mount that serves <path>. Like Vault, an unknown mount
+   * or a token with no access below it is a 403, so the path cannot enumerate mounts.
+   */
+  #uiMount(request: VaultRequest, path: string): VaultReply {
+    const normalized = path.endsWith('/') ? path : `${path}/`;
+    const mount = [...this.#host.mounts()]
+      .sort((a, b) => b.path.length - a.path.length)
+      .find((candidate) => normalized.startsWith(candidate.path));
+    if (mount === undefined) throw permissionDenied();
+    const token = request.token;
+    const policies = token?.policies ?? [];
+    const reachable =
+      isAllowed(policies, this.#host.policies, path) ||
+      policies.some((name) => (this.#host.policies.get(name) ?? []).some((prefix) => prefix.startsWith(mount.path)));
+    if (!reachable) throw permissionDenied();
+    return secret({
+      data: {
+        path: mount.path,
+        type: mount.type,
+        options: mount.options,
+        description: '',
+        accessor: `${mount.type}_${mount.path.length.toString(16).padStart(8, '0')}`,
+        config: { default_lease_ttl: 0, max_lease_ttl: 0, force_no_cache: false },
+        external_entropy_access: false,
+        local: false,
+        seal_wrap: false,
+        uuid: CLUSTER_ID,
+      },
+    });
+  }
+}
