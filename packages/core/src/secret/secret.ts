@@ -10,6 +10,7 @@ import { deferred, resolved, type Deferred } from '../deferred.js';
 import { publishDiagnostic } from '../diagnostics.js';
 import { LeaseholdError, toLeaseholdError, type LeaseholdErrorCode } from '../errors.js';
 import { ExpiryWatch } from './expiry-watch.js';
+import { Recovery } from './recovery.js';
 import { Handover, healthError } from './handover.js';
 import type { ComponentHealth, HealthReporter, HealthState } from '../component-health.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -207,7 +208,22 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
    */
   subscribe(consumer: SecretConsumer<T>): Subscription<T> {
     if (this.#closing) throw closedError(this.name);
-    return this.#handover.subscribe(consumer);
+    const slot = this.#handover.subscribe(consumer);
+    const recovery = new Recovery<T>(
+      {
+        name: this.name,
+        clock: this.#clock,
+        refresh: () => this.refresh(),
+        current: () => this.#current,
+        closed: () => (this.#closing ? closedError(this.name) : undefined),
+      },
+      slot,
+    );
+    return {
+      release: (snapshot) => slot.release(snapshot),
+      unsubscribe: () => slot.unsubscribe(),
+      recover: (refusedVersion, options) => recovery.recover(refusedVersion, options),
+    };
   }
 
   /** Health facts: state, version, expiry, last error, consumers. Never values. */
@@ -351,6 +367,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.#logger.debug({ secret: this.name, leaseId, expiresAt: expiresAt.toISOString() }, 'leasehold: lease renewed');
     this.#emit('renewed', renewed);
     publishDiagnostic('renewed', () => ({ secret: this.name, version: renewed.version, expiresAt }));
+    this.#handover.renewed(renewed);
     this.#expiry.watch(renewed);
     this.#emitHealthIfChanged();
   }
