@@ -63,8 +63,6 @@ const S3_WORKERS = 3;
 /** The live view is redrawn this often; the plain view prints every few seconds on its own. */
 const STATUS_EVERY_MILLIS = 250;
 const API_KEY_ROTATION_EVERY_MILLIS = 7_000;
-/** Vault grants whole seconds: a renewal is capped when it is shorter than asked by more than that. */
-const CAP_TOLERANCE_MILLIS = 1_000;
 
 interface DbCreds {
   username: string;
@@ -202,7 +200,8 @@ function follow<T>(secret: Secret<T>, label: string, log: (line: string) => void
     counts.renewals++;
     const granted = (snapshot.expiresAt?.getTime() ?? Date.now()) - Date.now();
     const asked = issuedMillis.get(snapshot.version);
-    if (asked !== undefined && granted + CAP_TOLERANCE_MILLIS < asked) {
+    // Vault grants whole seconds: a renewal shorter than asked, in whole seconds, was capped by the max TTL.
+    if (asked !== undefined && Math.round(granted / 1000) < Math.round(asked / 1000)) {
       counts.capped++;
       log(`${label}: lease v${snapshot.version} renewed but CAPPED by its max TTL: ${Math.round(granted / 1000)} s left of the ${Math.round(asked / 1000)} s asked; a replacement is fetched`);
     } else {
