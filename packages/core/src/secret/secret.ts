@@ -13,6 +13,7 @@ import { ExpiryWatch } from './expiry-watch.js';
 import { Recovery } from './recovery.js';
 import { Handover, healthError } from './handover.js';
 import type { ComponentHealth, HealthReporter, HealthState } from '../component-health.js';
+import { keepProcessAlive, type KeepAlive } from '../keep-alive.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { requireNonNegative } from '../options.js';
 import type { OfferVerdict, Source, SourceContext, SourceFailure, SourceUpdate } from './source.js';
@@ -100,6 +101,8 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
   #current: Snapshot<T> | undefined;
   #ready: Deferred<Snapshot<T>>;
   #startTimer: TimerHandle | undefined;
+  /** Held while a ready() waits for the first value. */
+  #keepAlive: KeepAlive | undefined;
   #lastError: { error: LeaseholdError; at: number } | undefined;
   /** The last value `validate` refused, so the same content read again is not reported twice. */
   #refused: { fingerprint: string; error: LeaseholdError } | undefined;
@@ -150,10 +153,18 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     source.start(this.#context());
   }
 
-  /** Resolves with the first value; rejects with LEASEHOLD_START_TIMEOUT, a non-retryable source error, or LEASEHOLD_CLOSED. */
+  /**
+   * Resolves with the first value; rejects with LEASEHOLD_START_TIMEOUT (its message names the
+   * last source error: the address and OS error, the missing path), a non-retryable source
+   * error, or LEASEHOLD_CLOSED. While it waits, the process stays alive (up to
+   * `startTimeoutMillis`), so a service awaiting its first credential fails loudly instead of
+   * exiting silently. Consumers (a pool's first query, an AWS client's first credential call)
+   * wait through this method.
+   */
   ready(): Promise<Snapshot<T>> {
     if (this.#closing) return Promise.reject(closedError(this.name));
     if (this.#current) return Promise.resolve(this.#current);
+    if (!this.#ready.settled) this.#keepAlive ??= keepProcessAlive(this.#clock);
     return this.#ready.promise;
   }
 
@@ -471,13 +482,16 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
       undefined,
       new LeaseholdError(
         'LEASEHOLD_START_TIMEOUT',
-        `Secret "${this.name}" had no value after ${startTimeoutMillis} ms` + (cause ? ` (last error: ${cause.code})` : ''),
+        `Secret "${this.name}" had no value after ${startTimeoutMillis} ms` +
+          (cause ? `; last error ${cause.code}: ${cause.message}` : '; the source reported no error yet'),
         { retryable: true, ...(cause ? { cause } : {}) },
       ),
     );
   }
 
   #settleReady(value: Snapshot<T> | undefined, error?: LeaseholdError): void {
+    this.#keepAlive?.release();
+    this.#keepAlive = undefined;
     const ready = this.#ready;
     if (ready.settled) {
       // A value after a failed start: later ready() calls see it through #current.
