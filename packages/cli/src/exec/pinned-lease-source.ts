@@ -26,6 +26,7 @@ import {
   type VaultEnvelope,
   type VaultSession,
 } from '@leasehold/core';
+import { CliError } from '../errors.js';
 
 /** What to read from Vault. */
 export interface PinnedLeaseRequest {
@@ -92,7 +93,7 @@ export class PinnedLeaseSource implements Source<LeaseData> {
       if (state.generation <= 1 || !this.#lease) return;
       // Vault revokes every lease of a token when that token ends; a new lease would not reach the child.
       context.warn(
-        new LeaseholdError(
+        new CliError(
           'LEASEHOLD_EXEC_TOKEN_REPLACED',
           `The Vault session logged in again; lease ${this.#lease.leaseId} ends when the token that created it does`,
         ),

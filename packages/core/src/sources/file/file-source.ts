@@ -38,6 +38,7 @@ export interface FileSourceConfig {
   /** 0 disables the poll. */
   readonly pollIntervalMillis: number;
   readonly maxFileBytes: number;
+  readonly maxMountBytes: number;
 }
 
 /** Seams for tests. */
@@ -106,7 +107,11 @@ export class FileSource<T> implements Source<T> {
     const { path } = this.#config;
     let read: MountRead;
     try {
-      read = await readMount(path, { keys: this.#config.keys, maxFileBytes: this.#config.maxFileBytes });
+      read = await readMount(path, {
+        keys: this.#config.keys,
+        maxFileBytes: this.#config.maxFileBytes,
+        maxMountBytes: this.#config.maxMountBytes,
+      });
     } catch (error) {
       const failure = fileError(error, path, 'read');
       this.#lastRaw = undefined; // so the same content, back again, is offered and clears the error
