@@ -11,6 +11,7 @@ import { publishDiagnostic } from '../diagnostics.js';
 import { LeaseholdError, toLeaseholdError, type LeaseholdErrorCode } from '../errors.js';
 import { ExpiryWatch } from './expiry-watch.js';
 import { Recovery } from './recovery.js';
+import { UnheardErrors } from './unheard-errors.js';
 import { Handover, healthError } from './handover.js';
 import type { ComponentHealth, HealthReporter, HealthState } from '../component-health.js';
 import { keepProcessAlive, type KeepAlive } from '../keep-alive.js';
@@ -97,6 +98,8 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
   readonly #handover: Handover<T>;
   readonly #expiry: ExpiryWatch<T>;
   readonly #required: boolean;
+  /** Errors nobody hears (no logger, no listener) become process warnings; undefined with a logger. */
+  readonly #unheard: UnheardErrors | undefined;
 
   #current: Snapshot<T> | undefined;
   #ready: Deferred<Snapshot<T>>;
@@ -121,6 +124,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.name = options.name ?? source.name;
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
+    this.#unheard = options.logger ? undefined : new UnheardErrors();
     this.#validate = options.validate;
     this.#required = options.required ?? true;
     const startTimeoutMillis = requireNonNegative('startTimeoutMillis', options.startTimeoutMillis ?? DEFAULT_START_TIMEOUT_MILLIS);
@@ -138,7 +142,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
         current: () => this.#current,
         retire: (snapshot) => this.#retire(snapshot),
         adopted: (consumer, snapshot) => this.#emit('adopted', consumer, snapshot),
-        error: (error) => this.#emit('error', error),
+        error: (error) => this.#announceError(error),
         changed: () => this.#emitHealthIfChanged(),
       },
       {
@@ -391,9 +395,15 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
       this.#settleReady(undefined, error);
     }
     this.#logger.warn({ secret: this.name, code: error.code, err: error.message }, 'leasehold: secret source error');
-    this.#emit('error', error);
+    this.#announceError(error);
     publishDiagnostic('error', () => ({ secret: this.name, code: error.code }));
     this.#emitHealthIfChanged();
+  }
+
+  /** Emits `error`; with nobody to hear it (no logger, no listener) it becomes a process warning. */
+  #announceError(error: LeaseholdError): void {
+    if (this.#unheard && this.#events.listenerCount('error') === 0) this.#unheard.report(this.name, error);
+    this.#emit('error', error);
   }
 
   #failed(error: LeaseholdError, { step, nextAttemptAt }: SourceFailure): void {
@@ -415,6 +425,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     if (this.#warnings.has(error.code)) return;
     this.#warnings.set(error.code, { error, at: this.#clock.now() });
     this.#logger.warn({ secret: this.name, code: error.code, err: error.message }, 'leasehold: secret warning');
+    if (this.#unheard && this.#events.listenerCount('warning') === 0) this.#unheard.report(this.name, error);
     this.#emit('warning', error);
   }
 
