@@ -23,8 +23,10 @@ import { createSnapshot, withExpiry, type Snapshot } from './snapshot.js';
 /** How long `ready()` waits for a first value by default. Long enough for a Vault login and a mount to appear. */
 export const DEFAULT_START_TIMEOUT_MILLIS = 30_000;
 /**
- * Default warning horizon before expiry. Capped at a fifth of the value's lifetime (see
- * expiry-watch.ts), so for a short lease `expiring` means "a renewal is late", not "a lease is short".
+ * Default warning horizon before expiry, for sources that do not say when they refresh (files,
+ * KV). Capped at a fifth of the value's lifetime (see expiry-watch.ts), so for a short lease
+ * `expiring` means "a renewal is late", not "a lease is short". Sources with a schedule (Vault
+ * leases) warn only once their planned refresh is late.
  */
 export const DEFAULT_EXPIRING_THRESHOLD_MILLIS = 300_000;
 /** How long consumers may hold a replaced value before it is retired anyway. */
@@ -71,7 +73,10 @@ export interface SecretOptions<T> {
   readonly validate?: (value: T) => boolean | string | undefined | void;
   /** How long `ready()` waits for a first value. Default {@link DEFAULT_START_TIMEOUT_MILLIS}. */
   readonly startTimeoutMillis?: number;
-  /** Warn (`expiring`, degraded) this long before expiry. Default {@link DEFAULT_EXPIRING_THRESHOLD_MILLIS}. */
+  /**
+   * Warn (`expiring`, degraded) this long before expiry when the source does not say when it
+   * refreshes. Default {@link DEFAULT_EXPIRING_THRESHOLD_MILLIS}.
+   */
   readonly expiringThresholdMillis?: number;
   /** Longest wait for consumers to release a replaced value. Default {@link DEFAULT_RELEASE_TIMEOUT_MILLIS}. */
   readonly releaseTimeoutMillis?: number;
@@ -153,7 +158,6 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
 
     this.#ready = deferred();
     this.#startTimer = this.#clock.setTimeout(() => this.#startTimedOut(startTimeoutMillis), startTimeoutMillis);
-    this.#startTimer.unref?.();
     source.start(this.#context());
   }
 
@@ -296,6 +300,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
       offer: (update) => this.#offer(update),
       extend: (leaseId, expiresAt) => this.#extend(leaseId, expiresAt),
       failed: (error, failure) => this.#failed(error, failure),
+      scheduled: (refreshAt) => this.#scheduled(refreshAt),
       setRenewing: (renewing) => {
         this.#renewing = renewing;
         this.#emitHealthIfChanged();
@@ -415,6 +420,13 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
       publishDiagnostic('renewalFailed', () => ({ secret: this.name, code: error.code, nextAttemptAt }));
     }
     this.#fail(error);
+  }
+
+  #scheduled(refreshAt: Date): void {
+    const current = this.#current;
+    if (this.#closing || !current) return;
+    this.#expiry.watch(current, refreshAt.getTime());
+    this.#emitHealthIfChanged();
   }
 
   #clearWarning(code: LeaseholdErrorCode): void {
