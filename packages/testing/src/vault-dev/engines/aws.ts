@@ -171,9 +171,9 @@ export class AwsEngine implements MountedEngine, AwsKeyStore {
     });
   }
 
-  #namespace(request: VaultRequest): { namespaceId?: string } {
+  #namespace(request: VaultRequest): { namespace: string; namespaceId?: string } {
     const namespaceId = this.#context.namespaceId(request.namespace);
-    return namespaceId === undefined ? {} : { namespaceId };
+    return namespaceId === undefined ? { namespace: request.namespace } : { namespace: request.namespace, namespaceId };
   }
 
   #mark(accessKeyId: string, state: 'expired' | 'revoked'): AwsIssuedKey | undefined {
