@@ -26,6 +26,10 @@ export interface HealthState {
   standby: boolean;
   performanceStandby: boolean;
   drSecondary: boolean;
+  /** The node was removed from its Raft cluster (Vault 1.19+): 530, `removedcode`. */
+  removedFromCluster?: boolean;
+  /** A standby's heartbeats to the active node fail (Vault 1.19+): 474, `haunhealthycode`. */
+  haConnectionUnhealthy?: boolean;
 }
 
 /** What the system backend needs from the server. */
@@ -97,6 +101,10 @@ function queryFlag(query: URLSearchParams, name: string): boolean {
 export function healthStatus(health: HealthState, query: URLSearchParams): number {
   if (!health.initialized) return queryCode(query, 'uninitcode', 501);
   if (health.sealed) return queryCode(query, 'sealedcode', 503);
+  if (health.removedFromCluster === true) return queryCode(query, 'removedcode', 530);
+  // An unhealthy standby is 474 even with standbyok/perfstandbyok (Vault's own test of the
+  // feature asks with both set and expects 474).
+  if ((health.standby || health.performanceStandby) && health.haConnectionUnhealthy === true) return queryCode(query, 'haunhealthycode', 474);
   if (health.drSecondary) return queryCode(query, 'drsecondarycode', 472);
   if (health.performanceStandby) {
     return queryFlag(query, 'perfstandbyok') ? queryCode(query, 'activecode', 200) : queryCode(query, 'performancestandbycode', 473);
@@ -157,6 +165,8 @@ export class SystemEngine implements MountedEngine {
         performance_standby: health.performanceStandby,
         replication_performance_mode: 'disabled',
         replication_dr_mode: health.drSecondary ? 'secondary' : 'disabled',
+        removed_from_cluster: health.removedFromCluster === true,
+        ...(health.standby || health.performanceStandby ? { ha_connection_healthy: health.haConnectionUnhealthy !== true } : {}),
         server_time_utc: Math.floor(this.#context.clock.now() / 1000),
         version: DEV_SERVER_VERSION,
         enterprise: false,
