@@ -30,7 +30,7 @@ export type { DevTokenOptions, LeaseInfo, VaultDevServer } from './vault-dev/ser
 export type { RequestLogEntry } from './vault-dev/router.js';
 export type { VaultDevOptions } from './vault-dev/options.js';
 export type { VaultClock } from './vault-dev/state/clock.js';
-export { formatGoDuration, parseDurationSeconds } from './vault-dev/duration.js';
+export { formatGoDuration, formatVaultDuration, parseDurationSeconds } from './vault-dev/duration.js';
 export type { DurationInput } from './vault-dev/duration.js';
 export type { FaultHandle, FaultRule } from './vault-dev/faults.js';
 export type { HealthState } from './vault-dev/sys/sys.js';

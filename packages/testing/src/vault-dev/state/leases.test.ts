@@ -51,7 +51,7 @@ describe('sys/leases', () => {
     const res = await renew({ lease_id: leaseId, increment: '1h' });
     expect(res.status).toBe(200);
     expect(res.body.lease_duration).toBe(275);
-    expect(res.body.warnings).toEqual(['TTL of "1h0m0s" exceeded the effective max_ttl of "4m35s"; TTL value is capped accordingly']);
+    expect(res.body.warnings).toEqual(['TTL of "1h" exceeded the effective max_ttl of "4m35s"; TTL value is capped accordingly']);
   });
 
   it('refuses to renew past the max TTL', async () => {
