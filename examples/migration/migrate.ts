@@ -29,7 +29,7 @@ const MIGRATIONS: readonly { readonly version: number; readonly description: str
 async function migrate(): Promise<number> {
   // host, port, database and user come from PG* variables, as for psql; the password from the
   // file when leasehold wrote one (a function: pg calls it for each new connection).
-  const dir = process.env.LEASEHOLD_CREDENTIALS_DIR;
+  const dir = process.env.CREDENTIALS_DIRECTORY;
   const client = new pg.Client(dir ? { password: () => readFile(join(dir, 'password'), 'utf8') } : {});
   await client.connect();
   try {

@@ -10,8 +10,12 @@ import type { LeaseData } from './pinned-lease-source.js';
 import { renderTemplate, templateMissing } from './templates.js';
 import { withoutVaultAuth } from './vault-auth-env.js';
 
-/** The variable that tells the job where its credential files are. */
-export const CREDENTIALS_DIR_VARIABLE = 'LEASEHOLD_CREDENTIALS_DIR';
+/**
+ * The variable that tells the job where its credential files are: systemd's name for the same
+ * thing (LoadCredential= hands a service `$CREDENTIALS_DIRECTORY`), so a job written for one
+ * reads the other's.
+ */
+export const CREDENTIALS_DIR_VARIABLE = 'CREDENTIALS_DIRECTORY';
 
 /** Why `value` cannot serve `plan` (field names only), or undefined when it can. */
 export function deliveryMissing(plan: DeliveryPlan, value: LeaseData): string | undefined {

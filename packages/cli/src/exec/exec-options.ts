@@ -21,7 +21,7 @@ command starts at "--" (or at the first word that is not an option).
 
 how the command gets the credential:
   (default)                every field as a file in a private directory (0700, files 0600, on
-                           /dev/shm where it exists), path in LEASEHOLD_CREDENTIALS_DIR; written
+                           /dev/shm where it exists), path in CREDENTIALS_DIRECTORY; written
                            atomically (..data swap, as the kubelet does), rewritten when a --file
                            source changes, removed when the command exits
   --files <dir>            use <dir> for those files (created, or an existing empty directory)
