@@ -1,0 +1,221 @@
+/**
+ * Renders BENCHMARKS.md and its charts from bench/results/*.json: one table per benchmark with the
+ * side-by-side ratios and targets, the machine it ran on, and charts drawn by Vega-Lite (never by
+ * hand) as SVG files in bench/charts/. `npm run bench` runs it after the benchmarks; run it alone
+ * with `npm run bench:report` to re-render from the stored results.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..');
+const RESULTS = join(HERE, 'results');
+const CHARTS = join(HERE, 'charts');
+
+type Json = Record<string, unknown>;
+
+function load(name: string): Json | undefined {
+  const path = join(RESULTS, `${name}.json`);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Json) : undefined;
+}
+
+/** `a.b.c` of a parsed result, or undefined. */
+function at(value: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Json)[key] : undefined), value);
+}
+
+function show(value: unknown): string {
+  if (value === undefined || value === null) return 'n/a';
+  if (typeof value === 'number') return Number.isInteger(value) ? value.toLocaleString('en-US') : String(Math.round(value * 1000) / 1000);
+  return typeof value === 'string' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+}
+
+/** A Markdown table of `rows` ([label, value, target?]), with a verdict where a target is given. */
+function table(rows: readonly (readonly [string, unknown, string?, ((value: number) => boolean)?])[]): string {
+  const lines = ['| measure | value | target |', '|---|---|---|'];
+  for (const [label, value, target, met] of rows) {
+    const verdict = target === undefined || met === undefined || typeof value !== 'number' ? '' : met(value) ? ' (met)' : ' (**missed**)';
+    lines.push(`| ${label} | ${show(value)} | ${target ?? ''}${verdict} |`);
+  }
+  return lines.join('\n');
+}
+
+async function chart(file: string, spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  mkdirSync(CHARTS, { recursive: true });
+  writeFileSync(join(CHARTS, file), svg);
+  return `bench/charts/${file}`;
+}
+
+const sections: string[] = [];
+
+const files = load('files');
+if (files) {
+  sections.push(`## File rotations (\`npm run bench:files\`)
+
+Kubelet-style \`..data\` swaps of a mounted directory, from the rename to leasehold's \`rotated\`
+event, beside a naive watcher (chokidar on the file itself) on the same swaps.
+
+${table([
+  ['swaps', at(files, 'swaps')],
+  ['missed by leasehold', at(files, 'missed'), '0', (value) => value === 0],
+  ['swap to rotated, p50 (ms)', at(files, 'p50Ms')],
+  ['swap to rotated, p99 (ms)', at(files, 'p99Ms')],
+  ['missed by the naive watcher', at(files, 'naive.missed')],
+])}`);
+}
+
+const pg = load('pg');
+if (pg) {
+  const strategy = (name: string) => `strategies.${name}`;
+  const rows: [string, unknown, string?, ((value: number) => boolean)?][] = [
+    ['no rotation: leasehold / raw pg.Pool qps', at(pg, 'rawRatio'), '>= 0.98', (value) => value >= 0.98],
+  ];
+  for (const [name, target] of [
+    ['password', 0.97],
+    ['user', 0.93],
+  ] as const) {
+    const s = strategy(name);
+    rows.push([`${name} rotation every 2 s: qps / adjacent raw`, at(pg, `${s}.rawRatio`) ?? at(pg, `${s}.qpsOverAdjacentRaw`), `>= ${target}`, (value) => value >= target]);
+    rows.push([`${name}: failed queries`, at(pg, `${s}.failed`), '0', (value) => value === 0]);
+    rows.push([`${name}: swap p99 / steady p99`, at(pg, `${s}.swapP99OverSteadyP99`), '<= 1.5', (value) => value <= 1.5]);
+    rows.push([`${name}: peak connections`, at(pg, `${s}.peakConnections`)]);
+  }
+  rows.push(['restart baseline: failed requests per rotation', at(pg, 'restart.failedPerRotation')]);
+  rows.push(['restart baseline: unavailable per rotation (ms, mean)', at(pg, 'restart.unavailableMsPerRotation.mean')]);
+  let picture = '';
+  const leaseholdTimeline = at(pg, 'timeline.leasehold') as { tMs: number; p99Ms: number; failed: number }[] | undefined;
+  const restartTimeline = at(pg, 'timeline.restart') as { tMs: number; p99Ms: number; failed: number }[] | undefined;
+  if (leaseholdTimeline && restartTimeline) {
+    const values = [
+      ...leaseholdTimeline.map((point) => ({ ...point, series: 'leasehold hot swap' })),
+      ...restartTimeline.map((point) => ({ ...point, series: 'restart (Reloader-style)' })),
+    ];
+    const path = await chart('pg-rotation-latency.svg', {
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      title: 'Request latency around a credential rotation (t = 0: the swap or the restart)',
+      width: 640,
+      height: 260,
+      data: { values },
+      layer: [
+        {
+          mark: { type: 'line', point: true },
+          encoding: {
+            x: { field: 'tMs', type: 'quantitative', title: 'time from the rotation (ms)' },
+            y: { field: 'p99Ms', type: 'quantitative', title: 'p99 latency (ms)' },
+            color: { field: 'series', type: 'nominal', title: null },
+          },
+        },
+        {
+          mark: { type: 'bar', opacity: 0.35 },
+          transform: [{ filter: 'datum.failed > 0' }],
+          encoding: {
+            x: { field: 'tMs', type: 'quantitative' },
+            y: { field: 'failed', type: 'quantitative', title: 'failed requests' },
+            color: { field: 'series', type: 'nominal' },
+          },
+        },
+      ],
+      resolve: { scale: { y: 'independent' } },
+    });
+    picture = `\n\n![Latency around a rotation: hot swap vs restart](${path})`;
+  }
+  sections.push(`## PostgreSQL pools (\`npm run bench:pg\`)
+
+32 workers of \`SELECT 1\` on a real PostgreSQL server; leasehold's pool beside a raw \`pg.Pool\` in
+alternating slices of the same run, then rotating every 2 s (password only, and a new database user
+each time), and the restart baseline (a raw pool restarted on each rotation, as Reloader does).
+
+${table(rows)}${picture}`);
+}
+
+const fleet = load('fleet');
+if (fleet) {
+  const rows: [string, unknown, string?, ((value: number) => boolean)?][] = [
+    ['10-min outage: peak / steady authenticated requests', at(fleet, 'outage10m.peakOverSteady'), '<= 3', (value) => value <= 3],
+    ['10-min outage: credentials expired', at(fleet, 'outage10m.expired'), '0', (value) => value === 0],
+    ['10-min outage, naive renewer: peak / steady', at(fleet, 'outage10m.naive.peakOverSteady')],
+    ['10-min outage, naive renewer: expired', at(fleet, 'outage10m.naive.expired')],
+    ['outage longer than TTLs: recovery p50 (ms)', at(fleet, 'outageLongerThanTtl.recovery.p50Ms')],
+    ['outage longer than TTLs: recovery p99 (ms)', at(fleet, 'outageLongerThanTtl.recovery.p99Ms'), '<= 3000', (value) => value <= 3000],
+    ['outage longer than TTLs: sys/health probes per second (mean)', at(fleet, 'outageLongerThanTtl.probeRps.mean')],
+  ];
+  let picture = '';
+  const timeline = at(fleet, 'outage10m.timeline') as { tSeconds: number; rps: number; naiveRps: number }[] | undefined;
+  if (timeline) {
+    const values = timeline.flatMap((point) => [
+      { tSeconds: point.tSeconds, rps: point.rps, series: 'leasehold' },
+      { tSeconds: point.tSeconds, rps: point.naiveRps, series: 'naive renewer' },
+    ]);
+    const path = await chart('fleet-outage-rps.svg', {
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      title: 'Authenticated requests per second at Vault through a 10-minute outage (10,000 clients)',
+      width: 640,
+      height: 260,
+      data: { values },
+      mark: 'line',
+      encoding: {
+        x: { field: 'tSeconds', type: 'quantitative', title: 'time (s)' },
+        y: { field: 'rps', type: 'quantitative', title: 'requests per second', scale: { type: 'symlog' } },
+        color: { field: 'series', type: 'nominal', title: null },
+      },
+    });
+    picture = `\n\n![Fleet requests per second through an outage](${path})`;
+  }
+  sections.push(`## A fleet through a Vault outage (\`npm run bench:fleet\`)
+
+10,000 clients with 3 leases each, simulated on fake time with the real retry plan, through a
+10-minute outage and through an outage longer than some leases' TTL, beside a naive renewer.
+
+${table(rows)}${picture}`);
+}
+
+const aws = load('aws');
+if (aws) {
+  sections.push(`## AWS clients (\`npm run bench:aws\`)
+
+A bound S3 client's throughput over a plain client with static keys, against the local
+SigV4-verifying endpoint, side by side in one run, while the bound client's keys rotate.
+
+${table([
+  ['bound / plain requests per second', at(aws, 'ratio'), '>= 0.98', (value) => value >= 0.98],
+  ['failed requests', at(aws, 'failed'), '0', (value) => value === 0],
+  ['rotations', at(aws, 'rotations')],
+])}`);
+}
+
+const scale = load('scale');
+if (scale) {
+  sections.push(`## Many credentials in one process (\`npm run bench:scale\`)
+
+1,000 Vault leases (dev server in another process) and 1,000 mounted file secrets, each set in a
+process of its own; RSS includes Node and the TypeScript loader (baseline before the first secret).
+
+${table([
+  ['leases: RSS (MB)', at(scale, 'rssMb'), '< 150', (value) => value < 150],
+  ['leases: RSS growth over baseline (MB)', at(scale, 'rssGrowthMb')],
+  ['leases: idle CPU (% of a core)', at(scale, 'idleCpuPct'), '< 1', (value) => value < 1],
+  ['file secrets: RSS (MB)', at(scale, 'fileRssMb'), '< 150', (value) => value < 150],
+  ['file secrets: RSS growth over baseline (MB)', at(scale, 'fileRssGrowthMb')],
+  ['file secrets: idle CPU (% of a core)', at(scale, 'fileIdleCpuPct'), '< 1', (value) => value < 1],
+])}`);
+}
+
+const cpu = cpus()[0];
+const markdown = `# Benchmarks
+
+Rendered by \`npm run bench\` (or \`npm run bench:report\` from stored results) from
+\`bench/results/*.json\`. Every figure compares alternatives measured side by side in one run on
+the same machine; absolute numbers vary with the machine and its load, ratios much less.
+Machine: ${cpus().length} x ${cpu?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}.
+
+${sections.join('\n\n')}
+`;
+writeFileSync(join(ROOT, 'BENCHMARKS.md'), markdown);
+process.stdout.write(`BENCHMARKS.md: ${sections.length} benchmarks\n`);
