@@ -11,6 +11,8 @@ import { describe, expect, it } from 'vitest';
 const NODE_ARGS = ['--conditions=@leasehold/source', '--import', 'tsx', '--input-type=module', '-e'];
 /** A liveness bound for a child that starts PostgreSQL on a loaded machine, not a timing assertion. */
 const CHILD_TIMEOUT_MILLIS = 60_000;
+/** The test bound for those: the child's own bound plus the time to check what it left behind. */
+const SERVER_TEST_TIMEOUT_MILLIS = CHILD_TIMEOUT_MILLIS + 20_000;
 
 interface Child {
   /** Resolves with the first stdout line starting with `prefix`, minus the prefix. */
@@ -100,8 +102,10 @@ describe('exit code guard', () => {
     expect(after).toBe(before);
   });
 
-  it('leaves SIGTERM to an app that handles it: its graceful shutdown still queries the database and finishes', async () => {
-    const child = startChild(`${START_SERVER}
+  it(
+    'leaves SIGTERM to an app that handles it: its graceful shutdown still queries the database and finishes',
+    async () => {
+      const child = startChild(`${START_SERVER}
 process.on('SIGTERM', async () => {
   console.log('shutdown: started');
   await new Promise((resolve) => setTimeout(resolve, 300));
@@ -114,41 +118,51 @@ console.log('ready: ' + pid);
 setInterval(() => {}, 1000).unref();
 await new Promise((resolve) => process.once('SIGTERM', resolve));
 `);
-    await child.line('ready: ');
-    child.kill('SIGTERM');
-    const result = await child.exited;
-    expect(result.stdout).toContain('shutdown: query answered 42');
-    expect(result.stdout).toContain('shutdown: finished');
-    expect({ code: result.code, signal: result.signal }).toEqual({ code: 0, signal: null });
-  });
+      await child.line('ready: ');
+      child.kill('SIGTERM');
+      const result = await child.exited;
+      expect(result.stdout).toContain('shutdown: query answered 42');
+      expect(result.stdout).toContain('shutdown: finished');
+      expect({ code: result.code, signal: result.signal }).toEqual({ code: 0, signal: null });
+    },
+    SERVER_TEST_TIMEOUT_MILLIS,
+  );
 
-  it('stops the server, then dies of the signal, when nobody else handles SIGTERM', async () => {
-    const child = startChild(`${START_SERVER}
+  it(
+    'stops the server, then dies of the signal, when nobody else handles SIGTERM',
+    async () => {
+      const child = startChild(`${START_SERVER}
 console.log('data: ' + server.dataDir);
 console.log('ready: ' + pid);
 setInterval(() => {}, 1000);
 `);
-    const dataDir = await child.line('data: ');
-    const pid = Number(await child.line('ready: '));
-    expect(alive(pid)).toBe(true);
-    child.kill('SIGTERM');
-    const result = await child.exited;
-    expect({ code: result.code, signal: result.signal }).toEqual({ code: null, signal: 'SIGTERM' });
-    expect(existsSync(dataDir)).toBe(false);
-    expect(await waitUntilGone(pid)).toBe(true);
-  });
+      const dataDir = await child.line('data: ');
+      const pid = Number(await child.line('ready: '));
+      expect(alive(pid)).toBe(true);
+      child.kill('SIGTERM');
+      const result = await child.exited;
+      expect({ code: result.code, signal: result.signal }).toEqual({ code: null, signal: 'SIGTERM' });
+      expect(existsSync(dataDir)).toBe(false);
+      expect(await waitUntilGone(pid)).toBe(true);
+    },
+    SERVER_TEST_TIMEOUT_MILLIS,
+  );
 
-  it('shuts down a server that was never stopped when the process exits', async () => {
-    const child = startChild(`${START_SERVER}
+  it(
+    'shuts down a server that was never stopped when the process exits',
+    async () => {
+      const child = startChild(`${START_SERVER}
 console.log('data: ' + server.dataDir);
 console.log('ready: ' + pid);
 process.exit(5);
 `);
-    const dataDir = await child.line('data: ');
-    const pid = Number(await child.line('ready: '));
-    const result = await child.exited;
-    expect(result.code).toBe(5);
-    expect(existsSync(dataDir)).toBe(false);
-    expect(await waitUntilGone(pid)).toBe(true);
-  });
+      const dataDir = await child.line('data: ');
+      const pid = Number(await child.line('ready: '));
+      const result = await child.exited;
+      expect(result.code).toBe(5);
+      expect(existsSync(dataDir)).toBe(false);
+      expect(await waitUntilGone(pid)).toBe(true);
+    },
+    SERVER_TEST_TIMEOUT_MILLIS,
+  );
 });
