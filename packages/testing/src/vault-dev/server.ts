@@ -3,7 +3,7 @@
  * expiration manager, mount table, router, reaper, HTTP listener) and hands tests the controls
  * Vault does not have: a movable clock, fault injection, a request log and out-of-band revokes.
  * No Vault binary can run where these tests run, so this server is the Vault they meet; every
- * behaviour follows reference/vault-api.md and the Vault source it cites.
+ * behaviour follows Vault's documented HTTP API and its source (vault/http, vault/logical).
  */
 import { TestingError } from '../errors.js';
 import { AppRoleAuthEngine } from './auth/approle.js';
@@ -115,8 +115,8 @@ export interface VaultDevServer {
 
 const DEFAULT_REAPER_INTERVAL_MILLIS = 250;
 /**
- * Starts a Vault-API-compatible dev server on 127.0.0.1 implementing the subset in
- * reference/vault-api.md: envelope, error bodies, tokens, auth methods, KV v1/v2, leases,
+ * Starts a Vault-API-compatible dev server on 127.0.0.1 implementing the subset leasehold uses
+ * (every option is listed in this package's README): envelope, error bodies, tokens, auth methods, KV v1/v2, leases,
  * a database engine on real PostgreSQL, an AWS engine, sys/health, seal, fault injection and a
  * movable clock. `close()` revokes outstanding leases unless `revokeLeasesOnClose: false`.
  */
