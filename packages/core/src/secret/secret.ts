@@ -91,8 +91,25 @@ export interface SecretOptions<T> {
   readonly random?: () => number;
 }
 
+/**
+ * The brand every Secret carries. `Symbol.for` returns the same symbol in every copy of this
+ * module, so `instanceof Secret` holds for a secret made by another installed copy of
+ * @leasehold/core (one nested under @leasehold/pg, say), as undici does for its errors.
+ */
+const SECRET_BRAND = Symbol.for('leasehold.secret');
+
 /** A live, versioned secret value. Create one with `fileSecret`, `envSecret` or a `VaultSession`. */
 export class Secret<T> implements HealthReporter, AsyncDisposable {
+  /**
+   * Recognises secrets of any installed copy by their brand; a subclass keeps the ordinary
+   * prototype check (its siblings must not pass).
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false;
+    if (this !== Secret) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return (value as { [SECRET_BRAND]?: unknown })[SECRET_BRAND] === true;
+  }
+
   /** Name in health, metrics and logs. */
   readonly name: string;
   readonly #source: Source<T>;
@@ -125,6 +142,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
   #lastState: HealthState = 'starting';
 
   constructor(source: Source<T>, options: SecretOptions<T> = {}) {
+    Object.defineProperty(this, SECRET_BRAND, { value: true, enumerable: false });
     this.#source = source;
     this.name = options.name ?? source.name;
     this.#clock = options.clock ?? systemClock;
