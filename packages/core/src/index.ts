@@ -47,7 +47,8 @@ export {
   DEFAULT_START_TIMEOUT_MILLIS,
   Secret,
 } from './secret/secret.js';
-export type { SecretEvents, SecretOptions } from './secret/secret.js';
+export type { SecretOptions } from './secret/secret.js';
+export type { SecretEvents } from './secret/signals.js';
 export { createSnapshot, fingerprintOf } from './secret/snapshot.js';
 export type { Snapshot, SnapshotFields } from './secret/snapshot.js';
 export type { OfferVerdict, Source, SourceContext, SourceFailure, SourceUpdate } from './secret/source.js';

@@ -24,7 +24,7 @@ export interface HandoverHost<T> {
   /** Revokes a replaced value (the source's `retire`); rejections are the host's to report. */
   retire(snapshot: Snapshot<T>): Promise<void>;
   adopted(consumer: string, snapshot: Snapshot<T>): void;
-  /** A consumer refused a value, or a deadline forced a retirement. The value in use is unaffected. */
+  /** A consumer refused a value, or a deadline forced a retirement (logged and emitted by the host). The value in use is unaffected. */
   error(error: LeaseholdError): void;
   /** Something that health reports changed. */
   changed(): void;
@@ -226,7 +226,6 @@ export class Handover<T> {
     );
     record.lastError = { error: refused, at: this.#host.clock.now() };
     this.#settleWaiters(record, target.version, (waiter) => waiter.reject(refused));
-    this.#host.logger.warn({ secret: this.#host.name, consumer: record.consumer.name, code: refused.code }, refused.message);
     this.#host.error(refused);
     record.retryTimer = this.#host.clock.setTimeout(() => {
       record.retryTimer = undefined;

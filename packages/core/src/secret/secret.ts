@@ -3,15 +3,13 @@
  * refuses ones that fail validation (keeping the last good one), hands each new value to its
  * consumers two-phase, retires replaced values once released, and reports its health.
  */
-import { EventEmitter } from 'eventemitter3';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import type { SecretConsumer, Subscription } from './consumer.js';
 import { deferred, resolved, type Deferred } from '../deferred.js';
-import { publishDiagnostic } from '../diagnostics.js';
 import { LeaseholdError, toLeaseholdError, type LeaseholdErrorCode } from '../errors.js';
 import { ExpiryWatch } from './expiry-watch.js';
 import { Recovery } from './recovery.js';
-import { UnheardErrors } from './unheard-errors.js';
+import { codeOf, Signals, type SecretEvents } from './signals.js';
 import { Handover, healthError } from './handover.js';
 import type { ComponentHealth, HealthReporter, HealthState } from '../component-health.js';
 import { keepProcessAlive, type KeepAlive } from '../keep-alive.js';
@@ -37,30 +35,6 @@ export const DEFAULT_RELEASE_TIMEOUT_MILLIS = 300_000;
  * replaced: a short lease replaced with two seconds left still gets 1.5 s to drain.
  */
 export const DEFAULT_RETIRE_MARGIN_MILLIS = 5_000;
-
-/** Events of a secret, as past-tense facts. */
-export interface SecretEvents<T> {
-  /** A different value was adopted. `prev` is undefined for the first value. */
-  rotated: (next: Snapshot<T>, prev: Snapshot<T> | undefined) => void;
-  /** The current lease was extended. */
-  renewed: (snapshot: Snapshot<T>) => void;
-  /** A renewal attempt failed; another runs at `nextAttemptAt` (if any). */
-  renewalFailed: (error: LeaseholdError, nextAttemptAt: Date | undefined) => void;
-  /** The current value expires within the threshold and no replacement is in hand. */
-  expiring: (snapshot: Snapshot<T>, millisLeft: number) => void;
-  /** The current value passed its expiry. */
-  expired: (snapshot: Snapshot<T>) => void;
-  /** A replaced value was released by every consumer (or its deadline passed) and retired. */
-  retired: (snapshot: Snapshot<T>) => void;
-  /** A consumer switched to a value. */
-  adopted: (consumer: string, snapshot: Snapshot<T>) => void;
-  /** Something failed; the last good value stays in use. */
-  error: (error: LeaseholdError) => void;
-  /** A standing condition worth a human's attention (e.g. a mount that cannot observe updates). */
-  warning: (error: LeaseholdError) => void;
-  /** The health state changed. */
-  health: (health: ComponentHealth) => void;
-}
 
 /** Options of every secret. */
 export interface SecretOptions<T> {
@@ -113,15 +87,13 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
   /** Name in health, metrics and logs. */
   readonly name: string;
   readonly #source: Source<T>;
-  readonly #events = new EventEmitter<SecretEvents<T>>();
+  readonly #signals: Signals<T>;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #validate: SecretOptions<T>['validate'];
   readonly #handover: Handover<T>;
   readonly #expiry: ExpiryWatch<T>;
   readonly #required: boolean;
-  /** Errors nobody hears (no logger, no listener) become process warnings; undefined with a logger. */
-  readonly #unheard: UnheardErrors | undefined;
 
   #current: Snapshot<T> | undefined;
   #ready: Deferred<Snapshot<T>>;
@@ -147,7 +119,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.name = options.name ?? source.name;
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
-    this.#unheard = options.logger ? undefined : new UnheardErrors();
+    this.#signals = new Signals<T>(this.name, this.#logger, options.logger !== undefined);
     this.#validate = options.validate;
     this.#required = options.required ?? true;
     const startTimeoutMillis = requireNonNegative('startTimeoutMillis', options.startTimeoutMillis ?? DEFAULT_START_TIMEOUT_MILLIS);
@@ -164,8 +136,8 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
         random: options.random ?? Math.random,
         current: () => this.#current,
         retire: (snapshot) => this.#retire(snapshot),
-        adopted: (consumer, snapshot) => this.#emit('adopted', consumer, snapshot),
-        error: (error) => this.#announceError(error),
+        adopted: (consumer, snapshot) => this.#signals.send('adopted', consumer, snapshot),
+        error: (error) => this.#signals.send('error', error),
         changed: () => this.#emitHealthIfChanged(),
       },
       {
@@ -223,19 +195,19 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
 
   /** Subscribes to an event. */
   on<E extends keyof SecretEvents<T>>(event: E, listener: SecretEvents<T>[E]): this {
-    this.#events.on(event, listener as never);
+    this.#signals.events.on(event, listener as never);
     return this;
   }
 
   /** Subscribes to the next occurrence of an event. */
   once<E extends keyof SecretEvents<T>>(event: E, listener: SecretEvents<T>[E]): this {
-    this.#events.once(event, listener as never);
+    this.#signals.events.once(event, listener as never);
     return this;
   }
 
   /** Removes a listener. */
   off<E extends keyof SecretEvents<T>>(event: E, listener: SecretEvents<T>[E]): this {
-    this.#events.off(event, listener as never);
+    this.#signals.events.off(event, listener as never);
     return this;
   }
 
@@ -367,12 +339,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.#fatal = undefined;
     this.#clearTimer(this.#startTimer);
     this.#settleReady(next);
-    this.#logger.info(
-      { secret: this.name, version: next.version, leaseId: next.leaseId, expiresAt: next.expiresAt?.toISOString() },
-      prev ? 'leasehold: secret rotated' : 'leasehold: secret loaded',
-    );
-    this.#emit('rotated', next, prev);
-    publishDiagnostic('rotated', () => ({ secret: this.name, version: next.version, previousVersion: prev?.version }));
+    this.#signals.send('rotated', next, prev);
     this.#expiry.watch(next);
     this.#handover.rotated(prev);
     this.#emitHealthIfChanged();
@@ -402,9 +369,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.#lastRenewalAt = this.#clock.now();
     this.#nextRenewalAttemptAt = undefined;
     this.#clearError();
-    this.#logger.debug({ secret: this.name, leaseId, expiresAt: expiresAt.toISOString() }, 'leasehold: lease renewed');
-    this.#emit('renewed', renewed);
-    publishDiagnostic('renewed', () => ({ secret: this.name, version: renewed.version, expiresAt }));
+    this.#signals.send('renewed', renewed);
     this.#handover.renewed(renewed);
     this.#expiry.watch(renewed);
     this.#emitHealthIfChanged();
@@ -417,16 +382,8 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
       this.#fatal = error;
       this.#settleReady(undefined, error);
     }
-    this.#logger.warn({ secret: this.name, code: error.code, err: error.message }, 'leasehold: secret source error');
-    this.#announceError(error);
-    publishDiagnostic('error', () => ({ secret: this.name, code: error.code }));
+    this.#signals.send('error', error);
     this.#emitHealthIfChanged();
-  }
-
-  /** Emits `error`; with nobody to hear it (no logger, no listener) it becomes a process warning. */
-  #announceError(error: LeaseholdError): void {
-    if (this.#unheard && this.#events.listenerCount('error') === 0) this.#unheard.report(this.name, error);
-    this.#emit('error', error);
   }
 
   #failed(error: LeaseholdError, { step, nextAttemptAt }: SourceFailure): void {
@@ -434,8 +391,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.#nextRenewalAttemptAt = nextAttemptAt;
     if (step === 'renew') {
       // Only a renewal that ran and failed is a renewal failure (metrics count it as one).
-      this.#emit('renewalFailed', error, nextAttemptAt);
-      publishDiagnostic('renewalFailed', () => ({ secret: this.name, code: error.code, nextAttemptAt }));
+      this.#signals.send('renewalFailed', error, nextAttemptAt);
     }
     this.#fail(error);
   }
@@ -454,9 +410,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
   #warn(error: LeaseholdError): void {
     if (this.#warnings.has(error.code)) return;
     this.#warnings.set(error.code, { error, at: this.#clock.now() });
-    this.#logger.warn({ secret: this.name, code: error.code, err: error.message }, 'leasehold: secret warning');
-    if (this.#unheard && this.#events.listenerCount('warning') === 0) this.#unheard.report(this.name, error);
-    this.#emit('warning', error);
+    this.#signals.send('warning', error);
   }
 
   #clearError(): void {
@@ -468,8 +422,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
   async #retire(snapshot: Snapshot<T>): Promise<void> {
     try {
       await this.#source.retire?.(snapshot);
-      this.#emit('retired', snapshot);
-      publishDiagnostic('retired', () => ({ secret: this.name, version: snapshot.version, leaseId: snapshot.leaseId }));
+      this.#signals.send('retired', snapshot);
     } catch (error) {
       this.#fail(
         toLeaseholdError(error, 'LEASEHOLD_RETIRE_FAILED', `Secret "${this.name}": retiring version ${snapshot.version} failed`, true),
@@ -479,17 +432,13 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
 
   #expiring(snapshot: Snapshot<T>, millisLeft: number): void {
     if (this.#current !== snapshot) return;
-    this.#logger.warn({ secret: this.name, version: snapshot.version, millisLeft }, 'leasehold: secret expiring with no replacement');
-    this.#emit('expiring', snapshot, millisLeft);
-    publishDiagnostic('expiring', () => ({ secret: this.name, version: snapshot.version, millisLeft }));
+    this.#signals.send('expiring', snapshot, millisLeft);
     this.#emitHealthIfChanged();
   }
 
   #expired(snapshot: Snapshot<T>): void {
     if (this.#current !== snapshot) return;
-    this.#logger.error({ secret: this.name, version: snapshot.version }, 'leasehold: secret expired');
-    this.#emit('expired', snapshot);
-    publishDiagnostic('expired', () => ({ secret: this.name, version: snapshot.version }));
+    this.#signals.send('expired', snapshot);
     // Also an error: health shows it as the last error and metrics count it, until a new value arrives.
     this.#fail(
       new LeaseholdError('LEASEHOLD_EXPIRED', `Secret "${this.name}": version ${snapshot.version} expired with no replacement in hand`, {
@@ -512,7 +461,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     const state = this.#state();
     if (state === this.#lastState) return;
     this.#lastState = state;
-    this.#emit('health', this.health());
+    this.#signals.send('health', this.health());
   }
 
   #startTimedOut(startTimeoutMillis: number): void {
@@ -543,15 +492,6 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     else if (error) ready.reject(error);
   }
 
-  #emit<E extends keyof SecretEvents<T>>(event: E, ...args: Parameters<SecretEvents<T>[E]>): void {
-    try {
-      (this.#events.emit as (event: E, ...args: unknown[]) => boolean)(event, ...args);
-    } catch (error) {
-      // A throwing listener must not break rotation for everyone else.
-      this.#logger.error({ secret: this.name, event, code: codeOf(error) }, 'leasehold: event listener threw');
-    }
-  }
-
   #clearTimer(timer: TimerHandle | undefined): void {
     if (timer) this.#clock.clearTimeout(timer);
   }
@@ -565,7 +505,3 @@ function isoOrUndefined(millis: number | undefined): string | undefined {
   return millis === undefined ? undefined : new Date(millis).toISOString();
 }
 
-function codeOf(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : 'unknown';
-}
