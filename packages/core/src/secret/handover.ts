@@ -9,7 +9,8 @@ import type { Clock, TimerHandle } from '../clock.js';
 import type { SecretConsumer, Subscription } from './consumer.js';
 import { publishDiagnostic } from '../diagnostics.js';
 import { LeaseholdError, sanitizeCause } from '../errors.js';
-import type { ConsumerHealth, HealthError } from '../component-health.js';
+import type { ConsumerHealth } from '../component-health.js';
+import { healthError } from './condition.js';
 import type { Logger } from '../logger.js';
 import type { Snapshot } from './snapshot.js';
 
@@ -334,9 +335,4 @@ export class Handover<T> {
 function codeOf(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : 'unknown';
-}
-
-/** A recorded error as health shows it. */
-export function healthError(error: LeaseholdError, at: number): HealthError {
-  return { code: error.code, message: error.message, at: new Date(at).toISOString() };
 }

@@ -10,7 +10,8 @@ import { LeaseholdError, toLeaseholdError, type LeaseholdErrorCode } from '../er
 import { ExpiryWatch } from './expiry-watch.js';
 import { Recovery } from './recovery.js';
 import { codeOf, Signals, type SecretEvents } from './signals.js';
-import { Handover, healthError } from './handover.js';
+import { Condition } from './condition.js';
+import { Handover } from './handover.js';
 import type { ComponentHealth, HealthReporter, HealthState } from '../component-health.js';
 import { keepProcessAlive, type KeepAlive } from '../keep-alive.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -100,12 +101,9 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
   #startTimer: TimerHandle | undefined;
   /** Held while a ready() waits for the first value. */
   #keepAlive: KeepAlive | undefined;
-  #lastError: { error: LeaseholdError; at: number } | undefined;
+  readonly #condition: Condition;
   /** The last value `validate` refused, so the same content read again is not reported twice. */
   #refused: { fingerprint: string; error: LeaseholdError } | undefined;
-  #fatal: LeaseholdError | undefined;
-  #warnings = new Map<string, { error: LeaseholdError; at: number }>();
-  #renewing = false;
   #lastRotationAt: number | undefined;
   #lastRenewalAt: number | undefined;
   #nextRenewalAttemptAt: Date | undefined;
@@ -119,6 +117,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.name = options.name ?? source.name;
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
+    this.#condition = new Condition(this.#clock);
     this.#signals = new Signals<T>(this.name, this.#logger, options.logger !== undefined);
     this.#validate = options.validate;
     this.#required = options.required ?? true;
@@ -172,7 +171,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     if (!this.#current) {
       throw new LeaseholdError('LEASEHOLD_NO_VALUE', `Secret "${this.name}" has no value yet; await ready() first`, {
         retryable: true,
-        ...(this.#lastError ? { cause: this.#lastError.error } : {}),
+        ...(this.#condition.lastError ? { cause: this.#condition.lastError } : {}),
       });
     }
     return this.#current;
@@ -252,8 +251,8 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
       lastRotationAt: isoOrUndefined(this.#lastRotationAt),
       lastRenewalAt: isoOrUndefined(this.#lastRenewalAt),
       nextRenewalAttemptAt: this.#nextRenewalAttemptAt?.toISOString(),
-      lastError: this.#lastError ? healthError(this.#lastError.error, this.#lastError.at) : undefined,
-      warnings: [...this.#warnings.values()].map(({ error, at }) => healthError(error, at)),
+      lastError: this.#condition.lastErrorHealth(),
+      warnings: this.#condition.warningsHealth(),
       consumers: this.#handover.health(),
       required: this.#required,
     };
@@ -292,7 +291,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
       failed: (error, failure) => this.#failed(error, failure),
       scheduled: (refreshAt) => this.#scheduled(refreshAt),
       setRenewing: (renewing) => {
-        this.#renewing = renewing;
+        this.#condition.renewing = renewing;
         this.#emitHealthIfChanged();
       },
       warn: (warning) => this.#warn(warning),
@@ -309,7 +308,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
       this.#clearError();
       return { outcome: 'unchanged', snapshot: prev };
     }
-    if (this.#refused?.fingerprint === update.fingerprint && this.#lastError?.error === this.#refused.error) {
+    if (this.#refused?.fingerprint === update.fingerprint && this.#condition.lastError === this.#refused.error) {
       // The same refused content read again (a poll, a forced re-read) while still the standing
       // error: already reported once.
       return { outcome: 'refused', error: this.#refused.error };
@@ -335,8 +334,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.#current = next;
     this.#lastRotationAt = now;
     this.#nextRenewalAttemptAt = undefined;
-    this.#lastError = undefined;
-    this.#fatal = undefined;
+    this.#condition.cleared();
     this.#clearTimer(this.#startTimer);
     this.#settleReady(next);
     this.#signals.send('rotated', next, prev);
@@ -377,11 +375,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
 
   #fail(error: LeaseholdError): void {
     if (this.#closing) return;
-    this.#lastError = { error, at: this.#clock.now() };
-    if (!this.#current && !error.retryable) {
-      this.#fatal = error;
-      this.#settleReady(undefined, error);
-    }
+    if (this.#condition.failed(error, this.#current !== undefined)) this.#settleReady(undefined, error);
     this.#signals.send('error', error);
     this.#emitHealthIfChanged();
   }
@@ -404,18 +398,16 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
   }
 
   #clearWarning(code: LeaseholdErrorCode): void {
-    if (this.#warnings.delete(code)) this.#emitHealthIfChanged();
+    if (this.#condition.clearWarning(code)) this.#emitHealthIfChanged();
   }
 
   #warn(error: LeaseholdError): void {
-    if (this.#warnings.has(error.code)) return;
-    this.#warnings.set(error.code, { error, at: this.#clock.now() });
-    this.#signals.send('warning', error);
+    if (this.#condition.warn(error)) this.#signals.send('warning', error);
   }
 
   #clearError(): void {
-    if (!this.#lastError) return;
-    this.#lastError = undefined;
+    if (!this.#condition.lastError) return;
+    this.#condition.cleared();
     this.#emitHealthIfChanged();
   }
 
@@ -449,12 +441,13 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
   }
 
   #state(): HealthState {
-    if (this.#closing) return 'closed';
-    const current = this.#current;
-    if (!current) return this.#fatal ? 'failed' : 'starting';
-    if (current.expiresAt && this.#clock.now() >= current.expiresAt.getTime()) return 'expired';
-    if (this.#lastError || this.#handover.failing() || this.#expiry.isExpiring()) return 'degraded';
-    return this.#renewing ? 'renewing' : 'ready';
+    const expiresAt = this.#current?.expiresAt;
+    return this.#condition.state({
+      closing: this.#closing !== undefined,
+      hasValue: this.#current !== undefined,
+      expired: expiresAt !== undefined && this.#clock.now() >= expiresAt.getTime(),
+      troubled: this.#handover.failing() || this.#expiry.isExpiring(),
+    });
   }
 
   #emitHealthIfChanged(): void {
@@ -467,7 +460,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
   #startTimedOut(startTimeoutMillis: number): void {
     this.#startTimer = undefined;
     if (this.#current || this.#closing) return;
-    const cause = this.#lastError?.error;
+    const cause = this.#condition.lastError;
     this.#settleReady(
       undefined,
       new LeaseholdError(
