@@ -133,10 +133,8 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
         clock: this.#clock,
         logger: this.#logger,
         random: options.random ?? Math.random,
-        current: () => this.#current,
+        signals: this.#signals,
         retire: (snapshot) => this.#retire(snapshot),
-        adopted: (consumer, snapshot) => this.#signals.send('adopted', consumer, snapshot),
-        error: (error) => this.#signals.send('error', error),
         changed: () => this.#emitHealthIfChanged(),
       },
       {
@@ -339,7 +337,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.#settleReady(next);
     this.#signals.send('rotated', next, prev);
     this.#expiry.watch(next);
-    this.#handover.rotated(prev);
+    this.#handover.rotated(next, prev);
     this.#emitHealthIfChanged();
     return { outcome: 'adopted', snapshot: next };
   }
