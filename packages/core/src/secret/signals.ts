@@ -61,13 +61,21 @@ function signalTable<T>(): SignalTable<T> {
       diagnostic: (next, prev) => ({ version: next.version, previousVersion: prev?.version }),
     },
     renewed: {
-      log: { level: 'debug', message: () => 'leasehold: lease renewed', fields: (snapshot) => ({ leaseId: snapshot.leaseId, expiresAt: snapshot.expiresAt?.toISOString() }) },
+      log: {
+        level: 'debug',
+        message: () => 'leasehold: lease renewed',
+        fields: (snapshot) => ({ leaseId: snapshot.leaseId, expiresAt: snapshot.expiresAt?.toISOString() }),
+      },
       diagnostic: (snapshot) => ({ version: snapshot.version, expiresAt: snapshot.expiresAt }),
     },
     // Logged with the `error` that always follows it.
     renewalFailed: { diagnostic: (error, nextAttemptAt) => ({ code: error.code, nextAttemptAt }) },
     expiring: {
-      log: { level: 'warn', message: () => 'leasehold: secret expiring with no replacement', fields: (snapshot, millisLeft) => ({ version: snapshot.version, millisLeft }) },
+      log: {
+        level: 'warn',
+        message: () => 'leasehold: secret expiring with no replacement',
+        fields: (snapshot, millisLeft) => ({ version: snapshot.version, millisLeft }),
+      },
       diagnostic: (snapshot, millisLeft) => ({ version: snapshot.version, millisLeft }),
     },
     expired: {
