@@ -11,7 +11,14 @@ const ROTATIONS = 20;
 describe('routine rotations of an STS credential', () => {
   it(`stay ready or renewing through ${ROTATIONS} re-fetches at 85-95 % of each lease's life`, async () => {
     const { w, s } = await openSession(
-      { tokenTtl: '24h', tokenMaxTtl: '48h', extra: { aws: { roles: { deploy: { credentialType: 'assumed_role' } } }, policies: { app: ['aws/sts/deploy', 'sys/leases/revoke'] } } },
+      {
+        tokenTtl: '24h',
+        tokenMaxTtl: '48h',
+        extra: {
+          aws: { roles: { deploy: { credentialType: 'assumed_role' } } },
+          policies: { app: ['aws/sts/deploy', 'sys/leases/revoke'] },
+        },
+      },
       { random: seededRandom(20) },
     );
     const aws = s.lease<{ access_key: string }>('aws/sts/deploy', { body: { ttl: '900s' } });
@@ -45,7 +52,12 @@ describe('routine rotations of an STS credential', () => {
 
   it('still warns when the planned re-fetch is late, before the key expires', async () => {
     const { w, s } = await openSession(
-      { extra: { aws: { roles: { deploy: { credentialType: 'assumed_role' } } }, policies: { app: ['aws/sts/deploy', 'sys/leases/revoke'] } } },
+      {
+        extra: {
+          aws: { roles: { deploy: { credentialType: 'assumed_role' } } },
+          policies: { app: ['aws/sts/deploy', 'sys/leases/revoke'] },
+        },
+      },
       { random: seededRandom(21) },
     );
     const aws = s.lease<{ access_key: string }>('aws/sts/deploy', { body: { ttl: '900s' } });

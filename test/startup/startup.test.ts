@@ -17,11 +17,15 @@ interface Run {
 }
 
 function runService(style: (typeof STYLES)[number], env: Record<string, string>): Promise<Run> {
-  const child = spawn(process.execPath, ['--conditions=@leasehold/source', '--import', 'tsx', 'test/startup/fixtures/first-credential.ts', style], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, START_TIMEOUT_MILLIS: '2000', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@leasehold/source', '--import', 'tsx', 'test/startup/fixtures/first-credential.ts', style],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, START_TIMEOUT_MILLIS: '2000', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -33,7 +37,11 @@ function runService(style: (typeof STYLES)[number], env: Record<string, string>)
 
 describe('a service waiting for its first credential', () => {
   it.each(STYLES)('with Vault unreachable (%s) fails after startTimeoutMillis naming the address and ECONNREFUSED', async (style) => {
-    const run = await runService(style, { VAULT_ADDR: 'http://127.0.0.1:1', VAULT_TOKEN: 'hvs.unused-token', LEASE_PATH: 'database/creds/app' });
+    const run = await runService(style, {
+      VAULT_ADDR: 'http://127.0.0.1:1',
+      VAULT_TOKEN: 'hvs.unused-token',
+      LEASE_PATH: 'database/creds/app',
+    });
     expect(run.code).not.toBe(0);
     expect(run.code).not.toBe(13);
     expect(run.output).toContain('had no value after 2000 ms');

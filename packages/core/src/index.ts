@@ -47,7 +47,8 @@ export {
   DEFAULT_START_TIMEOUT_MILLIS,
   Secret,
 } from './secret/secret.js';
-export type { SecretEvents, SecretOptions } from './secret/secret.js';
+export type { SecretOptions } from './secret/secret.js';
+export type { SecretEvents } from './secret/signals.js';
 export { fingerprintOf } from './secret/snapshot.js';
 export type { Snapshot } from './secret/snapshot.js';
 export type { OfferVerdict, Source, SourceContext, SourceFailure, SourceUpdate } from './secret/source.js';

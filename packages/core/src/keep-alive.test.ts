@@ -24,7 +24,7 @@ function handSecret(): { secret: Secret<{ password: string }>; context: () => So
 }
 
 describe('keeping the process alive while a first credential is awaited', () => {
-  it('holds one ref\'d timer while ready() waits and lets go when the value arrives', async () => {
+  it("holds one ref'd timer while ready() waits and lets go when the value arrives", async () => {
     const before = refTimers();
     const { secret, context } = handSecret();
     expect(refTimers()).toBe(before);

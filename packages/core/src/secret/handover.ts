@@ -7,25 +7,26 @@
 import { backoffDelay, CONSUMER_BACKOFF } from '../backoff.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { SecretConsumer, Subscription } from './consumer.js';
-import { publishDiagnostic } from '../diagnostics.js';
 import { LeaseholdError, sanitizeCause } from '../errors.js';
-import type { ConsumerHealth, HealthError } from '../component-health.js';
+import type { ConsumerHealth } from '../component-health.js';
+import { healthError } from './condition.js';
+import type { Signals } from './signals.js';
 import type { Logger } from '../logger.js';
 import type { Snapshot } from './snapshot.js';
 
-/** What the handover needs from the secret it works for. */
+/**
+ * What the handover needs from the secret it works for. The secret tells it `rotated(next,
+ * prev)`; it calls back only to retire a released value and to say health may have changed.
+ * Its facts (`adopted`, a consumer's `error`) go out through the secret's signals.
+ */
 export interface HandoverHost<T> {
   readonly name: string;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly random: () => number;
-  /** The value consumers should be on. */
-  current(): Snapshot<T> | undefined;
+  readonly signals: Signals<T>;
   /** Revokes a replaced value (the source's `retire`); rejections are the host's to report. */
   retire(snapshot: Snapshot<T>): Promise<void>;
-  adopted(consumer: string, snapshot: Snapshot<T>): void;
-  /** A consumer refused a value, or a deadline forced a retirement. The value in use is unaffected. */
-  error(error: LeaseholdError): void;
   /** Something that health reports changed. */
   changed(): void;
 }
@@ -83,6 +84,8 @@ export class Handover<T> {
   readonly #consumers = new Set<ConsumerRecord<T>>();
   readonly #retained = new Map<number, Retained<T>>();
   #closed = false;
+  /** The value consumers should be on. */
+  #current: Snapshot<T> | undefined;
 
   constructor(host: HandoverHost<T>, timing: HandoverTiming) {
     this.#host = host;
@@ -132,6 +135,7 @@ export class Handover<T> {
 
   /** The current value was renewed: consumers serving or holding its version hear of it. */
   renewed(snapshot: Snapshot<T>): void {
+    if (this.#current?.version === snapshot.version) this.#current = snapshot;
     const retained = this.#retained.get(snapshot.version);
     if (retained) this.#retained.set(snapshot.version, { ...retained, snapshot });
     for (const record of this.#consumers) {
@@ -148,8 +152,9 @@ export class Handover<T> {
     }
   }
 
-  /** A new value became current; `prev` (if any) is kept until released. */
-  rotated(prev: Snapshot<T> | undefined): void {
+  /** `next` became current; `prev` (if any) is kept until released. */
+  rotated(next: Snapshot<T>, prev: Snapshot<T> | undefined): void {
+    this.#current = next;
     if (prev) this.#retain(prev);
     for (const record of this.#consumers) void this.#handOver(record);
     this.#retireReleased();
@@ -182,7 +187,7 @@ export class Handover<T> {
 
   /** Gives `record` the current value, verified by the consumer; retries with backoff when it refuses. */
   async #handOver(record: ConsumerRecord<T>): Promise<void> {
-    const target = this.#host.current();
+    const target = this.#current;
     if (!target || !record.active || record.adopting || record.serving?.version === target.version) return;
     this.#clearRetry(record);
     record.adopting = true;
@@ -196,9 +201,8 @@ export class Handover<T> {
       record.attempts = 0;
       record.lastError = undefined;
       this.#settleWaiters(record, target.version, (waiter) => waiter.resolve(target));
-      this.#host.adopted(record.consumer.name, target);
+      this.#host.signals.send('adopted', record.consumer.name, target);
       this.#endExtensions();
-      publishDiagnostic('adopted', () => ({ secret: this.#host.name, consumer: record.consumer.name, version: target.version }));
     } catch (error) {
       if (record.serving?.version !== target.version) record.holding.delete(target.version);
       if (!record.active) return;
@@ -206,7 +210,7 @@ export class Handover<T> {
     } finally {
       record.adopting = false;
     }
-    const current = this.#host.current();
+    const current = this.#current;
     if (record.active && current && current.version !== record.serving?.version && !record.retryTimer) {
       // A newer value arrived while this consumer was verifying the previous one.
       void this.#handOver(record);
@@ -226,8 +230,7 @@ export class Handover<T> {
     );
     record.lastError = { error: refused, at: this.#host.clock.now() };
     this.#settleWaiters(record, target.version, (waiter) => waiter.reject(refused));
-    this.#host.logger.warn({ secret: this.#host.name, consumer: record.consumer.name, code: refused.code }, refused.message);
-    this.#host.error(refused);
+    this.#host.signals.send('error', refused);
     record.retryTimer = this.#host.clock.setTimeout(() => {
       record.retryTimer = undefined;
       void this.#handOver(record);
@@ -271,7 +274,7 @@ export class Handover<T> {
     const holders = [...this.#consumers].filter((record) => record.holding.has(version));
     for (const record of holders) record.holding.delete(version);
     const names = holders.map((record) => record.consumer.name).join(', ');
-    this.#host.error(
+    this.#host.signals.send('error', 
       new LeaseholdError(
         'LEASEHOLD_RELEASE_TIMEOUT',
         `Secret "${this.#host.name}": version ${version} was not released by ${names} before its deadline; retiring it anyway`,
@@ -297,7 +300,7 @@ export class Handover<T> {
   /** Retires every replaced value that no consumer holds. */
   #retireReleased(): void {
     if (this.#closed) return;
-    const currentVersion = this.#host.current()?.version;
+    const currentVersion = this.#current?.version;
     for (const [version, retained] of this.#retained) {
       if (version === currentVersion) continue;
       if ([...this.#consumers].some((record) => record.holding.has(version))) continue;
@@ -335,9 +338,4 @@ export class Handover<T> {
 function codeOf(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : 'unknown';
-}
-
-/** A recorded error as health shows it. */
-export function healthError(error: LeaseholdError, at: number): HealthError {
-  return { code: error.code, message: error.message, at: new Date(at).toISOString() };
 }

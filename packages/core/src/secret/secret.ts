@@ -3,16 +3,15 @@
  * refuses ones that fail validation (keeping the last good one), hands each new value to its
  * consumers two-phase, retires replaced values once released, and reports its health.
  */
-import { EventEmitter } from 'eventemitter3';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import type { SecretConsumer, Subscription } from './consumer.js';
 import { deferred, resolved, type Deferred } from '../deferred.js';
-import { publishDiagnostic } from '../diagnostics.js';
 import { LeaseholdError, toLeaseholdError, type LeaseholdErrorCode } from '../errors.js';
 import { ExpiryWatch } from './expiry-watch.js';
 import { Recovery } from './recovery.js';
-import { UnheardErrors } from './unheard-errors.js';
-import { Handover, healthError } from './handover.js';
+import { codeOf, Signals, type SecretEvents } from './signals.js';
+import { Condition } from './condition.js';
+import { Handover } from './handover.js';
 import type { ComponentHealth, HealthReporter, HealthState } from '../component-health.js';
 import { keepProcessAlive, type KeepAlive } from '../keep-alive.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -37,30 +36,6 @@ export const DEFAULT_RELEASE_TIMEOUT_MILLIS = 300_000;
  * replaced: a short lease replaced with two seconds left still gets 1.5 s to drain.
  */
 export const DEFAULT_RETIRE_MARGIN_MILLIS = 5_000;
-
-/** Events of a secret, as past-tense facts. */
-export interface SecretEvents<T> {
-  /** A different value was adopted. `prev` is undefined for the first value. */
-  rotated: (next: Snapshot<T>, prev: Snapshot<T> | undefined) => void;
-  /** The current lease was extended. */
-  renewed: (snapshot: Snapshot<T>) => void;
-  /** A renewal attempt failed; another runs at `nextAttemptAt` (if any). */
-  renewalFailed: (error: LeaseholdError, nextAttemptAt: Date | undefined) => void;
-  /** The current value expires within the threshold and no replacement is in hand. */
-  expiring: (snapshot: Snapshot<T>, millisLeft: number) => void;
-  /** The current value passed its expiry. */
-  expired: (snapshot: Snapshot<T>) => void;
-  /** A replaced value was released by every consumer (or its deadline passed) and retired. */
-  retired: (snapshot: Snapshot<T>) => void;
-  /** A consumer switched to a value. */
-  adopted: (consumer: string, snapshot: Snapshot<T>) => void;
-  /** Something failed; the last good value stays in use. */
-  error: (error: LeaseholdError) => void;
-  /** A standing condition worth a human's attention (e.g. a mount that cannot observe updates). */
-  warning: (error: LeaseholdError) => void;
-  /** The health state changed. */
-  health: (health: ComponentHealth) => void;
-}
 
 /** Options of every secret. */
 export interface SecretOptions<T> {
@@ -91,32 +66,44 @@ export interface SecretOptions<T> {
   readonly random?: () => number;
 }
 
+/**
+ * The brand every Secret carries. `Symbol.for` returns the same symbol in every copy of this
+ * module, so `instanceof Secret` holds for a secret made by another installed copy of
+ * @leasehold/core (one nested under @leasehold/pg, say), as undici does for its errors.
+ */
+const SECRET_BRAND = Symbol.for('leasehold.secret');
+
 /** A live, versioned secret value. Create one with `fileSecret`, `envSecret` or a `VaultSession`. */
 export class Secret<T> implements HealthReporter, AsyncDisposable {
+  /**
+   * Recognises secrets of any installed copy by their brand; a subclass keeps the ordinary
+   * prototype check (its siblings must not pass).
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false;
+    if (this !== Secret) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return (value as { [SECRET_BRAND]?: unknown })[SECRET_BRAND] === true;
+  }
+
   /** Name in health, metrics and logs. */
   readonly name: string;
   readonly #source: Source<T>;
-  readonly #events = new EventEmitter<SecretEvents<T>>();
+  readonly #signals: Signals<T>;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #validate: SecretOptions<T>['validate'];
   readonly #handover: Handover<T>;
   readonly #expiry: ExpiryWatch<T>;
   readonly #required: boolean;
-  /** Errors nobody hears (no logger, no listener) become process warnings; undefined with a logger. */
-  readonly #unheard: UnheardErrors | undefined;
 
   #current: Snapshot<T> | undefined;
   #ready: Deferred<Snapshot<T>>;
   #startTimer: TimerHandle | undefined;
   /** Held while a ready() waits for the first value. */
   #keepAlive: KeepAlive | undefined;
-  #lastError: { error: LeaseholdError; at: number } | undefined;
+  readonly #condition: Condition;
   /** The last value `validate` refused, so the same content read again is not reported twice. */
   #refused: { fingerprint: string; error: LeaseholdError } | undefined;
-  #fatal: LeaseholdError | undefined;
-  #warnings = new Map<string, { error: LeaseholdError; at: number }>();
-  #renewing = false;
   #lastRotationAt: number | undefined;
   #lastRenewalAt: number | undefined;
   #nextRenewalAttemptAt: Date | undefined;
@@ -125,11 +112,13 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
   #lastState: HealthState = 'starting';
 
   constructor(source: Source<T>, options: SecretOptions<T> = {}) {
+    Object.defineProperty(this, SECRET_BRAND, { value: true, enumerable: false });
     this.#source = source;
     this.name = options.name ?? source.name;
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
-    this.#unheard = options.logger ? undefined : new UnheardErrors();
+    this.#condition = new Condition(this.#clock);
+    this.#signals = new Signals<T>(this.name, this.#logger, options.logger !== undefined);
     this.#validate = options.validate;
     this.#required = options.required ?? true;
     const startTimeoutMillis = requireNonNegative('startTimeoutMillis', options.startTimeoutMillis ?? DEFAULT_START_TIMEOUT_MILLIS);
@@ -144,10 +133,8 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
         clock: this.#clock,
         logger: this.#logger,
         random: options.random ?? Math.random,
-        current: () => this.#current,
+        signals: this.#signals,
         retire: (snapshot) => this.#retire(snapshot),
-        adopted: (consumer, snapshot) => this.#emit('adopted', consumer, snapshot),
-        error: (error) => this.#announceError(error),
         changed: () => this.#emitHealthIfChanged(),
       },
       {
@@ -182,7 +169,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     if (!this.#current) {
       throw new LeaseholdError('LEASEHOLD_NO_VALUE', `Secret "${this.name}" has no value yet; await ready() first`, {
         retryable: true,
-        ...(this.#lastError ? { cause: this.#lastError.error } : {}),
+        ...(this.#condition.lastError ? { cause: this.#condition.lastError } : {}),
       });
     }
     return this.#current;
@@ -205,19 +192,19 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
 
   /** Subscribes to an event. */
   on<E extends keyof SecretEvents<T>>(event: E, listener: SecretEvents<T>[E]): this {
-    this.#events.on(event, listener as never);
+    this.#signals.events.on(event, listener as never);
     return this;
   }
 
   /** Subscribes to the next occurrence of an event. */
   once<E extends keyof SecretEvents<T>>(event: E, listener: SecretEvents<T>[E]): this {
-    this.#events.once(event, listener as never);
+    this.#signals.events.once(event, listener as never);
     return this;
   }
 
   /** Removes a listener. */
   off<E extends keyof SecretEvents<T>>(event: E, listener: SecretEvents<T>[E]): this {
-    this.#events.off(event, listener as never);
+    this.#signals.events.off(event, listener as never);
     return this;
   }
 
@@ -262,8 +249,8 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
       lastRotationAt: isoOrUndefined(this.#lastRotationAt),
       lastRenewalAt: isoOrUndefined(this.#lastRenewalAt),
       nextRenewalAttemptAt: this.#nextRenewalAttemptAt?.toISOString(),
-      lastError: this.#lastError ? healthError(this.#lastError.error, this.#lastError.at) : undefined,
-      warnings: [...this.#warnings.values()].map(({ error, at }) => healthError(error, at)),
+      lastError: this.#condition.lastErrorHealth(),
+      warnings: this.#condition.warningsHealth(),
       consumers: this.#handover.health(),
       required: this.#required,
     };
@@ -302,7 +289,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
       failed: (error, failure) => this.#failed(error, failure),
       scheduled: (refreshAt) => this.#scheduled(refreshAt),
       setRenewing: (renewing) => {
-        this.#renewing = renewing;
+        this.#condition.renewing = renewing;
         this.#emitHealthIfChanged();
       },
       warn: (warning) => this.#warn(warning),
@@ -319,7 +306,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
       this.#clearError();
       return { outcome: 'unchanged', snapshot: prev };
     }
-    if (this.#refused?.fingerprint === update.fingerprint && this.#lastError?.error === this.#refused.error) {
+    if (this.#refused?.fingerprint === update.fingerprint && this.#condition.lastError === this.#refused.error) {
       // The same refused content read again (a poll, a forced re-read) while still the standing
       // error: already reported once.
       return { outcome: 'refused', error: this.#refused.error };
@@ -345,18 +332,12 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.#current = next;
     this.#lastRotationAt = now;
     this.#nextRenewalAttemptAt = undefined;
-    this.#lastError = undefined;
-    this.#fatal = undefined;
+    this.#condition.cleared();
     this.#clearTimer(this.#startTimer);
     this.#settleReady(next);
-    this.#logger.info(
-      { secret: this.name, version: next.version, leaseId: next.leaseId, expiresAt: next.expiresAt?.toISOString() },
-      prev ? 'leasehold: secret rotated' : 'leasehold: secret loaded',
-    );
-    this.#emit('rotated', next, prev);
-    publishDiagnostic('rotated', () => ({ secret: this.name, version: next.version, previousVersion: prev?.version }));
+    this.#signals.send('rotated', next, prev);
     this.#expiry.watch(next);
-    this.#handover.rotated(prev);
+    this.#handover.rotated(next, prev);
     this.#emitHealthIfChanged();
     return { outcome: 'adopted', snapshot: next };
   }
@@ -384,9 +365,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.#lastRenewalAt = this.#clock.now();
     this.#nextRenewalAttemptAt = undefined;
     this.#clearError();
-    this.#logger.debug({ secret: this.name, leaseId, expiresAt: expiresAt.toISOString() }, 'leasehold: lease renewed');
-    this.#emit('renewed', renewed);
-    publishDiagnostic('renewed', () => ({ secret: this.name, version: renewed.version, expiresAt }));
+    this.#signals.send('renewed', renewed);
     this.#handover.renewed(renewed);
     this.#expiry.watch(renewed);
     this.#emitHealthIfChanged();
@@ -394,21 +373,9 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
 
   #fail(error: LeaseholdError): void {
     if (this.#closing) return;
-    this.#lastError = { error, at: this.#clock.now() };
-    if (!this.#current && !error.retryable) {
-      this.#fatal = error;
-      this.#settleReady(undefined, error);
-    }
-    this.#logger.warn({ secret: this.name, code: error.code, err: error.message }, 'leasehold: secret source error');
-    this.#announceError(error);
-    publishDiagnostic('error', () => ({ secret: this.name, code: error.code }));
+    if (this.#condition.failed(error, this.#current !== undefined)) this.#settleReady(undefined, error);
+    this.#signals.send('error', error);
     this.#emitHealthIfChanged();
-  }
-
-  /** Emits `error`; with nobody to hear it (no logger, no listener) it becomes a process warning. */
-  #announceError(error: LeaseholdError): void {
-    if (this.#unheard && this.#events.listenerCount('error') === 0) this.#unheard.report(this.name, error);
-    this.#emit('error', error);
   }
 
   #failed(error: LeaseholdError, { step, nextAttemptAt }: SourceFailure): void {
@@ -416,8 +383,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.#nextRenewalAttemptAt = nextAttemptAt;
     if (step === 'renew') {
       // Only a renewal that ran and failed is a renewal failure (metrics count it as one).
-      this.#emit('renewalFailed', error, nextAttemptAt);
-      publishDiagnostic('renewalFailed', () => ({ secret: this.name, code: error.code, nextAttemptAt }));
+      this.#signals.send('renewalFailed', error, nextAttemptAt);
     }
     this.#fail(error);
   }
@@ -430,28 +396,23 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
   }
 
   #clearWarning(code: LeaseholdErrorCode): void {
-    if (this.#warnings.delete(code)) this.#emitHealthIfChanged();
+    if (this.#condition.clearWarning(code)) this.#emitHealthIfChanged();
   }
 
   #warn(error: LeaseholdError): void {
-    if (this.#warnings.has(error.code)) return;
-    this.#warnings.set(error.code, { error, at: this.#clock.now() });
-    this.#logger.warn({ secret: this.name, code: error.code, err: error.message }, 'leasehold: secret warning');
-    if (this.#unheard && this.#events.listenerCount('warning') === 0) this.#unheard.report(this.name, error);
-    this.#emit('warning', error);
+    if (this.#condition.warn(error)) this.#signals.send('warning', error);
   }
 
   #clearError(): void {
-    if (!this.#lastError) return;
-    this.#lastError = undefined;
+    if (!this.#condition.lastError) return;
+    this.#condition.cleared();
     this.#emitHealthIfChanged();
   }
 
   async #retire(snapshot: Snapshot<T>): Promise<void> {
     try {
       await this.#source.retire?.(snapshot);
-      this.#emit('retired', snapshot);
-      publishDiagnostic('retired', () => ({ secret: this.name, version: snapshot.version, leaseId: snapshot.leaseId }));
+      this.#signals.send('retired', snapshot);
     } catch (error) {
       this.#fail(
         toLeaseholdError(error, 'LEASEHOLD_RETIRE_FAILED', `Secret "${this.name}": retiring version ${snapshot.version} failed`, true),
@@ -461,17 +422,13 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
 
   #expiring(snapshot: Snapshot<T>, millisLeft: number): void {
     if (this.#current !== snapshot) return;
-    this.#logger.warn({ secret: this.name, version: snapshot.version, millisLeft }, 'leasehold: secret expiring with no replacement');
-    this.#emit('expiring', snapshot, millisLeft);
-    publishDiagnostic('expiring', () => ({ secret: this.name, version: snapshot.version, millisLeft }));
+    this.#signals.send('expiring', snapshot, millisLeft);
     this.#emitHealthIfChanged();
   }
 
   #expired(snapshot: Snapshot<T>): void {
     if (this.#current !== snapshot) return;
-    this.#logger.error({ secret: this.name, version: snapshot.version }, 'leasehold: secret expired');
-    this.#emit('expired', snapshot);
-    publishDiagnostic('expired', () => ({ secret: this.name, version: snapshot.version }));
+    this.#signals.send('expired', snapshot);
     // Also an error: health shows it as the last error and metrics count it, until a new value arrives.
     this.#fail(
       new LeaseholdError('LEASEHOLD_EXPIRED', `Secret "${this.name}": version ${snapshot.version} expired with no replacement in hand`, {
@@ -482,25 +439,26 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
   }
 
   #state(): HealthState {
-    if (this.#closing) return 'closed';
-    const current = this.#current;
-    if (!current) return this.#fatal ? 'failed' : 'starting';
-    if (current.expiresAt && this.#clock.now() >= current.expiresAt.getTime()) return 'expired';
-    if (this.#lastError || this.#handover.failing() || this.#expiry.isExpiring()) return 'degraded';
-    return this.#renewing ? 'renewing' : 'ready';
+    const expiresAt = this.#current?.expiresAt;
+    return this.#condition.state({
+      closing: this.#closing !== undefined,
+      hasValue: this.#current !== undefined,
+      expired: expiresAt !== undefined && this.#clock.now() >= expiresAt.getTime(),
+      troubled: this.#handover.failing() || this.#expiry.isExpiring(),
+    });
   }
 
   #emitHealthIfChanged(): void {
     const state = this.#state();
     if (state === this.#lastState) return;
     this.#lastState = state;
-    this.#emit('health', this.health());
+    this.#signals.send('health', this.health());
   }
 
   #startTimedOut(startTimeoutMillis: number): void {
     this.#startTimer = undefined;
     if (this.#current || this.#closing) return;
-    const cause = this.#lastError?.error;
+    const cause = this.#condition.lastError;
     this.#settleReady(
       undefined,
       new LeaseholdError(
@@ -525,15 +483,6 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     else if (error) ready.reject(error);
   }
 
-  #emit<E extends keyof SecretEvents<T>>(event: E, ...args: Parameters<SecretEvents<T>[E]>): void {
-    try {
-      (this.#events.emit as (event: E, ...args: unknown[]) => boolean)(event, ...args);
-    } catch (error) {
-      // A throwing listener must not break rotation for everyone else.
-      this.#logger.error({ secret: this.name, event, code: codeOf(error) }, 'leasehold: event listener threw');
-    }
-  }
-
   #clearTimer(timer: TimerHandle | undefined): void {
     if (timer) this.#clock.clearTimeout(timer);
   }
@@ -547,7 +496,3 @@ function isoOrUndefined(millis: number | undefined): string | undefined {
   return millis === undefined ? undefined : new Date(millis).toISOString();
 }
 
-function codeOf(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : 'unknown';
-}

@@ -67,7 +67,12 @@ describe('errors nobody listens to', () => {
 
   it('are not reported as warnings when a logger was given', async () => {
     const lines: string[] = [];
-    const logger: Logger = { debug: () => undefined, info: () => undefined, warn: (_fields, message) => lines.push(message), error: () => undefined };
+    const logger: Logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (_fields, message) => lines.push(message),
+      error: () => undefined,
+    };
     const { secret, context } = start({ logger });
     context.failed(outage(), { step: 'fetch' });
     await delivered();
