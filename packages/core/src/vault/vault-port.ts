@@ -4,6 +4,7 @@
  * importing each other (the session implements the port; the sources never see the class).
  */
 import type { VaultClient, VaultEnvelope, VaultRequest, VaultResponse } from './client/vault-client.js';
+import type { MaxTtlMemory } from './renewal/max-ttl-memory.js';
 import type { TokenState } from './session/token-keeper.js';
 
 /** A request made through the session: the token is added, a rejected token triggers one re-login and one retry. */
@@ -26,6 +27,10 @@ export interface VaultPort {
   readonly replaceAtRemainingFraction: number;
   /** The generation of the current token (0 before the first login). */
   readonly tokenGeneration: number;
+  /** Max TTLs learned per path from capped renewals. */
+  readonly maxTtls: MaxTtlMemory;
+  /** Asks Vault's unauthenticated sys/health whether it can serve; resolves false on any failure. */
+  probe(): Promise<boolean>;
   /** Sends a request with the session token (one re-login and retry on a rejected token). */
   send(request: SessionRequest): Promise<SessionResponse>;
   /** Returns the envelope of a 2xx answer; rejects with a typed error otherwise. */
