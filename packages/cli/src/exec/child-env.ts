@@ -4,7 +4,7 @@
  * as `_`). The environment is fixed at spawn, which is why the lease behind it is pinned.
  */
 import { invalid, splitPair } from '../shared/credential-options.js';
-import type { LeaseData } from './pinned-lease-source.js';
+import type { LeaseData } from '../shared/pinned-lease.js';
 
 /** One `--env NAME=field`. */
 export interface EnvMapping {

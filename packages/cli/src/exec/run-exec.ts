@@ -5,7 +5,7 @@
  *    Vault error's code and message (never a value) and no command ever runs.
  * 2. Spawn the command with the fields mapped into its environment; hold the snapshot as a
  *    consumer that never releases it, so nothing retires it under the job.
- * 3. While it runs the pinned source renews the lease; warnings (max TTL reached, renewal
+ * 3. While it runs the pinned lease (`session.lease(path, { mode: 'pin' })`) is renewed; warnings (max TTL reached, renewal
  *    failing, expiry near) go to stderr, because a job cannot pick up a new credential.
  * 4. When it exits: revoke the lease (Vault drops the database user), close the session (which
  *    revokes the token if we logged in), exit with the job's code.
@@ -15,7 +15,7 @@ import type { Output } from '../shared/output.js';
 import { childVariables, missingFields, type EnvPlan } from './child-env.js';
 import { CredentialSet } from '../shared/credential-set.js';
 import { EXEC_USAGE, EXIT_EXEC_FAILED, parseExecArgs } from './exec-options.js';
-import type { LeaseData } from './pinned-lease-source.js';
+import type { LeaseData } from '../shared/pinned-lease.js';
 import { runChild, SignalRelay, signalExitCode } from './run-child.js';
 import { describeError, stderrLogger } from '../shared/stderr-logger.js';
 
