@@ -132,7 +132,7 @@ export class CredentialSet implements AsyncDisposable {
   /** Closes the secrets (revoking leases not yet revoked), then the session. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await Promise.allSettled(this.credentials.map(({ lease }) => lease?.revoke()));
+      await Promise.allSettled(this.credentials.map(({ lease }) => lease?.revoke() ?? Promise.resolve()));
       await Promise.allSettled(this.credentials.map(({ secret }) => secret.close()));
       await this.session?.close();
     })();
