@@ -134,7 +134,10 @@ export class Renewer {
     const plan = planAfterRenewal(incrementMillis, granted, grant.cappedByWarning, this.#p.replaceAtRemainingFraction, this.#p.random);
     this.#p.listener.renewed(this.#expiresAt, plan.capped);
     if (!this.#running) return;
-    if (plan.capped || granted <= 0) return this.#done('capped', sentAt + plan.delayMillis, undefined);
+    if (plan.capped || granted <= 0) {
+      const replaceAt = Math.min(sentAt + plan.delayMillis, this.#replaceAt ?? Number.POSITIVE_INFINITY);
+      return this.#done('capped', Math.max(clock.now(), replaceAt), undefined);
+    }
     this.#scheduleRenewal();
   }
 
