@@ -1,7 +1,7 @@
 // The public API of @leasehold/core. Every export is listed by name (STYLE.md: no `export *`).
 export { backoffDelay, CONSUMER_BACKOFF, VAULT_BACKOFF } from './backoff.js';
 export type { BackoffPolicy } from './backoff.js';
-export { ManualClock, systemClock } from './clock.js';
+export { ManualClock, monotonicNow, systemClock } from './clock.js';
 export type { Clock, TimerHandle } from './clock.js';
 export type { SecretConsumer, Subscription } from './secret/consumer.js';
 export { DIAGNOSTICS_CHANNELS } from './diagnostics.js';
