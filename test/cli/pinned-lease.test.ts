@@ -30,6 +30,7 @@ describe("session.lease(path, { mode: 'pin' })", () => {
     const renewalFailures: { code: string; next: Date | undefined }[] = [];
     let expired = 0;
     secret.on('warning', (error: LeaseholdError) => warnings.push(error.code));
+    source.onWarning((error: LeaseholdError) => warnings.push(error.code));
     secret.on('renewalFailed', (error, next) => renewalFailures.push({ code: error.code, next }));
     secret.on('expired', () => expired++);
     const first = await secret.ready();

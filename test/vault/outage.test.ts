@@ -3,6 +3,11 @@ import { type HealthState } from '@leasehold/core';
 import { openSession, runFor } from './helpers.js';
 
 const TTL = 10_000;
+
+/** Waits, in real time (bounded), for work already started to finish. */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+}
 const OUTAGE = 2 * TTL;
 
 describe('Vault unreachable for twice the lease TTL', () => {
@@ -44,8 +49,14 @@ describe('Vault unreachable for twice the lease TTL', () => {
     outage.remove();
     const back = w.clock.now();
     await runFor(w, 3_000, () => db.current().version === 2);
+    // The HTTP and SQL behind the replacement run in real time: let them finish (on a loaded
+    // machine creating the Postgres role can outlast runFor's quiet period).
+    await until(() => db.current().version === 2);
     expect(db.current().version).toBe(2);
     expect(db.health().state).toBe('ready');
-    expect(w.clock.now() - back).toBeLessThanOrEqual(3_000);
+    // The replacement was asked for within 3 s of Vault's return (fake time, so no machine noise).
+    const replaced = w.server.requestLog.find((entry) => entry.path === 'database/creds/app' && entry.status === 200 && entry.timeMillis >= back);
+    expect(replaced).toBeDefined();
+    expect(replaced!.timeMillis - back).toBeLessThanOrEqual(3_000);
   });
 });

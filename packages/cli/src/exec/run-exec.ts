@@ -70,8 +70,10 @@ export async function runExec(args: readonly string[], output: Output, env: Node
     // Held until the job exits: a consumer holding a snapshot keeps it from being retired.
     const subscription = held.secret.subscribe({ name: 'leasehold exec job', adopt: () => Promise.resolve() });
     const stopWatching = watch(held.secret, say, verbose, () => held.lease?.extendable ?? false);
+    const stopLeaseWarnings = held.lease?.onWarning((warning) => say(`warning: ${describeError(warning)}`));
     const outcome = await runChild(options.command, options.args, { ...env, ...childVariables(options.env, snapshot.value) }, relay);
     stopWatching();
+    stopLeaseWarnings?.();
     subscription.unsubscribe();
     if (outcome.error) say(describeError(outcome.error));
     else if (outcome.signal) verbose(`the command was killed by ${outcome.signal}`);

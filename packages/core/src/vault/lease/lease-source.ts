@@ -134,17 +134,8 @@ export class LeaseSource<T> implements Source<T> {
     // Leases die with the token that created them: a new token means new leases.
     this.#unsubscribe = this.#session.onNewToken((state) => {
       if (state.generation <= 1) return; // the first login, made for our own first fetch
-      if (this.mode === 'pin') {
-        if (!this.#lease) return;
-        // A new lease would never reach the job that holds this one: say when it ends instead.
-        context.warn(
-          new LeaseholdError(
-            'LEASEHOLD_EXEC_TOKEN_REPLACED',
-            `The Vault session logged in again; lease ${this.#lease.leaseId} ends when the token that created it does`,
-          ),
-        );
-        return;
-      }
+      // Pinned: a new lease would never reach the job that holds this one (exec says so itself).
+      if (this.mode === 'pin') return;
       // A fetch in flight may have been sent with the old token: its lease would die with it.
       if (this.#fetching) this.#fetchAgain = true;
       else if (this.#lease) void this.#fetch('re-issue after a new Vault token').catch(() => undefined);
@@ -280,18 +271,16 @@ export class LeaseSource<T> implements Source<T> {
     // The value is in hand: a refresh() from here on (even from a `rotated` listener or right
     // after ready() resolves) asks for newer credentials, so it must not join this run.
     this.#fetching = undefined;
-    let adopted: Snapshot<T> | undefined;
-    try {
-      adopted = ctx.offer({ value, fingerprint: fingerprintOf(JSON.stringify(data)), expiresAt: expiresAt === undefined ? undefined : new Date(expiresAt), leaseId, renewable: envelope.renewable === true });
-      if (!adopted && leaseId && leaseId !== previous?.leaseId) void this.#session.revokeLease(leaseId).catch(() => undefined);
-      if (adopted && leaseId) this.#outstanding.add(leaseId);
-    } catch (error) {
-      // validate refused it: the secret keeps the old value; this lease is of no use.
+    const verdict = ctx.offer({ value, fingerprint: fingerprintOf(JSON.stringify(data)), expiresAt: expiresAt === undefined ? undefined : new Date(expiresAt), leaseId, renewable: envelope.renewable === true });
+    if (verdict.outcome === 'refused') {
+      // validate refused it: the secret keeps the old value (and reported why); this lease is of no use.
       if (leaseId) void this.#session.revokeLease(leaseId).catch(() => undefined);
-      const failure = toLeaseholdError(error, 'LEASEHOLD_VALIDATION_FAILED', `Secret "${ctx.name}" refused the value from ${this.#path}`);
-      this.#fetchFailed(failure);
-      throw failure;
+      this.#fetchFailed(verdict.error, false);
+      throw verdict.error;
     }
+    const adopted = verdict.outcome === 'adopted';
+    if (!adopted && leaseId && leaseId !== previous?.leaseId) void this.#session.revokeLease(leaseId).catch(() => undefined);
+    if (adopted && leaseId) this.#outstanding.add(leaseId);
     this.#attempt = 0;
     this.#replaceRequired = false;
     ctx.logger.debug({ secret: ctx.name, path: this.#path, leaseId, durationMillis, reason }, 'leasehold: vault lease fetched');
@@ -347,10 +336,7 @@ export class LeaseSource<T> implements Source<T> {
           if (capped) this.#session.maxTtls.learn(this.#path, expiresAt - lease.issuedAt);
           ctx.extend(lease.leaseId, new Date(expiresAt));
         },
-        failed: (error, nextAttemptAt) => {
-          if (ctx.current()) ctx.renewalFailed(error, new Date(nextAttemptAt));
-          else ctx.fail(error);
-        },
+        failed: (error, nextAttemptAt) => ctx.failed(error, { step: 'renew', nextAttemptAt: new Date(nextAttemptAt) }),
         done: (reason, replaceAt, error) => this.#renewalDone(lease, reason, replaceAt, error),
       },
     });
@@ -370,7 +356,7 @@ export class LeaseSource<T> implements Source<T> {
             details: { leaseId: lease.leaseId, expiresAt },
           }),
         );
-      } else if (error) ctx.renewalFailed(error, undefined);
+      } else if (error) ctx.failed(error, { step: 'renew' });
       return;
     }
     if (reason === 'capped') {
@@ -383,26 +369,28 @@ export class LeaseSource<T> implements Source<T> {
     void this.#fetch(`renewal ${reason} (${error?.code ?? 'no error'})`).catch(() => undefined);
   }
 
-  /** Records a failed fetch and plans the next attempt by urgency (see the file header). */
-  #fetchFailed(failure: LeaseholdError): void {
+  /**
+   * Records a failed fetch (unless the secret already did: `report` false) and plans the next
+   * attempt by urgency (see the file header).
+   */
+  #fetchFailed(failure: LeaseholdError, report = true): void {
     const ctx = this.#ctx;
     if (!ctx || this.#closed) return;
     const lease = this.#lease;
     const now = ctx.clock.now();
     const renewing = lease !== undefined && this.#renewer !== undefined && lease.renewable && lease.expiresAt > now && !this.#replaceRequired;
-    if (renewing) {
+    const pinnedStop = this.mode === 'pin' && (lease !== undefined || !isOutage(failure));
+    if (renewing || pinnedStop) {
       // An optional fetch (refresh) failed: the current lease is fine and its renewer keeps it.
-      ctx.fail(failure);
+      // Pinned: the job keeps what it has, and a refusal ends a pinned start at once.
+      if (report) ctx.failed(failure, { step: 'fetch' });
       return;
     }
-    if (this.mode === 'pin' && lease) return ctx.fail(failure); // pinned: the job keeps what it has
-    const outage = isOutage(failure);
-    if (this.mode === 'pin' && !outage) return ctx.fail(failure); // a refusal ends a pinned start at once
     const millisLeft = lease ? lease.expiresAt - now : undefined;
-    const plan = planRetry({ attempt: this.#attempt++, millisLeft, retryable: outage, denied: isDenied(failure), retryAfterMillis: retryAfterOf(failure) }, this.#session.random);
+    const plan = planRetry({ attempt: this.#attempt++, millisLeft, retryable: isOutage(failure), denied: isDenied(failure), retryAfterMillis: retryAfterOf(failure) }, this.#session.random);
     const nextAttemptAt = now + (plan.kind === 'wait' ? plan.delayMillis : PROBE_INTERVAL_MILLIS);
-    if (ctx.current()) ctx.renewalFailed(failure, new Date(nextAttemptAt));
-    else ctx.fail(failure);
+    // A replacement that fails while a lease is in hand is the renewal of that credential failing.
+    if (report) ctx.failed(failure, { step: ctx.current() ? 'renew' : 'fetch', nextAttemptAt: new Date(nextAttemptAt) });
     const retry = () => void this.#fetch(`retry after ${failure.code}`).catch(() => undefined);
     if (plan.kind === 'wait') this.#at(plan.delayMillis, retry);
     else this.#watch?.start(retry, () => !this.#closed);
