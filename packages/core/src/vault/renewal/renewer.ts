@@ -14,7 +14,7 @@
  */
 import type { Clock, TimerHandle } from '../../clock.js';
 import { toLeaseholdError, type LeaseholdError } from '../../errors.js';
-import { planAfterRenewal, renewalDelay, REPLACE_JITTER_FRACTION } from './renewal-schedule.js';
+import { CAP_TOLERANCE_MILLIS, planAfterRenewal, renewalDelay, REPLACE_JITTER_FRACTION } from './renewal-schedule.js';
 import { isOutage, planRetry, retryAfterOf } from './retry-plan.js';
 import { PROBE_INTERVAL_MILLIS, VaultWatch } from './vault-watch.js';
 
@@ -65,8 +65,10 @@ export class Renewer {
   readonly #p: RenewerParams;
   readonly #watch: VaultWatch;
   #expiresAt = 0;
-  /** When the replacement is due because the max TTL is known in advance. */
-  #replaceAt: number | undefined;
+  /** The max-TTL deadline, when known in advance. */
+  #hardEndAt: number | undefined;
+  /** How long before that deadline the replacement runs (with its jitter drawn once). */
+  #keepMillis = 0;
   #timer: TimerHandle | undefined;
   #attempt = 0;
   #running = false;
@@ -92,8 +94,8 @@ export class Renewer {
     this.#expiresAt = expiresAt;
     // At least `fraction` of a normal lease is left when the replacement runs, and up to a fifth of
     // that more at random so the leases of a fleet issued together are replaced out of step.
-    const keep = this.#p.replaceAtRemainingFraction * this.#p.incrementMillis;
-    this.#replaceAt = hardEndAt === undefined ? undefined : hardEndAt - keep * (1 + this.#p.random() * REPLACE_JITTER_FRACTION);
+    this.#hardEndAt = hardEndAt;
+    this.#keepMillis = this.#p.replaceAtRemainingFraction * this.#p.incrementMillis * (1 + this.#p.random() * REPLACE_JITTER_FRACTION);
     this.#attempt = 0;
     this.#scheduleRenewal();
   }
@@ -109,7 +111,7 @@ export class Renewer {
     const now = this.#p.clock.now();
     const left = this.#expiresAt - now;
     const renewAt = now + renewalDelay(left, this.#p.random);
-    const replaceAt = this.#replaceAt;
+    const replaceAt = this.#replaceAt();
     // The cap is known: rather than renew into it and find it with seconds to spare, hand over
     // while the planned share of the lease is left.
     if (replaceAt !== undefined && renewAt >= replaceAt) return this.#done('capped', Math.max(now, Math.min(replaceAt, this.#expiresAt)), undefined);
@@ -135,10 +137,21 @@ export class Renewer {
     this.#p.listener.renewed(this.#expiresAt, plan.capped);
     if (!this.#running) return;
     if (plan.capped || granted <= 0) {
-      const replaceAt = Math.min(sentAt + plan.delayMillis, this.#replaceAt ?? Number.POSITIVE_INFINITY);
+      const replaceAt = Math.min(sentAt + plan.delayMillis, this.#replaceAt() ?? Number.POSITIVE_INFINITY);
       return this.#done('capped', Math.max(clock.now(), replaceAt), undefined);
     }
     this.#scheduleRenewal();
+  }
+
+  /**
+   * When a known max TTL makes the replacement due. Vault grants whole seconds, so a lease renewed
+   * up to its cap can end a fraction of a second before the deadline: then its expiry is the end.
+   */
+  #replaceAt(): number | undefined {
+    const hardEnd = this.#hardEndAt;
+    if (hardEnd === undefined) return undefined;
+    const end = this.#expiresAt >= hardEnd - CAP_TOLERANCE_MILLIS ? Math.min(hardEnd, this.#expiresAt) : hardEnd;
+    return end - this.#keepMillis;
   }
 
   #failed(error: LeaseholdError): void {
