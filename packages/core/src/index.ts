@@ -19,6 +19,14 @@ export type { ComponentReport, HealthCheckOptions, HealthReport, HealthStatus, P
 export { healthHandler, healthResponse, healthRoutes } from './health/http-handler.js';
 export type { HealthEndpoint, HealthResponse, HealthRoutesOptions } from './health/http-handler.js';
 export { DEFAULT_ROTATION_BUCKETS_SECONDS, LeaseholdMetrics, METRIC_NAMES, registerMetrics } from './health/metrics.js';
+export { LeaseholdOtelMetrics, OTEL_METRIC_NAMES, registerOtelMetrics } from './health/otel-metrics.js';
+export type {
+  OtelInstrumentOptions,
+  OtelMeterLike,
+  OtelMetricsOptions,
+  OtelObservableLike,
+  OtelObservableResultLike,
+} from './health/otel-metrics.js';
 export { DEFAULT_STALLED_AFTER_MILLIS } from './health/stall-detector.js';
 export type {
   CounterLike,
