@@ -8,7 +8,13 @@ import type { MaxTtlMemory } from './renewal/max-ttl-memory.js';
 import type { TokenState } from './session/token-keeper.js';
 
 /** A request made through the session: the token is added, a rejected token triggers one re-login and one retry. */
-export type SessionRequest = Omit<VaultRequest, 'token'>;
+export interface SessionRequest extends Omit<VaultRequest, 'token'> {
+  /**
+   * Receives an answer that arrived after the request's deadline (the caller already got a
+   * LEASEHOLD_VAULT_TIMEOUT): what Vault created for it must be revoked or used, never forgotten.
+   */
+  readonly onLateAnswer?: ((response: SessionResponse) => void) | undefined;
+}
 
 /** An answer to a session request, with the generation of the token that was used. */
 export interface SessionResponse extends VaultResponse {

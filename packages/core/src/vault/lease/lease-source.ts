@@ -28,7 +28,7 @@ import { refetchDelay } from '../renewal/renewal-schedule.js';
 import { Renewer, type RenewerDoneReason } from '../renewal/renewer.js';
 import { isDenied, isOutage, planRetry, retryAfterOf } from '../renewal/retry-plan.js';
 import { PROBE_INTERVAL_MILLIS, VaultWatch } from '../renewal/vault-watch.js';
-import type { VaultPort } from '../vault-port.js';
+import type { SessionResponse, VaultPort } from '../vault-port.js';
 import { revokeBounded } from './revoke-bounded.js';
 
 /** Static database credentials are re-read this long after Vault's announced rotation. */
@@ -236,7 +236,8 @@ export class LeaseSource<T> implements Source<T> {
     const sentAt = ctx.clock.now();
     let envelope: VaultEnvelope;
     try {
-      const answer = await this.#session.requestTagged({ method, path: this.#path, body: this.#options.body });
+      const request = { method, path: this.#path, body: this.#options.body, onLateAnswer: (late: SessionResponse) => void this.#lateAnswer(late, sentAt) };
+      const answer = await this.#session.requestTagged(request);
       envelope = answer.envelope;
       this.#fetchGeneration = answer.tokenGeneration;
     } catch (error) {
@@ -251,6 +252,41 @@ export class LeaseSource<T> implements Source<T> {
       if (envelope.lease_id) await this.#session.revokeLease(envelope.lease_id).catch(() => undefined);
       return;
     }
+    this.#take(ctx, envelope, sentAt, reason);
+  }
+
+  /**
+   * An answer that came after its request's deadline (the fetch already failed with a timeout,
+   * Vault created the lease anyway). It is used when it is the only credential there is and no
+   * other fetch is on its way; otherwise revoked. Never forgotten.
+   */
+  async #lateAnswer(response: SessionResponse, sentAt: number): Promise<void> {
+    const ctx = this.#ctx;
+    if (response.status < 200 || response.status >= 300) return;
+    const envelope = (response.body ?? {}) as VaultEnvelope;
+    const leaseId = envelope.lease_id ? envelope.lease_id : undefined;
+    if (ctx && !this.#closed && !ctx.current() && !this.#fetching) {
+      ctx.logger.info({ secret: ctx.name, path: this.#path, leaseId }, 'leasehold: vault answered after the deadline; using it, the only credential');
+      this.#fetchGeneration = response.tokenGeneration;
+      // The retry planned after the timeout is not needed any more.
+      this.#clearTimer();
+      this.#watch?.stop();
+      try {
+        this.#take(ctx, envelope, sentAt, 'late answer');
+      } catch {
+        // Refused by validate or map: #take revoked the lease and planned the next attempt.
+      }
+      return;
+    }
+    if (!leaseId) return;
+    ctx?.logger.info({ secret: ctx.name, path: this.#path, leaseId }, 'leasehold: vault answered after the deadline; revoking the lease it created');
+    await this.#session.revokeLease(leaseId).catch((error: unknown) => {
+      ctx?.logger.warn({ secret: ctx.name, leaseId, code: (error as LeaseholdError).code }, 'leasehold: could not revoke a late lease; it lives until its TTL');
+    });
+  }
+
+  /** Hands a fetched answer to the secret and schedules what follows. Throws when it is refused. */
+  #take(ctx: SourceContext<T>, envelope: VaultEnvelope, sentAt: number, reason: string): void {
     const data = envelope.data ?? {};
     const leaseMillis = Math.max(0, Number(envelope.lease_duration) || 0) * 1_000;
     const leaseId = envelope.lease_id ? envelope.lease_id : undefined;

@@ -15,7 +15,7 @@ import { systemClock, type Clock } from '../../clock.js';
 import { LeaseholdError, sanitizeCause } from '../../errors.js';
 import type { ComponentHealth, HealthError, HealthReporter, HealthState } from '../../component-health.js';
 import { silentLogger, type Logger } from '../../logger.js';
-import { requireNonNegative } from '../../options.js';
+import { requireNonNegative, requirePositive } from '../../options.js';
 import { Secret } from '../../secret/secret.js';
 import { createAuthMethod, type VaultAuthOptions } from '../auth/create-auth.js';
 import type { VaultAuthMethod } from '../auth/auth-method.js';
@@ -23,8 +23,9 @@ import { KvSource, type VaultKvOptions } from '../kv/kv-source.js';
 import { LeaseSource, type VaultLeaseOptions } from '../lease/lease-source.js';
 import { MaxTtlMemory } from '../renewal/max-ttl-memory.js';
 import { DEFAULT_REPLACE_AT_REMAINING_FRACTION } from '../renewal/renewal-schedule.js';
+import { LATE_ANSWER_GRACE_MILLIS, withDeadline } from './late-answer.js';
 import { TokenKeeper, type TokenState } from './token-keeper.js';
-import { VaultClient, type VaultEnvelope } from '../client/vault-client.js';
+import { DEFAULT_REQUEST_TIMEOUT_MILLIS, VaultClient, type VaultEnvelope } from '../client/vault-client.js';
 import type { SessionRequest, SessionResponse, VaultPort } from '../vault-port.js';
 
 /** Vault's own default address when VAULT_ADDR is unset. */
@@ -80,6 +81,7 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
   readonly #auth: VaultAuthMethod;
   readonly #keeper: TokenKeeper;
   readonly #revokeTokenOnClose: boolean;
+  readonly #requestTimeoutMillis: number;
   readonly #secrets = new Set<Secret<unknown>>();
   readonly #tokenListeners = new Set<(state: TokenState) => void>();
   #lastError: { error: LeaseholdError; at: number } | undefined;
@@ -96,12 +98,15 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
     this.#revokeTokenOnClose = options.revokeTokenOnClose ?? true;
     this.replaceAtRemainingFraction = fraction('replaceAtRemainingFraction', options.replaceAtRemainingFraction);
     this.#auth = createAuthMethod(options.auth, env);
+    this.#requestTimeoutMillis = requirePositive('requestTimeoutMillis', options.requestTimeoutMillis ?? DEFAULT_REQUEST_TIMEOUT_MILLIS);
     this.client = new VaultClient({
       address: options.address ?? env.VAULT_ADDR ?? DEFAULT_VAULT_ADDRESS,
       namespace: options.namespace ?? env.VAULT_NAMESPACE,
       caCert: options.caCert ?? readCa(options.caCertPath ?? env.VAULT_CACERT),
       tlsSkipVerify: options.tlsSkipVerify ?? isTrue(env.VAULT_SKIP_VERIFY),
-      requestTimeoutMillis: options.requestTimeoutMillis,
+      // The session keeps the deadline (late-answer.ts); the transport waits longer so an answer
+      // that comes after it is still read, and a lease in it revoked or used, never lost.
+      requestTimeoutMillis: this.#requestTimeoutMillis + LATE_ANSWER_GRACE_MILLIS,
     });
     this.#keeper = new TokenKeeper({
       client: this.client,
@@ -148,12 +153,18 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
   async send(request: SessionRequest): Promise<SessionResponse> {
     if (this.#closed) throw new LeaseholdError('LEASEHOLD_CLOSED', `Vault session "${this.name}" is closed`);
     let state = await this.#keeper.token();
-    let response = await this.client.send({ ...request, token: state.login.token });
+    let response = await this.#sendOnce(request, state);
     if (response.status === 403 && this.client.errorFor(request, response).code === 'LEASEHOLD_VAULT_INVALID_TOKEN') {
       state = await this.#keeper.invalidated(state.generation);
-      response = await this.client.send({ ...request, token: state.login.token });
+      response = await this.#sendOnce(request, state);
     }
-    return { ...response, tokenGeneration: state.generation };
+    return response;
+  }
+
+  #sendOnce(request: SessionRequest, state: TokenState): Promise<SessionResponse> {
+    const { onLateAnswer, ...vaultRequest } = request;
+    const sent = this.client.send({ ...vaultRequest, token: state.login.token }).then((response) => ({ ...response, tokenGeneration: state.generation }));
+    return withDeadline(sent, this.#requestTimeoutMillis, `${request.method} ${request.path}`, onLateAnswer);
   }
 
   /** Like {@link send}, but returns the envelope of a 2xx answer and rejects with a typed error otherwise. */
