@@ -32,10 +32,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_REPLACE_AT_REMAINING_FRACTION, planAfterRenewal, renewalDelay } from '@leasehold/core';
-import { REPLACE_JITTER_FRACTION } from '../packages/core/src/vault/renewal/renewal-schedule.js';
-import { planRetry } from '../packages/core/src/vault/renewal/retry-plan.js';
-import { probeDelay } from '../packages/core/src/vault/renewal/vault-watch.js';
+import { DEFAULT_REPLACE_AT_REMAINING_FRACTION } from '@leasehold/core';
+import { planAfterRenewal, planRetry, probeDelay, renewalDelay, REPLACE_JITTER_FRACTION } from '@leasehold/core/internal';
 
 const CLIENTS = Number(process.env.CLIENTS ?? 10_000);
 const LEASES_PER_CLIENT = 3;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type HealthState } from '@leasehold/core';
+import type { HealthState } from '@leasehold/core';
 import { openSession, runFor } from './helpers.js';
 
 const TTL = 10_000;

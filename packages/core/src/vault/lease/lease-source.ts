@@ -328,7 +328,11 @@ export class LeaseSource<T> implements Source<T> {
     this.#extendable = this.#lease !== undefined && renewable;
     if (this.#lease && renewable) this.#startRenewing(this.#lease);
     else if (this.mode === 'pin') return; // a pinned value that cannot be renewed simply runs out
-    else if (durationMillis > 0) this.#at(refetchDelay(durationMillis, this.#session.random), () => void this.#fetch('non-renewable lease').catch(() => undefined));
+    else if (durationMillis > 0) {
+      const refetchIn = refetchDelay(durationMillis, this.#session.random);
+      this.#at(refetchIn, () => void this.#fetch('non-renewable lease').catch(() => undefined));
+      ctx.scheduled(new Date(ctx.clock.now() + refetchIn));
+    }
     else {
       const staticTtl = Number(data.ttl);
       if (Number.isFinite(staticTtl) && staticTtl > 0) {
@@ -372,6 +376,7 @@ export class LeaseSource<T> implements Source<T> {
           if (capped) this.#session.maxTtls.learn(this.#path, expiresAt - lease.issuedAt);
           ctx.extend(lease.leaseId, new Date(expiresAt));
         },
+        scheduled: (at) => ctx.scheduled(new Date(at)),
         failed: (error, nextAttemptAt) => ctx.failed(error, { step: 'renew', nextAttemptAt: new Date(nextAttemptAt) }),
         done: (reason, replaceAt, error) => this.#renewalDone(lease, reason, replaceAt, error),
       },
@@ -399,6 +404,7 @@ export class LeaseSource<T> implements Source<T> {
       ctx.logger.info({ secret: ctx.name, leaseId: lease.leaseId, millisLeft: this.#lease.expiresAt - ctx.clock.now() }, 'leasehold: vault lease reaches its max TTL; replacing it early');
       this.#replaceRequired = true;
       this.#at(replaceAt - ctx.clock.now(), () => void this.#fetch('lease at its max TTL').catch(() => undefined));
+      ctx.scheduled(new Date(Math.max(replaceAt, ctx.clock.now())));
       return;
     }
     ctx.logger.info({ secret: ctx.name, leaseId: lease.leaseId, code: error?.code, reason }, 'leasehold: vault renewal ended; fetching new credentials');

@@ -39,6 +39,8 @@ export type RenewerDoneReason =
 export interface RenewerListener {
   /** A renewal succeeded; the credential now lives until `expiresAt`. */
   renewed(expiresAt: number, capped: boolean): void;
+  /** The next routine renewal is planned for `at` (the secret's `expiring` means it is late). */
+  scheduled?(at: number): void;
   /** A renewal failed; the renewer tries again at about `nextAttemptAt`. */
   failed(error: LeaseholdError, nextAttemptAt: number): void;
   /** Renewing is over: replace the credential at `replaceAt` (now, for a refusal or an expiry). */
@@ -116,6 +118,7 @@ export class Renewer {
     // while the planned share of the lease is left.
     if (replaceAt !== undefined && renewAt >= replaceAt) return this.#done('capped', Math.max(now, Math.min(replaceAt, this.#expiresAt)), undefined);
     this.#at(renewAt - now, () => void this.#renew());
+    this.#p.listener.scheduled?.(renewAt);
   }
 
   async #renew(): Promise<void> {
