@@ -1,12 +1,12 @@
-// The pinned lease behind `leasehold exec`, on the Vault dev server in fake time: renewed until
-// Vault caps it, then left to run out with a warning; never replaced, never re-issued, because
-// the job that holds it cannot see a new credential.
-import { Secret, VaultSession, type LeaseholdError } from '@leasehold/core';
+// The pinned lease behind `leasehold exec` (`session.lease(path, { mode: 'pin' })`), on the Vault
+// dev server in fake time: renewed until Vault caps it, then left to run out with a warning; never
+// replaced, never re-issued, because the job that holds it cannot see a new credential.
+import { VaultSession, type LeaseholdError } from '@leasehold/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PinnedLeaseSource, type LeaseData } from '../../packages/cli/src/exec/pinned-lease-source.js';
+import { PinnedLease, type LeaseData } from '../../packages/cli/src/shared/pinned-lease.js';
 import { ROLE_ID, runFor, SECRET_ID, seededRandom, startWorld, type Fixture, type VaultWorld } from '../vault/helpers.js';
 
-describe('PinnedLeaseSource', () => {
+describe("session.lease(path, { mode: 'pin' })", () => {
   let world: VaultWorld | undefined;
   let session: VaultSession | undefined;
   afterEach(async () => {
@@ -24,12 +24,13 @@ describe('PinnedLeaseSource', () => {
       clock: world.clock,
       random: seededRandom(),
     });
-    const source = new PinnedLeaseSource(session, { path: 'database/creds/app' });
-    const secret = new Secret<LeaseData>(source, { clock: world.clock });
+    const secret = session.lease<LeaseData>('database/creds/app', { mode: 'pin', revokeOnClose: false });
+    const source = new PinnedLease(session, secret);
     const warnings: string[] = [];
     const renewalFailures: { code: string; next: Date | undefined }[] = [];
     let expired = 0;
     secret.on('warning', (error: LeaseholdError) => warnings.push(error.code));
+    source.onWarning((error: LeaseholdError) => warnings.push(error.code));
     secret.on('renewalFailed', (error, next) => renewalFailures.push({ code: error.code, next }));
     secret.on('expired', () => expired++);
     const first = await secret.ready();

@@ -15,6 +15,9 @@ const FENCED = [
   'renewalDelay',
   'replacementDelay',
   'retryDelay',
+  'REPLACE_JITTER_FRACTION',
+  'planRetry',
+  'probeDelay',
   'VaultClient',
 ];
 

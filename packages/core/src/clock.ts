@@ -11,7 +11,11 @@ export interface TimerHandle {
 
 /** The source of time and timers. */
 export interface Clock {
-  /** Milliseconds since the Unix epoch. */
+  /**
+   * Milliseconds on the Unix epoch scale. Schedules, expiry and `secondsLeft` are all computed
+   * from this value, so it should be monotonic: {@link systemClock} reads {@link monotonicNow},
+   * which a wall-clock step does not move.
+   */
   now(): number;
   /** Runs `callback` after `delayMillis`. Timers made by leasehold are always unref'd. */
   setTimeout(callback: () => void, delayMillis: number): TimerHandle;
@@ -30,14 +34,27 @@ interface SystemTimer extends TimerHandle {
   timer: NodeJS.Timeout | undefined;
 }
 
-/** The process clock: Date.now and unref'd Node timers; longer delays are re-armed in steps. */
+/**
+ * Monotonic time that reads like epoch milliseconds: the wall clock when the process started
+ * plus the monotonic time elapsed since (performance.now). An NTP step, a VM resume or an
+ * operator's `date -s` moves Date.now() but not this, so a lease's expiry, anchored when it was
+ * fetched, stays right: Vault counts a TTL as a duration, and a stepped host clock would
+ * otherwise mark valid leases expired (or keep dead ones "valid") and fire renewals an hour late.
+ * The price is that an ISO timestamp derived from it can differ from the stepped wall clock by
+ * the steps taken since the process started; durations, which is what schedules use, are exact.
+ */
+export function monotonicNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** The process clock: {@link monotonicNow} and unref'd Node timers; longer delays are re-armed in steps. */
 export const systemClock: Clock = {
-  now: () => Date.now(),
+  now: monotonicNow,
   setTimeout(callback, delayMillis) {
-    const due = Date.now() + Math.max(0, delayMillis);
+    const due = monotonicNow() + Math.max(0, delayMillis);
     const handle: SystemTimer = { timer: undefined, unref: () => handle };
     const arm = (): void => {
-      const left = due - Date.now();
+      const left = due - monotonicNow();
       handle.timer = left > MAX_TIMER_DELAY_MILLIS ? setTimeout(arm, MAX_TIMER_DELAY_MILLIS) : setTimeout(callback, Math.max(0, left));
       handle.timer.unref();
     };

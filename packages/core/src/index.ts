@@ -1,7 +1,7 @@
 // The public API of @leasehold/core. Every export is listed by name (STYLE.md: no `export *`).
 // What leasehold's own packages, benchmarks and tests share (schedule math, backoff policies, the
 // raw Vault client) lives in ./internal.ts, the `@leasehold/core/internal` subpath: not public API.
-export { ManualClock, systemClock } from './clock.js';
+export { ManualClock, monotonicNow, systemClock } from './clock.js';
 export type { Clock, TimerHandle } from './clock.js';
 export type { RecoverOptions, SecretConsumer, Subscription } from './secret/consumer.js';
 export { DEFAULT_RECOVER_TIMEOUT_MILLIS } from './secret/consumer.js';
@@ -75,7 +75,7 @@ export type { TokenAuthOptions } from './vault/auth/token.js';
 export { parseVaultDuration } from './vault/client/durations.js';
 export { DEFAULT_KV_POLL_INTERVAL_MILLIS } from './vault/kv/kv-source.js';
 export type { VaultKvOptions } from './vault/kv/kv-source.js';
-export type { VaultLeaseOptions } from './vault/lease/lease-source.js';
+export type { VaultLeaseMode, VaultLeaseOptions } from './vault/lease/lease-source.js';
 export { DEFAULT_REPLACE_AT_REMAINING_FRACTION } from './vault/renewal/renewal-schedule.js';
 export type { TokenState } from './vault/session/token-keeper.js';
 export { DEFAULT_REQUEST_TIMEOUT_MILLIS } from './vault/client/vault-client.js';

@@ -18,6 +18,10 @@ export {
   replacementDelay,
   retryDelay,
 } from './vault/renewal/renewal-schedule.js';
+export { REPLACE_JITTER_FRACTION } from './vault/renewal/renewal-schedule.js';
 export type { RenewalOutcome } from './vault/renewal/renewal-schedule.js';
+export { planRetry } from './vault/renewal/retry-plan.js';
+export type { RetryInput, RetryPlan } from './vault/renewal/retry-plan.js';
+export { probeDelay } from './vault/renewal/vault-watch.js';
 export { VaultClient } from './vault/client/vault-client.js';
 export type { VaultAuthBlock, VaultClientOptions, VaultEnvelope, VaultRequest, VaultResponse } from './vault/client/vault-client.js';

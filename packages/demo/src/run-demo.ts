@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { awsCredentials, bindAwsClient, type AwsIdentity } from '@leasehold/aws';
-import { fileSecret, healthCheck, healthRoutes, VaultSession, type Secret } from '@leasehold/core';
+import { fileSecret, healthCheck, healthRoutes, parseVaultDuration, VaultSession, type Secret } from '@leasehold/core';
 import { createPool } from '@leasehold/pg';
 import { DEMO_LEASE_MAX_TTL, DEMO_LEASE_TTL, DEMO_STS_TTL, startDemoWorld } from './demo-world.js';
 import type { CredentialRow, DemoView } from './demo-view.js';
@@ -85,7 +85,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     auth: { method: 'kubernetes', role: 'payments', tokenPath: world.serviceAccountTokenPath },
     revokeOnClose: true,
   });
-  const db = session.lease<DbCreds>('database/creds/payments', { name: 'db' });
+  // The role's max TTL is known here: stated, the replacement is planned a third of a lease before
+  // it, instead of found by a renewal that comes back short with a second or two left.
+  const db = session.lease<DbCreds>('database/creds/payments', { name: 'db', maxTtlMillis: parseVaultDuration(DEMO_LEASE_MAX_TTL) });
   const pool = createPool(db, { name: 'orders-pool', host: world.postgres.host, port: world.postgres.port, database: world.postgres.database, max: 10, warmConnections: 2 });
   const apiKey = fileSecret<Record<string, string>>({ path: world.apiKeyDir, name: 'api-key' });
   const deploy = session.lease<Record<string, unknown>>('aws/sts/deploy', { name: 'aws-deploy', method: 'POST', body: { ttl: DEMO_STS_TTL } });

@@ -9,7 +9,7 @@ import { parseFlags } from '../shared/argv.js';
 import type { Output } from '../shared/output.js';
 import { CREDENTIAL_FLAGS, CREDENTIAL_USAGE, credentialPlan, invalid, type CredentialPlan } from '../shared/credential-options.js';
 import { CredentialSet } from '../shared/credential-set.js';
-import type { LeaseData } from '../exec/pinned-lease-source.js';
+import type { LeaseData } from '../shared/pinned-lease.js';
 import { describeError, stderrLogger } from '../shared/stderr-logger.js';
 
 /** Help of `leasehold check`. */

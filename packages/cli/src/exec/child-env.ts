@@ -5,7 +5,7 @@
  * files (credential-files.ts) are the default delivery.
  */
 import { invalid, splitPair } from '../shared/credential-options.js';
-import type { LeaseData } from './pinned-lease-source.js';
+import type { LeaseData } from '../shared/pinned-lease.js';
 
 /** One `--env NAME=field`. */
 export interface EnvMapping {

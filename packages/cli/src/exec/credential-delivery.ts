@@ -6,7 +6,7 @@
 import { childVariables, missingFields } from './child-env.js';
 import { CredentialDir } from './credential-dir.js';
 import type { DeliveryPlan } from './exec-options.js';
-import type { LeaseData } from './pinned-lease-source.js';
+import type { LeaseData } from '../shared/pinned-lease.js';
 import { renderTemplate, templateMissing } from './templates.js';
 import { withoutVaultAuth } from './vault-auth-env.js';
 

@@ -8,7 +8,7 @@
  *    template, `--env` mappings; the job never inherits leasehold's Vault login. Hold the
  *    snapshot as a consumer that never releases it, so nothing retires it under the job; a new
  *    value (a rotated mounted file) rewrites the files.
- * 3. While it runs the pinned source renews the lease; warnings (max TTL reached, renewal
+ * 3. While it runs the pinned lease (`session.lease(path, { mode: 'pin' })`) is renewed; warnings (max TTL reached, renewal
  *    failing, expiry near) go to stderr, because a job cannot pick up a new lease.
  * 4. When it exits (also by a relayed SIGTERM): remove the files, revoke the lease (Vault drops
  *    the database user), close the session (which revokes the token if we logged in), exit with
@@ -19,7 +19,7 @@ import type { Output } from '../shared/output.js';
 import { CredentialSet, type HeldCredential } from '../shared/credential-set.js';
 import { CredentialDelivery, deliveryMissing } from './credential-delivery.js';
 import { EXEC_SYNOPSIS, EXEC_USAGE, EXIT_EXEC_FAILED, parseExecArgs } from './exec-options.js';
-import type { LeaseData } from './pinned-lease-source.js';
+import type { LeaseData } from '../shared/pinned-lease.js';
 import { runChild, SignalRelay, signalExitCode } from './run-child.js';
 import { describeError, stderrLogger } from '../shared/stderr-logger.js';
 
@@ -94,8 +94,10 @@ export async function runExec(args: readonly string[], output: Output, env: Node
       },
     });
     const stopWatching = watch(held.secret, say, verbose, () => held.lease?.extendable ?? false, files.dir !== undefined);
+    const stopLeaseWarnings = held.lease?.onWarning((warning) => say(`warning: ${describeError(warning)}`));
     const outcome = await runChild(options.command, options.args, files.env, relay);
     stopWatching();
+    stopLeaseWarnings?.();
     subscription.unsubscribe();
     if (outcome.error) say(describeError(outcome.error));
     else if (outcome.signal) verbose(`the command was killed by ${outcome.signal}`);

@@ -12,7 +12,7 @@
  */
 import { join } from 'node:path';
 import { invalid } from '../shared/credential-options.js';
-import type { LeaseData } from './pinned-lease-source.js';
+import type { LeaseData } from '../shared/pinned-lease.js';
 
 /** The tools a template exists for. */
 export const TEMPLATE_NAMES = ['flyway', 'libpq', 'aws'] as const;

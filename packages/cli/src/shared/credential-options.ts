@@ -7,7 +7,7 @@
  */
 import { LeaseholdError, type VaultAuthOptions, type VaultSessionOptions } from '@leasehold/core';
 import type { FileFormat } from '@leasehold/core';
-import type { PinnedLeaseRequest } from '../exec/pinned-lease-source.js';
+import type { LeaseRequest } from './pinned-lease.js';
 
 /** `util.parseArgs` option table of the shared flags. */
 export const CREDENTIAL_FLAGS = {
@@ -76,7 +76,7 @@ export interface CredentialFlagValues {
 /** Where credentials come from, as the commands use it. */
 export interface CredentialPlan {
   /** Vault leases to take (empty in file mode). */
-  readonly leases: readonly PinnedLeaseRequest[];
+  readonly leases: readonly LeaseRequest[];
   /** Mounted files to read (empty in Vault mode). */
   readonly files: readonly string[];
   readonly format: FileFormat | 'auto';

@@ -6,15 +6,15 @@
 import {
   fileSecret,
   LeaseholdError,
-  Secret,
   toLeaseholdError,
   VaultSession,
   type HealthReporter,
   type Logger,
+  type Secret,
   type Snapshot,
 } from '@leasehold/core';
 import type { CredentialPlan } from './credential-options.js';
-import { PinnedLeaseSource, type LeaseData } from '../exec/pinned-lease-source.js';
+import { PinnedLease, type LeaseData } from './pinned-lease.js';
 
 /** The process is kept alive this much past the start timeout, so the timeout itself is what ends a wait. */
 const KEEP_ALIVE_SLACK_MILLIS = 1_000;
@@ -25,7 +25,7 @@ export interface HeldCredential {
   readonly name: string;
   readonly secret: Secret<LeaseData>;
   /** The lease behind it (Vault mode). */
-  readonly lease: PinnedLeaseSource | undefined;
+  readonly lease: PinnedLease | undefined;
 }
 
 /** How revoking one lease went. */
@@ -78,9 +78,10 @@ export class CredentialSet implements AsyncDisposable {
     }
     const session = new VaultSession({ ...plan.vault, ...(options.logger ? { logger: options.logger } : {}) });
     const leases = plan.leases.map((request) => {
-      const lease = new PinnedLeaseSource(session, request);
-      const secret = new Secret<LeaseData>(lease, { ...common, clock: session.clock, random: session.random });
-      return { name: lease.name, secret, lease };
+      // Pinned: renewed until its max TTL, never replaced nor re-issued; the job cannot see a new
+      // one. Revoked by PinnedLease (once, with the outcome reported), not quietly by close().
+      const secret = session.lease<LeaseData>(request.path, { ...common, mode: 'pin', method: request.method, body: request.body, revokeOnClose: false });
+      return { name: secret.name, secret, lease: new PinnedLease(session, secret) };
     });
     return new CredentialSet(session, leases, plan.timeoutMillis);
   }
@@ -136,6 +137,7 @@ export class CredentialSet implements AsyncDisposable {
   /** Closes the secrets (revoking leases not yet revoked), then the session. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      await Promise.allSettled(this.credentials.map(({ lease }) => lease?.revoke() ?? Promise.resolve()));
       await Promise.allSettled(this.credentials.map(({ secret }) => secret.close()));
       await this.session?.close();
     })();

@@ -4,10 +4,17 @@
  * importing each other (the session implements the port; the sources never see the class).
  */
 import type { VaultClient, VaultEnvelope, VaultRequest, VaultResponse } from './client/vault-client.js';
+import type { MaxTtlMemory } from './renewal/max-ttl-memory.js';
 import type { TokenState } from './session/token-keeper.js';
 
 /** A request made through the session: the token is added, a rejected token triggers one re-login and one retry. */
-export type SessionRequest = Omit<VaultRequest, 'token'>;
+export interface SessionRequest extends Omit<VaultRequest, 'token'> {
+  /**
+   * Receives an answer that arrived after the request's deadline (the caller already got a
+   * LEASEHOLD_VAULT_TIMEOUT): what Vault created for it must be revoked or used, never forgotten.
+   */
+  readonly onLateAnswer?: ((response: SessionResponse) => void) | undefined;
+}
 
 /** An answer to a session request, with the generation of the token that was used. */
 export interface SessionResponse extends VaultResponse {
@@ -26,6 +33,10 @@ export interface VaultPort {
   readonly replaceAtRemainingFraction: number;
   /** The generation of the current token (0 before the first login). */
   readonly tokenGeneration: number;
+  /** Max TTLs learned per path from capped renewals. */
+  readonly maxTtls: MaxTtlMemory;
+  /** Asks Vault's unauthenticated sys/health whether it can serve; resolves false on any failure. */
+  probe(): Promise<boolean>;
   /** Sends a request with the session token (one re-login and retry on a rejected token). */
   send(request: SessionRequest): Promise<SessionResponse>;
   /** Returns the envelope of a 2xx answer; rejects with a typed error otherwise. */

@@ -1,17 +1,20 @@
 /**
- * A Source for Vault dynamic secrets (database/creds, aws/creds, aws/sts, pki/issue). The schedule
- * comes from renewal-schedule.ts: renew at ~2/3 of the time left with jitter, replace while a third
- * of the final TTL is left once Vault caps the lease, re-fetch non-renewable leases at 85-95 %.
+ * A Source for Vault dynamic secrets (database/creds, aws/creds, aws/sts, pki/issue), in one of two
+ * modes, as Spring Vault's SecretLeaseContainer has RENEW and ROTATE:
  *
- * Errors (decisions, not text):
- * - 400 lease not found / expired / not renewable: the lease is gone; fetch a replacement now.
- * - 403 invalid token: the session logs in again and retries once; every source re-issues.
- * - 403 permission denied: a clear LEASEHOLD_VAULT_PERMISSION_DENIED, then ONE slow attempt every
- *   2.5-5 min (permissionDeniedDelay); a renewal denial first tries a fresh fetch (another policy path).
- * - 5xx, sealed, 429, network, timeout: exponential backoff with full jitter (1 s .. 5 min),
- *   bounded by the time left on the current credential; after expiry, fetch instead of renew.
- * - A failed optional fetch (`refresh()`) rejects and leaves the current lease on its renewal
- *   schedule; only replacements that are needed (max TTL, expiry, new token) are retried.
+ * - `rotate` (default): renew while Vault allows it, then fetch a replacement while a third of the
+ *   final TTL is left; re-fetch non-renewable leases at 85-95 %; re-issue after a new Vault token.
+ *   For services whose consumers (a pg pool, an AWS client) adopt new credentials.
+ * - `pin`: one lease for the life of the secret, renewed until its max TTL and then left to run
+ *   out with a `LEASEHOLD_VAULT_MAX_TTL` warning; never replaced nor re-issued. For a child process
+ *   (`leasehold exec`) that read its environment once and can never see a new credential.
+ *
+ * Renewing is the one Renewer's (renewal/renewer.ts); retries follow renewal/retry-plan.ts: spread
+ * over the time left while there is plenty, probe-paced (sys/health) once the credential is
+ * expired or about to be, and never past the expiry for any kind of error. A renewal refused for
+ * any reason other than an outage means fetching a replacement now.
+ *
+ * Times are the clock's, anchored when the request was sent (monotonic with the system clock).
  */
 import { isLeaseholdError, LeaseholdError, toLeaseholdError } from '../../errors.js';
 import { requirePositive } from '../../options.js';
@@ -20,9 +23,13 @@ import type { SecretOptions } from '../../secret/secret.js';
 import type { Source, SourceContext } from '../../secret/source.js';
 import { fingerprintOf, type Snapshot } from '../../secret/snapshot.js';
 import { cappedTtlFromWarnings, toVaultSeconds } from '../client/durations.js';
-import { permissionDeniedDelay, planAfterRenewal, refetchDelay, renewalDelay, retryDelay } from '../renewal/renewal-schedule.js';
 import type { VaultEnvelope } from '../client/vault-client.js';
-import type { VaultPort } from '../vault-port.js';
+import { refetchDelay } from '../renewal/renewal-schedule.js';
+import { Renewer, type RenewerDoneReason } from '../renewal/renewer.js';
+import { isDenied, isOutage, planRetry, retryAfterOf } from '../renewal/retry-plan.js';
+import { PROBE_INTERVAL_MILLIS, VaultWatch } from '../renewal/vault-watch.js';
+import type { SessionResponse, VaultPort } from '../vault-port.js';
+import { revokeBounded } from './revoke-bounded.js';
 
 /** Static database credentials are re-read this long after Vault's announced rotation. */
 const STATIC_ROTATION_SLACK_MILLIS = 1_000;
@@ -31,17 +38,27 @@ const CLOSE_FETCH_WAIT_MILLIS = 3_000;
 /** While Vault says a static rotation is overdue (ttl 0), it is checked again about this often. */
 const STATIC_OVERDUE_RECHECK_MILLIS = 10_000;
 
+/** How a lease secret treats the end of its lease. */
+export type VaultLeaseMode = 'rotate' | 'pin';
+
 /** Options of `session.lease()`. */
 export interface VaultLeaseOptions<T> extends SecretOptions<T> {
+  /** `rotate` (default) replaces the lease before it ends; `pin` keeps one lease until it runs out. See the file header. */
+  readonly mode?: VaultLeaseMode | undefined;
   /** HTTP method. Default GET, or POST when `body` is given (aws/sts with `{ ttl: '1h' }`, pki/issue). */
   readonly method?: 'GET' | 'POST' | 'PUT' | undefined;
   /** Request body (parameters such as `ttl`, `common_name`). */
   readonly body?: Readonly<Record<string, unknown>> | undefined;
   /** Increment asked at renewal. Default: the lease's first duration. */
   readonly incrementMillis?: number | undefined;
+  /**
+   * The role's max TTL, when known: the replacement is planned before it from the first lease on.
+   * Default: learned from the first capped renewal of the path.
+   */
+  readonly maxTtlMillis?: number | undefined;
   /** Fetch the replacement when this fraction of the final (capped) TTL is left. Default: the session's (1/3). */
   readonly replaceAtRemainingFraction?: number | undefined;
-  /** Revoke the current lease when the secret closes. Default: the session's (false). */
+  /** Revoke the leases still held when the secret closes (synchronously, bounded). Default: the session's (true). */
   readonly revokeOnClose?: boolean | undefined;
   /** Maps Vault's `data` to the value. Default: `data` as is. */
   readonly map?: ((data: Readonly<Record<string, unknown>>) => T) | undefined;
@@ -49,27 +66,33 @@ export interface VaultLeaseOptions<T> extends SecretOptions<T> {
 
 interface Lease {
   readonly leaseId: string;
+  /** When the request that created it was sent. */
+  readonly issuedAt: number;
   readonly expiresAt: number;
   readonly durationMillis: number;
   readonly renewable: boolean;
-  readonly capped: boolean;
 }
 
 /** Vault dynamic secret as a Source. */
 export class LeaseSource<T> implements Source<T> {
   readonly kind = 'vault-lease';
   readonly name: string;
+  readonly mode: VaultLeaseMode;
   readonly #session: VaultPort;
   readonly #path: string;
   readonly #options: VaultLeaseOptions<T>;
   readonly #fraction: number;
   #ctx: SourceContext<T> | undefined;
   #lease: Lease | undefined;
+  #renewer: Renewer | undefined;
+  #watch: VaultWatch | undefined;
   #timer: TimerHandle | undefined;
   #attempt = 0;
   #fetching: Promise<void> | undefined;
   #fetchAgain = false;
   #replaceRequired = false;
+  /** Pinned: false once the lease can no longer be extended (capped, refused, expired, not renewable). */
+  #extendable = false;
   /** Generation of the token that issued the current lease. */
   #fetchGeneration = 0;
   #unsubscribe: (() => void) | undefined;
@@ -82,19 +105,37 @@ export class LeaseSource<T> implements Source<T> {
     this.#path = path.replace(/^\/+/, '');
     this.name = `vault:${this.#path}`;
     this.#options = options;
+    this.mode = options.mode ?? 'rotate';
+    if (this.mode !== 'rotate' && this.mode !== 'pin') {
+      throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', `Option mode must be 'rotate' or 'pin' (got ${String(this.mode)})`);
+    }
     this.#fraction = options.replaceAtRemainingFraction ?? session.replaceAtRemainingFraction;
     if (!(this.#fraction >= 0 && this.#fraction < 1)) {
       throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', 'Option replaceAtRemainingFraction must be in [0, 1)');
     }
     // Checked here, not at the first renewal: NaN would reach Vault as `increment: null`.
     if (options.incrementMillis !== undefined) requirePositive('incrementMillis', options.incrementMillis);
+    if (options.maxTtlMillis !== undefined) requirePositive('maxTtlMillis', options.maxTtlMillis);
+  }
+
+  /** The current lease id, once fetched. Lease ids are not secret. */
+  get leaseId(): string | undefined {
+    return this.#lease?.leaseId;
+  }
+
+  /** Whether renewing can still extend the current lease (pinned leases: false once capped, refused or expired). */
+  get extendable(): boolean {
+    return this.#extendable;
   }
 
   start(context: SourceContext<T>): void {
     this.#ctx = context;
+    this.#watch = new VaultWatch(context.clock, this.#session.random, () => this.#session.probe());
     // Leases die with the token that created them: a new token means new leases.
     this.#unsubscribe = this.#session.onNewToken((state) => {
       if (state.generation <= 1) return; // the first login, made for our own first fetch
+      // Pinned: a new lease would never reach the job that holds this one (exec says so itself).
+      if (this.mode === 'pin') return;
       // A fetch in flight may have been sent with the old token: its lease would die with it.
       if (this.#fetching) this.#fetchAgain = true;
       else if (this.#lease) void this.#fetch('re-issue after a new Vault token').catch(() => undefined);
@@ -103,6 +144,8 @@ export class LeaseSource<T> implements Source<T> {
   }
 
   refresh(): Promise<void> {
+    // A pinned lease is the job's credential: a new one could never reach it.
+    if (this.mode === 'pin') return Promise.resolve();
     return this.#fetch('refresh requested', false);
   }
 
@@ -130,17 +173,39 @@ export class LeaseSource<T> implements Source<T> {
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#clear();
+    this.#stopAll();
     this.#unsubscribe?.();
     // A fetch in flight finishes and revokes what it got: aborting it would leave a database
     // user nobody knows about until its TTL. Bounded: with Vault unreachable a shutdown must not
     // spend the pod's grace period waiting (the request itself may take its whole timeout).
-    if (this.#fetching) await Promise.race([this.#fetching.catch(() => undefined), delay(CLOSE_FETCH_WAIT_MILLIS)]);
+    if (this.#fetching) await Promise.race([this.#fetching.catch(() => undefined), realDelay(CLOSE_FETCH_WAIT_MILLIS)]);
     if (this.#options.revokeOnClose ?? this.#session.revokeOnClose) {
       // The current lease and any replaced one still draining when the application stopped.
       const leases = [...this.#outstanding];
       this.#outstanding.clear();
-      await Promise.all(leases.map((leaseId) => this.#session.revokeLease(leaseId).catch(() => undefined)));
+      const failures = await revokeBounded(this.#session, leases);
+      for (const failure of failures) {
+        this.#ctx?.logger.warn({ secret: this.#ctx.name, leaseId: failure.leaseId, code: failure.error.code }, 'leasehold: vault lease not revoked at close');
+      }
+    }
+  }
+
+  /**
+   * Revokes the current lease now and stops renewing it (pinned leases, when their job ends).
+   * Vault's revoke is synchronous: the database user is gone when this resolves. Rejects with the
+   * Vault error.
+   */
+  async revokeNow(): Promise<void> {
+    this.#stopAll();
+    this.#extendable = false;
+    const leaseId = this.#lease?.leaseId;
+    if (!leaseId || !this.#outstanding.has(leaseId)) return;
+    this.#outstanding.delete(leaseId);
+    try {
+      await this.#session.revokeLease(leaseId);
+    } catch (error) {
+      this.#outstanding.add(leaseId);
+      throw error;
     }
   }
 
@@ -164,17 +229,20 @@ export class LeaseSource<T> implements Source<T> {
   async #doFetch(reason: string): Promise<void> {
     const ctx = this.#ctx;
     if (!ctx || this.#closed) return;
-    this.#clear();
+    this.#clearTimer();
+    this.#watch?.stop();
     ctx.setRenewing(this.#lease !== undefined);
     const method = this.#options.method ?? (this.#options.body ? 'POST' : 'GET');
+    const sentAt = ctx.clock.now();
     let envelope: VaultEnvelope;
     try {
-      const answer = await this.#session.requestTagged({ method, path: this.#path, body: this.#options.body });
+      const request = { method, path: this.#path, body: this.#options.body, onLateAnswer: (late: SessionResponse) => void this.#lateAnswer(late, sentAt) };
+      const answer = await this.#session.requestTagged(request);
       envelope = answer.envelope;
       this.#fetchGeneration = answer.tokenGeneration;
     } catch (error) {
       const failure = toLeaseholdError(error, 'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE', `Vault ${method} ${this.#path} failed`, true);
-      this.#failed(failure, 'fetch');
+      this.#fetchFailed(failure);
       throw failure;
     } finally {
       ctx.setRenewing(false);
@@ -184,20 +252,55 @@ export class LeaseSource<T> implements Source<T> {
       if (envelope.lease_id) await this.#session.revokeLease(envelope.lease_id).catch(() => undefined);
       return;
     }
-    const now = ctx.clock.now();
+    this.#take(ctx, envelope, sentAt, reason);
+  }
+
+  /**
+   * An answer that came after its request's deadline (the fetch already failed with a timeout,
+   * Vault created the lease anyway). It is used when it is the only credential there is and no
+   * other fetch is on its way; otherwise revoked. Never forgotten.
+   */
+  async #lateAnswer(response: SessionResponse, sentAt: number): Promise<void> {
+    const ctx = this.#ctx;
+    if (response.status < 200 || response.status >= 300) return;
+    const envelope = (response.body ?? {}) as VaultEnvelope;
+    const leaseId = envelope.lease_id ? envelope.lease_id : undefined;
+    if (ctx && !this.#closed && !ctx.current() && !this.#fetching) {
+      ctx.logger.info({ secret: ctx.name, path: this.#path, leaseId }, 'leasehold: vault answered after the deadline; using it, the only credential');
+      this.#fetchGeneration = response.tokenGeneration;
+      // The retry planned after the timeout is not needed any more.
+      this.#clearTimer();
+      this.#watch?.stop();
+      try {
+        this.#take(ctx, envelope, sentAt, 'late answer');
+      } catch {
+        // Refused by validate or map: #take revoked the lease and planned the next attempt.
+      }
+      return;
+    }
+    if (!leaseId) return;
+    ctx?.logger.info({ secret: ctx.name, path: this.#path, leaseId }, 'leasehold: vault answered after the deadline; revoking the lease it created');
+    await this.#session.revokeLease(leaseId).catch((error: unknown) => {
+      ctx?.logger.warn({ secret: ctx.name, leaseId, code: (error as LeaseholdError).code }, 'leasehold: could not revoke a late lease; it lives until its TTL');
+    });
+  }
+
+  /** Hands a fetched answer to the secret and schedules what follows. Throws when it is refused. */
+  #take(ctx: SourceContext<T>, envelope: VaultEnvelope, sentAt: number, reason: string): void {
     const data = envelope.data ?? {};
     const leaseMillis = Math.max(0, Number(envelope.lease_duration) || 0) * 1_000;
     const leaseId = envelope.lease_id ? envelope.lease_id : undefined;
     // pki/issue without generate_lease has no lease, but the certificate says when it ends.
     const certificateEnd = leaseMillis === 0 && typeof data.expiration === 'number' ? data.expiration * 1_000 : undefined;
-    const durationMillis = certificateEnd === undefined ? leaseMillis : Math.max(0, certificateEnd - now);
-    const expiresAt = certificateEnd ?? (durationMillis > 0 ? now + durationMillis : undefined);
+    const durationMillis = certificateEnd === undefined ? leaseMillis : Math.max(0, certificateEnd - sentAt);
+    const expiresAt = certificateEnd ?? (durationMillis > 0 ? sentAt + durationMillis : undefined);
     let value: T;
     try {
       value = this.#options.map ? this.#options.map(data) : (data as T);
     } catch (error) {
+      if (leaseId) void this.#session.revokeLease(leaseId).catch(() => undefined);
       const failure = toLeaseholdError(error, 'LEASEHOLD_PARSE_FAILED', `Secret "${ctx.name}": map() threw for ${this.#path}`);
-      this.#failed(failure, 'fetch');
+      this.#fetchFailed(failure);
       throw failure;
     }
     const previous = this.#lease;
@@ -208,18 +311,28 @@ export class LeaseSource<T> implements Source<T> {
     if (verdict.outcome === 'refused') {
       // validate refused it: the secret keeps the old value (and reported why); this lease is of no use.
       if (leaseId) void this.#session.revokeLease(leaseId).catch(() => undefined);
-      this.#failed(verdict.error, 'fetch', false);
+      this.#fetchFailed(verdict.error, false);
       throw verdict.error;
     }
-    if (verdict.outcome === 'unchanged' && leaseId && leaseId !== previous?.leaseId) void this.#session.revokeLease(leaseId).catch(() => undefined);
-    if (verdict.outcome === 'adopted' && leaseId) this.#outstanding.add(leaseId);
+    const adopted = verdict.outcome === 'adopted';
+    if (!adopted && leaseId && leaseId !== previous?.leaseId) void this.#session.revokeLease(leaseId).catch(() => undefined);
+    if (adopted && leaseId) this.#outstanding.add(leaseId);
     this.#attempt = 0;
     this.#replaceRequired = false;
     ctx.logger.debug({ secret: ctx.name, path: this.#path, leaseId, durationMillis, reason }, 'leasehold: vault lease fetched');
-    this.#lease = leaseId && expiresAt ? { leaseId, expiresAt, durationMillis, renewable: envelope.renewable === true, capped: false } : undefined;
-    const random = this.#session.random;
-    if (this.#lease?.renewable) this.#plan(renewalDelay(durationMillis, random), () => void this.#renew());
-    else if (durationMillis > 0) this.#plan(refetchDelay(durationMillis, random), () => void this.#fetch('non-renewable lease').catch(() => undefined));
+    // The same content under a new lease (revoked above): the lease in hand stays on its schedule.
+    if (!adopted && previous && leaseId !== previous.leaseId && this.#renewer) return;
+    this.#renewer?.stop();
+    const renewable = envelope.renewable === true;
+    this.#lease = leaseId && expiresAt !== undefined ? { leaseId, issuedAt: sentAt, expiresAt, durationMillis, renewable } : undefined;
+    this.#extendable = this.#lease !== undefined && renewable;
+    if (this.#lease && renewable) this.#startRenewing(this.#lease);
+    else if (this.mode === 'pin') return; // a pinned value that cannot be renewed simply runs out
+    else if (durationMillis > 0) {
+      const refetchIn = refetchDelay(durationMillis, this.#session.random);
+      this.#at(refetchIn, () => void this.#fetch('non-renewable lease').catch(() => undefined));
+      ctx.scheduled(new Date(ctx.clock.now() + refetchIn));
+    }
     else {
       const staticTtl = Number(data.ttl);
       if (Number.isFinite(staticTtl) && staticTtl > 0) {
@@ -227,99 +340,132 @@ export class LeaseSource<T> implements Source<T> {
       } else if (data.rotation_period !== undefined || data.rotation_schedule !== undefined) {
         // Vault reports ttl 0 while a static-role rotation is overdue (it cannot reach the
         // database): the new password comes at an unknown moment, so look again soon.
-        this.#at(retryDelay(0, undefined, random) + STATIC_OVERDUE_RECHECK_MILLIS, () => void this.#fetch('static rotation overdue').catch(() => undefined));
+        this.#at(STATIC_OVERDUE_RECHECK_MILLIS * (1 + this.#session.random()), () => void this.#fetch('static rotation overdue').catch(() => undefined));
       }
     }
   }
 
-  async #renew(): Promise<void> {
+  #startRenewing(lease: Lease): void {
     const ctx = this.#ctx;
-    const lease = this.#lease;
-    if (!ctx || !lease || this.#closed) return;
-    if (ctx.clock.now() >= lease.expiresAt) return void this.#fetch('lease expired before it could be renewed').catch(() => undefined);
-    const askedMillis = this.#options.incrementMillis ?? lease.durationMillis;
-    ctx.setRenewing(true);
-    let envelope: VaultEnvelope;
-    try {
-      envelope = await this.#session.request({
-        method: 'PUT',
-        path: 'sys/leases/renew',
-        body: { lease_id: lease.leaseId, increment: toVaultSeconds(askedMillis) },
-      });
-    } catch (error) {
-      const failure = toLeaseholdError(error, 'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE', `Vault renewal of ${lease.leaseId} failed`, true);
-      if (this.#closed || this.#lease !== lease) return;
-      if (failure.code === 'LEASEHOLD_VAULT_LEASE_INVALID' || failure.code === 'LEASEHOLD_VAULT_INVALID_TOKEN' || failure.code === 'LEASEHOLD_VAULT_PERMISSION_DENIED') {
-        ctx.logger.info({ secret: ctx.name, leaseId: lease.leaseId, code: failure.code }, 'leasehold: vault renewal refused; fetching new credentials');
-        return void this.#fetch(`renewal refused (${failure.code})`).catch(() => undefined);
-      }
-      this.#failed(failure, 'renew');
-      return;
-    } finally {
-      ctx.setRenewing(false);
-    }
-    if (this.#closed || this.#lease !== lease) return;
-    const granted = Math.max(0, Number(envelope.lease_duration) || 0) * 1_000;
-    const plan = planAfterRenewal(askedMillis, granted, cappedTtlFromWarnings(envelope.warnings) !== undefined, this.#fraction, this.#session.random);
-    const expiresAt = ctx.clock.now() + granted;
-    this.#lease = { ...lease, expiresAt, capped: plan.capped };
-    this.#attempt = 0;
-    ctx.extend(lease.leaseId, new Date(expiresAt));
-    if (plan.next === 'renew') this.#plan(plan.delayMillis, () => void this.#renew());
-    else {
-      ctx.logger.info({ secret: ctx.name, leaseId: lease.leaseId, millisLeft: granted }, 'leasehold: vault lease reached its max TTL; replacing it early');
-      this.#plan(plan.delayMillis, () => void this.#fetch('lease at its max TTL').catch(() => undefined));
-    }
+    if (!ctx) return;
+    const incrementMillis = this.#options.incrementMillis ?? lease.durationMillis;
+    const maxTtl = minDefined(this.#options.maxTtlMillis, this.#session.maxTtls.get(this.#path));
+    const renewer = new Renewer({
+      clock: ctx.clock,
+      random: this.#session.random,
+      probe: () => this.#session.probe(),
+      replaceAtRemainingFraction: this.#fraction,
+      incrementMillis,
+      renew: async (increment) => {
+        ctx.setRenewing(true);
+        try {
+          const envelope = await this.#session.request({
+            method: 'PUT',
+            path: 'sys/leases/renew',
+            body: { lease_id: lease.leaseId, increment: toVaultSeconds(increment) },
+          });
+          return { grantedMillis: Math.max(0, Number(envelope.lease_duration) || 0) * 1_000, cappedByWarning: cappedTtlFromWarnings(envelope.warnings) !== undefined };
+        } finally {
+          ctx.setRenewing(false);
+        }
+      },
+      listener: {
+        renewed: (expiresAt, capped) => {
+          if (this.#lease?.leaseId !== lease.leaseId) return;
+          this.#lease = { ...lease, expiresAt };
+          if (capped) this.#session.maxTtls.learn(this.#path, expiresAt - lease.issuedAt);
+          ctx.extend(lease.leaseId, new Date(expiresAt));
+        },
+        scheduled: (at) => ctx.scheduled(new Date(at)),
+        failed: (error, nextAttemptAt) => ctx.failed(error, { step: 'renew', nextAttemptAt: new Date(nextAttemptAt) }),
+        done: (reason, replaceAt, error) => this.#renewalDone(lease, reason, replaceAt, error),
+      },
+    });
+    this.#renewer = renewer;
+    renewer.start(lease.expiresAt, maxTtl === undefined ? undefined : lease.issuedAt + maxTtl);
   }
 
-  /** Records a failure (unless the secret already did) and schedules the next attempt (see the header for the rules). */
-  #failed(failure: LeaseholdError, step: 'fetch' | 'renew', report = true): void {
+  #renewalDone(lease: Lease, reason: RenewerDoneReason, replaceAt: number, error: LeaseholdError | undefined): void {
+    const ctx = this.#ctx;
+    if (!ctx || this.#closed || this.#lease?.leaseId !== lease.leaseId) return;
+    if (this.mode === 'pin') {
+      this.#extendable = false;
+      if (reason === 'capped') {
+        const expiresAt = new Date(this.#lease.expiresAt).toISOString();
+        ctx.warn(
+          new LeaseholdError('LEASEHOLD_VAULT_MAX_TTL', `Lease ${lease.leaseId} reached its max TTL: it ends at ${expiresAt} and cannot be renewed further`, {
+            details: { leaseId: lease.leaseId, expiresAt },
+          }),
+        );
+      } else if (error) ctx.failed(error, { step: 'renew' });
+      return;
+    }
+    if (reason === 'capped') {
+      ctx.logger.info({ secret: ctx.name, leaseId: lease.leaseId, millisLeft: this.#lease.expiresAt - ctx.clock.now() }, 'leasehold: vault lease reaches its max TTL; replacing it early');
+      this.#replaceRequired = true;
+      this.#at(replaceAt - ctx.clock.now(), () => void this.#fetch('lease at its max TTL').catch(() => undefined));
+      ctx.scheduled(new Date(Math.max(replaceAt, ctx.clock.now())));
+      return;
+    }
+    ctx.logger.info({ secret: ctx.name, leaseId: lease.leaseId, code: error?.code, reason }, 'leasehold: vault renewal ended; fetching new credentials');
+    void this.#fetch(`renewal ${reason} (${error?.code ?? 'no error'})`).catch(() => undefined);
+  }
+
+  /**
+   * Records a failed fetch (unless the secret already did: `report` false) and plans the next
+   * attempt by urgency (see the file header).
+   */
+  #fetchFailed(failure: LeaseholdError, report = true): void {
     const ctx = this.#ctx;
     if (!ctx || this.#closed) return;
     const lease = this.#lease;
     const now = ctx.clock.now();
-    const random = this.#session.random;
-    const renewable = lease !== undefined && lease.renewable && !lease.capped;
-    let delay: number;
-    let next: () => void;
-    if (step === 'fetch' && !this.#replaceRequired && renewable && lease.expiresAt > now) {
-      // An optional fetch (refresh) failed: the current lease is fine, keep to its renewal schedule.
-      delay = renewalDelay(lease.expiresAt - now, random);
-      next = () => void this.#renew();
-    } else {
-      const millisLeft = lease ? lease.expiresAt - now : undefined;
-      delay = failure.retryable ? retryDelay(this.#attempt++, millisLeft, random) : permissionDeniedDelay(random);
-      // Renew again only while the lease lives and can still be extended; otherwise fetch anew.
-      const renewNext = step === 'renew' && renewable && lease.expiresAt > now + delay;
-      const required = this.#replaceRequired;
-      next = renewNext ? () => void this.#renew() : () => void this.#fetch(`retry after ${failure.code}`, required).catch(() => undefined);
+    const renewing = lease !== undefined && this.#renewer !== undefined && lease.renewable && lease.expiresAt > now && !this.#replaceRequired;
+    const pinnedStop = this.mode === 'pin' && (lease !== undefined || !isOutage(failure));
+    if (renewing || pinnedStop) {
+      // An optional fetch (refresh) failed: the current lease is fine and its renewer keeps it.
+      // Pinned: the job keeps what it has, and a refusal ends a pinned start at once.
+      if (report) ctx.failed(failure, { step: 'fetch' });
+      return;
     }
-    if (report) ctx.failed(failure, { step, nextAttemptAt: new Date(now + delay) });
-    this.#at(delay, next);
-  }
-
-  /** Schedules the routine renewal or replacement, and tells the secret (its `expiring` means this is late). */
-  #plan(delayMillis: number, run: () => void): void {
-    this.#at(delayMillis, run);
-    if (this.#ctx && !this.#closed) this.#ctx.scheduled(new Date(this.#ctx.clock.now() + delayMillis));
+    const millisLeft = lease ? lease.expiresAt - now : undefined;
+    const plan = planRetry({ attempt: this.#attempt++, millisLeft, retryable: isOutage(failure), denied: isDenied(failure), retryAfterMillis: retryAfterOf(failure) }, this.#session.random);
+    const nextAttemptAt = now + (plan.kind === 'wait' ? plan.delayMillis : PROBE_INTERVAL_MILLIS);
+    // A replacement that fails while a lease is in hand is the renewal of that credential failing.
+    if (report) ctx.failed(failure, { step: ctx.current() ? 'renew' : 'fetch', nextAttemptAt: new Date(nextAttemptAt) });
+    const retry = () => void this.#fetch(`retry after ${failure.code}`).catch(() => undefined);
+    if (plan.kind === 'wait') this.#at(plan.delayMillis, retry);
+    else this.#watch?.start(retry, () => !this.#closed);
   }
 
   #at(delayMillis: number, run: () => void): void {
-    this.#clear();
+    this.#clearTimer();
     if (this.#closed || !this.#ctx) return;
     this.#timer = this.#ctx.clock.setTimeout(() => {
       this.#timer = undefined;
       run();
-    }, delayMillis);
+    }, Math.max(0, delayMillis));
     this.#timer.unref?.();
   }
 
-  #clear(): void {
+  #clearTimer(): void {
     if (this.#timer && this.#ctx) this.#ctx.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
   }
+
+  #stopAll(): void {
+    this.#clearTimer();
+    this.#watch?.stop();
+    this.#renewer?.stop();
+  }
 }
 
-function delay(millis: number): Promise<void> {
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}
+
+function realDelay(millis: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, millis).unref());
 }

@@ -1,8 +1,10 @@
 /**
- * Keeps a Vault session's token alive: logs in (single-flight), renews the token at ~2/3 of its
- * TTL with jitter, logs in again before the token's max TTL (a renewal granted less than asked)
- * and when Vault calls the token invalid. Every new token bumps `generation` and tells the
- * listeners, because leases die with the token that created them and must be re-issued.
+ * Keeps a Vault session's token alive: logs in (single-flight), renews the token with the one
+ * Renewer (renewal/renewer.ts, the same loop as every lease), logs in again before the token's
+ * max TTL (a renewal granted less than asked) and when Vault calls the token invalid. Every new
+ * token bumps `generation` and tells the listeners, because leases die with the token that
+ * created them and must be re-issued. Failed logins are retried by urgency (renewal/retry-plan.ts):
+ * spread over the time the current token has left, probe-paced once it has none.
  */
 import type { Clock, TimerHandle } from '../../clock.js';
 import { LeaseholdError, toLeaseholdError } from '../../errors.js';
@@ -10,7 +12,10 @@ import type { Logger } from '../../logger.js';
 import type { VaultAuthMethod, VaultLogin } from '../auth/auth-method.js';
 import { fromAuthBlock } from '../auth/auth-method.js';
 import { cappedTtlFromWarnings, toVaultSeconds } from '../client/durations.js';
-import { permissionDeniedDelay, planAfterRenewal, replacementDelay, retryDelay, renewalDelay } from '../renewal/renewal-schedule.js';
+import { replacementDelay } from '../renewal/renewal-schedule.js';
+import { Renewer, type RenewerDoneReason } from '../renewal/renewer.js';
+import { isDenied, isOutage, planRetry, retryAfterOf } from '../renewal/retry-plan.js';
+import { PROBE_INTERVAL_MILLIS, VaultWatch } from '../renewal/vault-watch.js';
 import type { VaultClient } from '../client/vault-client.js';
 
 /** The token in use and what is known about it. */
@@ -32,6 +37,8 @@ export interface TokenKeeperParams {
   readonly logger: Logger;
   readonly random: () => number;
   readonly replaceAtRemainingFraction: number;
+  /** Resolves true when Vault's sys/health answers as able to serve; never rejects. */
+  readonly probe: () => Promise<boolean>;
   /** Called after every new token with its generation. */
   readonly onNewToken: (state: TokenState) => void;
   /** Called with every failure of the background loop, and with undefined after a success. */
@@ -44,11 +51,14 @@ export class TokenKeeper {
   #state: TokenState | undefined;
   #loggingIn: Promise<TokenState> | undefined;
   #timer: TimerHandle | undefined;
+  #renewer: Renewer | undefined;
+  readonly #watch: VaultWatch;
   #attempt = 0;
   #closed = false;
 
   constructor(params: TokenKeeperParams) {
     this.#p = params;
+    this.#watch = new VaultWatch(params.clock, params.random, params.probe);
   }
 
   /** The token state, if logged in. */
@@ -97,23 +107,24 @@ export class TokenKeeper {
 
   async #doLogin(): Promise<TokenState> {
     const { auth, client, clock, logger } = this.#p;
+    this.#clear();
+    const sentAt = clock.now();
     let login: VaultLogin;
     try {
       login = await auth.login(client);
     } catch (error) {
       const failure = toLeaseholdError(error, 'LEASEHOLD_VAULT_AUTH_FAILED', `Vault ${auth.method} login failed`, true);
-      this.#retryLater(failure, 'login');
+      this.#loginFailed(failure);
       throw failure;
     }
     if (this.#closed) throw new LeaseholdError('LEASEHOLD_CLOSED', 'The Vault session is closed');
-    const now = clock.now();
     const previous = this.#state;
     // A token file read back unchanged (Vault Agent has not written the new token yet) is the
     // same token: its leases live on, so it is no new generation and nothing is re-issued.
     const sameToken = previous !== undefined && login.token.equals(previous.login.token);
     const state: TokenState = {
       login,
-      expiresAt: login.ttlMillis > 0 ? now + login.ttlMillis : undefined,
+      expiresAt: login.ttlMillis > 0 ? sentAt + login.ttlMillis : undefined,
       generation: sameToken ? previous.generation : (previous?.generation ?? 0) + 1,
       capped: false,
     };
@@ -121,74 +132,100 @@ export class TokenKeeper {
     this.#attempt = 0;
     logger.info({ method: auth.method, accessor: login.accessor, ttlMillis: login.ttlMillis, generation: state.generation }, 'leasehold: vault login');
     this.#p.onError(undefined);
-    this.#scheduleAfter(state, login.ttlMillis);
+    this.#keep(state);
     if (!sameToken) this.#p.onNewToken(state);
     return state;
   }
 
-  /** Plans the next step for a token that has `ttlMillis` left now. */
-  #scheduleAfter(state: TokenState, ttlMillis: number): void {
+  /** Renews a renewable token, or plans the next login for one that is not. */
+  #keep(state: TokenState): void {
     if (state.expiresAt === undefined) return; // a token that never expires needs no care
-    const { random, replaceAtRemainingFraction } = this.#p;
-    if (state.login.renewable && !state.capped) this.#at(renewalDelay(ttlMillis, random), () => void this.#renew(state));
-    else if (this.#p.auth.canRelogin) this.#at(replacementDelay(ttlMillis, replaceAtRemainingFraction, random), () => void this.login().catch(() => undefined));
-  }
-
-  async #renew(state: TokenState): Promise<void> {
-    const { client, clock, random, replaceAtRemainingFraction, logger } = this.#p;
-    const asked = state.login.ttlMillis;
-    try {
-      const envelope = await client.request({
-        method: 'POST',
-        path: 'auth/token/renew-self',
-        token: state.login.token,
-        body: { increment: `${toVaultSeconds(asked)}s` },
-      });
-      if (this.#closed || this.#state !== state) return;
-      const renewed = fromAuthBlock(envelope, 'auth/token/renew-self', state.login.ownedBySession);
-      const plan = planAfterRenewal(asked, renewed.ttlMillis, cappedTtlFromWarnings(envelope.warnings) !== undefined, replaceAtRemainingFraction, random);
-      const next: TokenState = { ...state, expiresAt: clock.now() + renewed.ttlMillis, capped: plan.capped };
-      this.#state = next;
-      this.#attempt = 0;
-      this.#p.onError(undefined);
-      if (plan.capped) logger.info({ ttlMillis: renewed.ttlMillis }, 'leasehold: vault token reached its max TTL; logging in again early');
-      this.#scheduleAfter(next, renewed.ttlMillis);
-    } catch (error) {
-      if (this.#closed || this.#state !== state) return;
-      const failure = toLeaseholdError(error, 'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE', 'Vault token renewal failed', true);
-      if (failure.code === 'LEASEHOLD_VAULT_INVALID_TOKEN' || failure.code === 'LEASEHOLD_VAULT_LEASE_INVALID' || failure.code === 'LEASEHOLD_VAULT_BAD_REQUEST') {
-        // Expired, revoked or not renewable after all: only a new login helps.
-        this.#p.onError(failure);
-        if (this.#p.auth.canRelogin) void this.invalidated(state.generation).catch(() => undefined);
-        return;
-      }
-      this.#retryLater(failure, 'renew');
+    const { clock, random, replaceAtRemainingFraction } = this.#p;
+    if (!state.login.renewable) {
+      if (this.#p.auth.canRelogin) this.#at(replacementDelay(state.expiresAt - clock.now(), replaceAtRemainingFraction, random), () => void this.login().catch(() => undefined));
+      return;
     }
+    this.#renewer = new Renewer({
+      clock,
+      random,
+      probe: this.#p.probe,
+      replaceAtRemainingFraction,
+      incrementMillis: state.login.ttlMillis,
+      renew: async (increment) => {
+        const envelope = await this.#p.client.request({
+          method: 'POST',
+          path: 'auth/token/renew-self',
+          token: state.login.token,
+          body: { increment: `${toVaultSeconds(increment)}s` },
+        });
+        const renewed = fromAuthBlock(envelope, 'auth/token/renew-self', state.login.ownedBySession);
+        return { grantedMillis: renewed.ttlMillis, cappedByWarning: cappedTtlFromWarnings(envelope.warnings) !== undefined };
+      },
+      listener: {
+        renewed: (expiresAt, capped) => {
+          if (this.#closed || this.#state?.login !== state.login) return;
+          this.#state = { ...this.#state, expiresAt, capped };
+          this.#p.onError(undefined);
+        },
+        failed: (error, nextAttemptAt) => {
+          this.#p.onError(error);
+          this.#p.logger.warn({ code: error.code, what: 'renew', retryInMillis: Math.round(nextAttemptAt - clock.now()) }, 'leasehold: vault token upkeep failed');
+        },
+        done: (reason, replaceAt, error) => this.#renewalDone(state, reason, replaceAt, error),
+      },
+    });
+    this.#renewer.start(state.expiresAt);
   }
 
-  #retryLater(failure: LeaseholdError, what: 'login' | 'renew'): void {
+  #renewalDone(state: TokenState, reason: RenewerDoneReason, replaceAt: number, error: LeaseholdError | undefined): void {
+    if (this.#closed || this.#state?.login !== state.login) return;
+    if (error) this.#p.onError(error);
+    if (!this.#p.auth.canRelogin) return; // a given token runs out; the session reports it
+    if (reason === 'capped') {
+      this.#p.logger.info({ ttlMillis: (this.#state.expiresAt ?? 0) - this.#p.clock.now() }, 'leasehold: vault token reaches its max TTL; logging in again early');
+      this.#at(replaceAt - this.#p.clock.now(), () => void this.login().catch(() => undefined));
+      return;
+    }
+    // Expired, revoked or not renewable after all: only a new login helps.
+    void this.invalidated(state.generation).catch(() => undefined);
+  }
+
+  /** Plans the next login after a failed one, by urgency (renewal/retry-plan.ts). */
+  #loginFailed(failure: LeaseholdError): void {
     this.#p.onError(failure);
     if (this.#closed) return;
+    const { clock, random } = this.#p;
     const state = this.#state;
-    const millisLeft = state?.expiresAt === undefined ? undefined : state.expiresAt - this.#p.clock.now();
-    const delay = failure.retryable ? retryDelay(this.#attempt++, millisLeft, this.#p.random) : permissionDeniedDelay(this.#p.random);
-    this.#p.logger.warn({ code: failure.code, what, retryInMillis: Math.round(delay) }, 'leasehold: vault token upkeep failed');
-    if (what === 'renew' && state && (millisLeft ?? 1) > 0) this.#at(delay, () => void this.#renew(state));
-    else this.#at(delay, () => void this.login().catch(() => undefined));
+    const now = clock.now();
+    const millisLeft = state === undefined ? undefined : state.expiresAt === undefined ? Number.POSITIVE_INFINITY : state.expiresAt - now;
+    const plan = planRetry({ attempt: this.#attempt++, millisLeft, retryable: isOutage(failure), denied: isDenied(failure), retryAfterMillis: retryAfterOf(failure) }, random);
+    const retryInMillis = plan.kind === 'wait' ? plan.delayMillis : PROBE_INTERVAL_MILLIS;
+    this.#p.logger.warn({ code: failure.code, what: 'login', retryInMillis: Math.round(retryInMillis) }, 'leasehold: vault token upkeep failed');
+    const retry = () => void this.login().catch(() => undefined);
+    if (plan.kind === 'wait') this.#at(plan.delayMillis, retry);
+    else this.#watch.start(retry, () => !this.#closed);
   }
 
   #at(delayMillis: number, run: () => void): void {
-    this.#clear();
+    this.#clearTimer();
     if (this.#closed) return;
     this.#timer = this.#p.clock.setTimeout(() => {
       this.#timer = undefined;
       run();
-    }, delayMillis);
+    }, Math.max(0, delayMillis));
     this.#timer.unref?.();
   }
 
-  #clear(): void {
+  #clearTimer(): void {
     if (this.#timer) this.#p.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
+  }
+
+  /** Stops every timer, probe and renewal of the current token. */
+  #clear(): void {
+    this.#clearTimer();
+    this.#watch.stop();
+    this.#renewer?.stop();
+    this.#renewer = undefined;
   }
 }

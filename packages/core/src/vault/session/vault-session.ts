@@ -5,7 +5,7 @@
  * VAULT_SKIP_VERIFY.
  *
  * Close order (documented behaviour): the secrets made by the session are closed first (each
- * revokes its current lease when `revokeOnClose`), then the session revokes its token with
+ * revokes the leases it holds, synchronously and bounded, unless `revokeOnClose: false`), then the session revokes its token with
  * `auth/token/revoke-self` ONLY if it created the token by logging in (never a token it was given)
  * and `revokeTokenOnClose` is not false. Note that Vault revokes every lease a token created when
  * the token is revoked, so keep `revokeTokenOnClose: false` if leases must outlive the process.
@@ -15,15 +15,17 @@ import { systemClock, type Clock } from '../../clock.js';
 import { LeaseholdError, sanitizeCause } from '../../errors.js';
 import type { ComponentHealth, HealthError, HealthReporter, HealthState } from '../../component-health.js';
 import { silentLogger, type Logger } from '../../logger.js';
-import { requireNonNegative } from '../../options.js';
+import { requireNonNegative, requirePositive } from '../../options.js';
 import { Secret } from '../../secret/secret.js';
 import { createAuthMethod, type VaultAuthOptions } from '../auth/create-auth.js';
 import type { VaultAuthMethod } from '../auth/auth-method.js';
 import { KvSource, type VaultKvOptions } from '../kv/kv-source.js';
 import { LeaseSource, type VaultLeaseOptions } from '../lease/lease-source.js';
+import { MaxTtlMemory } from '../renewal/max-ttl-memory.js';
 import { DEFAULT_REPLACE_AT_REMAINING_FRACTION } from '../renewal/renewal-schedule.js';
+import { LATE_ANSWER_GRACE_MILLIS, withDeadline } from './late-answer.js';
 import { TokenKeeper, type TokenState } from './token-keeper.js';
-import { VaultClient, type VaultEnvelope } from '../client/vault-client.js';
+import { DEFAULT_REQUEST_TIMEOUT_MILLIS, VaultClient, type VaultEnvelope } from '../client/vault-client.js';
 import type { SessionRequest, SessionResponse, VaultPort } from '../vault-port.js';
 
 /** Vault's own default address when VAULT_ADDR is unset. */
@@ -45,7 +47,10 @@ export interface VaultSessionOptions {
   readonly tlsSkipVerify?: boolean | undefined;
   /** Total deadline of each request. Default 10 s. */
   readonly requestTimeoutMillis?: number | undefined;
-  /** Default of every lease's `revokeOnClose`. Default false. */
+  /**
+   * Default of every lease's `revokeOnClose`. Default true: a clean shutdown drops the dynamic
+   * database user instead of leaving it to its TTL. Set false when leases must outlive the process.
+   */
   readonly revokeOnClose?: boolean | undefined;
   /** Revoke the session's own token on close when the session logged in itself. Default true. */
   readonly revokeTokenOnClose?: boolean | undefined;
@@ -72,9 +77,11 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
   readonly random: () => number;
   readonly revokeOnClose: boolean;
   readonly replaceAtRemainingFraction: number;
+  readonly maxTtls = new MaxTtlMemory();
   readonly #auth: VaultAuthMethod;
   readonly #keeper: TokenKeeper;
   readonly #revokeTokenOnClose: boolean;
+  readonly #requestTimeoutMillis: number;
   readonly #secrets = new Set<Secret<unknown>>();
   readonly #tokenListeners = new Set<(state: TokenState) => void>();
   #lastError: { error: LeaseholdError; at: number } | undefined;
@@ -87,16 +94,19 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.random = options.random ?? Math.random;
-    this.revokeOnClose = options.revokeOnClose ?? false;
+    this.revokeOnClose = options.revokeOnClose ?? true;
     this.#revokeTokenOnClose = options.revokeTokenOnClose ?? true;
     this.replaceAtRemainingFraction = fraction('replaceAtRemainingFraction', options.replaceAtRemainingFraction);
     this.#auth = createAuthMethod(options.auth, env);
+    this.#requestTimeoutMillis = requirePositive('requestTimeoutMillis', options.requestTimeoutMillis ?? DEFAULT_REQUEST_TIMEOUT_MILLIS);
     this.client = new VaultClient({
       address: options.address ?? env.VAULT_ADDR ?? DEFAULT_VAULT_ADDRESS,
       namespace: options.namespace ?? env.VAULT_NAMESPACE,
       caCert: options.caCert ?? readCa(options.caCertPath ?? env.VAULT_CACERT),
       tlsSkipVerify: options.tlsSkipVerify ?? isTrue(env.VAULT_SKIP_VERIFY),
-      requestTimeoutMillis: options.requestTimeoutMillis,
+      // The session keeps the deadline (late-answer.ts); the transport waits longer so an answer
+      // that comes after it is still read, and a lease in it revoked or used, never lost.
+      requestTimeoutMillis: this.#requestTimeoutMillis + LATE_ANSWER_GRACE_MILLIS,
     });
     this.#keeper = new TokenKeeper({
       client: this.client,
@@ -105,6 +115,7 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
       logger: this.logger,
       random: this.random,
       replaceAtRemainingFraction: this.replaceAtRemainingFraction,
+      probe: () => this.probe(),
       onNewToken: (state) => {
         for (const listener of this.#tokenListeners) listener(state);
       },
@@ -142,12 +153,18 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
   async send(request: SessionRequest): Promise<SessionResponse> {
     if (this.#closed) throw new LeaseholdError('LEASEHOLD_CLOSED', `Vault session "${this.name}" is closed`);
     let state = await this.#keeper.token();
-    let response = await this.client.send({ ...request, token: state.login.token });
+    let response = await this.#sendOnce(request, state);
     if (response.status === 403 && this.client.errorFor(request, response).code === 'LEASEHOLD_VAULT_INVALID_TOKEN') {
       state = await this.#keeper.invalidated(state.generation);
-      response = await this.client.send({ ...request, token: state.login.token });
+      response = await this.#sendOnce(request, state);
     }
-    return { ...response, tokenGeneration: state.generation };
+    return response;
+  }
+
+  #sendOnce(request: SessionRequest, state: TokenState): Promise<SessionResponse> {
+    const { onLateAnswer, ...vaultRequest } = request;
+    const sent = this.client.send({ ...vaultRequest, token: state.login.token }).then((response) => ({ ...response, tokenGeneration: state.generation }));
+    return withDeadline(sent, this.#requestTimeoutMillis, `${request.method} ${request.path}`, onLateAnswer);
   }
 
   /** Like {@link send}, but returns the envelope of a 2xx answer and rejects with a typed error otherwise. */
@@ -166,9 +183,26 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
     throw this.client.errorFor(request, response);
   }
 
-  /** Revokes a lease (`sys/leases/revoke`). Vault answers 202/204 even for an unknown lease. */
+  /**
+   * Revokes a lease (`sys/leases/revoke`), synchronously: Vault answers once the engine has
+   * revoked it (the database user is gone), and a failed revocation is an error here. Vault
+   * answers 204 even for an unknown lease.
+   */
   async revokeLease(leaseId: string): Promise<void> {
-    await this.request({ method: 'PUT', path: 'sys/leases/revoke', body: { lease_id: leaseId } });
+    await this.request({ method: 'PUT', path: 'sys/leases/revoke', body: { lease_id: leaseId, sync: true } });
+  }
+
+  /**
+   * Whether Vault can serve, from its unauthenticated `sys/health` (standby and performance standby
+   * count as serving: they forward). Never rejects: any failure is `false`.
+   */
+  async probe(): Promise<boolean> {
+    try {
+      const response = await this.client.send({ method: 'GET', path: 'sys/health', query: { standbyok: 'true', perfstandbyok: 'true' } });
+      return response.status === 200 || response.status === 429 || response.status === 473;
+    } catch {
+      return false;
+    }
   }
 
   /** The generation of the current token (0 before the first login). */

@@ -1,0 +1,122 @@
+/**
+ * Retries by urgency: what to do after any failed Vault request made for a credential (a fetch, a
+ * renewal, a login), given how much time the credential in hand has left. Shared by the renewer,
+ * the lease source, the token keeper and the fleet benchmark, so what the benchmark measures is
+ * what the SDK does.
+ *
+ * - Plenty of time left (at least {@link URGENT_MILLIS}): the retry is drawn uniformly over the
+ *   time left, `[MIN_SPREAD_MILLIS, SPREAD_FRACTION * left]` (capped at {@link MAX_SPREAD_MILLIS}).
+ *   A fleet that failed together during an outage then comes back spread over the time each
+ *   credential still has, instead of on a shared 1 s..5 min ladder whose retries, summed over the
+ *   fleet, arrive at about 2·ln(300) ≈ 11 times the steady rate right after Vault returns
+ *   (bench/fleet.ts). A uniform draw over a shrinking window never lands past the expiry.
+ * - Urgent (expired, no credential yet, or less than {@link URGENT_MILLIS} left, so the next spread
+ *   attempt could come after the expiry): an outage error (network, timeout, 5xx, sealed, 429, 412)
+ *   means `watch`: probe Vault's unauthenticated `sys/health` about once a second with jitter
+ *   (vault-watch.ts) and retry the real request as soon as Vault answers. Authenticated traffic
+ *   stays at zero while Vault is down and the credential is back within seconds of its return.
+ * - A refusal (400, 403 permission denied, 404, 307, anything else not retryable) comes from a
+ *   Vault that is up, so probing is pointless: wait {@link refusalDelay} (a slow 2.5-5 minutes,
+ *   an operator has to act) but never longer than the spread over the time left. With no time
+ *   left, a refusal climbs the 1 s..5 min ladder (a mount that appears, a role created late are
+ *   seen within seconds); a 403 permission denied stays at one slow attempt every 2.5-5 minutes,
+ *   since only a policy change helps and a fleet must not hammer Vault with denied requests.
+ * - `Retry-After` (429, 503) is honoured between {@link RETRY_AFTER_MIN_MILLIS} and
+ *   {@link RETRY_AFTER_MAX_MILLIS}, and never past the time left.
+ *
+ * Every delay is at least {@link VAULT_BACKOFF}.minMillis: no retry loop without a delay.
+ */
+import { backoffDelay, VAULT_BACKOFF } from '../../backoff.js';
+import { isLeaseholdError } from '../../errors.js';
+
+/** Under this much time left a credential is urgent: spreading would risk trying after its expiry. */
+export const URGENT_MILLIS = 5_000;
+/** A spread retry waits at least this long: the outage that just failed a request rarely ends sooner. */
+export const MIN_SPREAD_MILLIS = 1_000;
+/**
+ * Fraction of the time left over which a retry is spread. Close to 1 because the lower the
+ * fraction the more a fleet's retries bunch up right after recovery (the fleet bench measures
+ * it); the rest is the margin in which an urgent credential still gets probe-paced retries.
+ */
+export const SPREAD_FRACTION = 0.9;
+/** A retry is never spread over more than an hour, however long the lease. */
+export const MAX_SPREAD_MILLIS = 3_600_000;
+/** Smallest `Retry-After` honoured as given (below it, the ordinary rules decide). */
+export const RETRY_AFTER_MIN_MILLIS = 1_000;
+/** Largest `Retry-After` honoured: a proxy asking for an hour must not park an expiring credential. */
+export const RETRY_AFTER_MAX_MILLIS = 60_000;
+
+/** The next step after a failure. */
+export type RetryPlan =
+  /** Try the request again after `delayMillis`. */
+  | { readonly kind: 'wait'; readonly delayMillis: number }
+  /** Probe `sys/health` until Vault answers, then try the request at once. */
+  | { readonly kind: 'watch' };
+
+/** What a retry decision needs to know. */
+export interface RetryInput {
+  /** 0 for the first retry after a success; climbs the ladder of expired refusals. */
+  readonly attempt: number;
+  /** Time left on the credential in hand; undefined when there is none (first fetch) or it never expires. */
+  readonly millisLeft: number | undefined;
+  /** True for outage errors (network, timeout, 5xx, sealed, 429, 412), false for refusals. */
+  readonly retryable: boolean;
+  /** True for a 403 permission denied (a policy matter): always slow. */
+  readonly denied?: boolean | undefined;
+  /** Vault's or a proxy's `Retry-After`, if it sent one. */
+  readonly retryAfterMillis?: number | undefined;
+}
+
+/** Whether a credential with `millisLeft` left must be replaced by watching Vault rather than spreading retries. */
+export function isUrgent(millisLeft: number | undefined): boolean {
+  return millisLeft === undefined || millisLeft < URGENT_MILLIS;
+}
+
+/** A retry drawn uniformly over the time left (see the file header). */
+export function spreadDelay(millisLeft: number, random: () => number = Math.random): number {
+  const upper = Math.min(MAX_SPREAD_MILLIS, SPREAD_FRACTION * millisLeft);
+  if (upper <= MIN_SPREAD_MILLIS) return Math.max(VAULT_BACKOFF.minMillis, upper);
+  return MIN_SPREAD_MILLIS + random() * (upper - MIN_SPREAD_MILLIS);
+}
+
+/** Delay before asking again after a refusal from a Vault that is up: 2.5 to 5 minutes. */
+export function refusalDelay(random: () => number = Math.random): number {
+  return VAULT_BACKOFF.maxMillis * (0.5 + random() / 2);
+}
+
+/** Plans the next attempt after a failure (see the file header for the rules). */
+export function planRetry(input: RetryInput, random: () => number = Math.random): RetryPlan {
+  const { millisLeft } = input;
+  const urgent = isUrgent(millisLeft);
+  if (input.retryAfterMillis !== undefined && input.retryAfterMillis >= RETRY_AFTER_MIN_MILLIS) {
+    const asked = Math.min(RETRY_AFTER_MAX_MILLIS, input.retryAfterMillis);
+    if (urgent) return { kind: 'wait', delayMillis: asked };
+    return { kind: 'wait', delayMillis: Math.max(VAULT_BACKOFF.minMillis, Math.min(asked, SPREAD_FRACTION * millisLeft!)) };
+  }
+  if (input.retryable) return urgent ? { kind: 'watch' } : { kind: 'wait', delayMillis: spreadDelay(millisLeft!, random) };
+  if (urgent) return { kind: 'wait', delayMillis: input.denied === true ? refusalDelay(random) : backoffDelay(VAULT_BACKOFF, input.attempt, random) };
+  return { kind: 'wait', delayMillis: Math.max(VAULT_BACKOFF.minMillis, Math.min(refusalDelay(random), spreadDelay(millisLeft!, random))) };
+}
+
+/**
+ * Whether a failure is an outage worth retrying soon. Vault's own client (api.DefaultRetryPolicy)
+ * retries 412 too: an Enterprise performance standby answers it until it has caught up with a
+ * write, which takes moments. A rejected token is not an outage: only a new login helps, and the
+ * session has already tried one.
+ */
+export function isOutage(error: unknown): boolean {
+  if (!isLeaseholdError(error) || error.code === 'LEASEHOLD_VAULT_INVALID_TOKEN') return false;
+  return error.retryable || error.details.status === 412;
+}
+
+/** Whether a failure is a 403 permission denied: a policy matter, retried slowly. */
+export function isDenied(error: unknown): boolean {
+  return isLeaseholdError(error, 'LEASEHOLD_VAULT_PERMISSION_DENIED');
+}
+
+/** The `Retry-After` a Vault error carried, in milliseconds, if the client recorded one. */
+export function retryAfterOf(error: unknown): number | undefined {
+  if (!isLeaseholdError(error)) return undefined;
+  const value = error.details.retryAfterMillis;
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
