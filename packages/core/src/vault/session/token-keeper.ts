@@ -136,7 +136,7 @@ export class TokenKeeper {
 
   async #renew(state: TokenState): Promise<void> {
     const { client, clock, random, replaceAtRemainingFraction, logger } = this.#p;
-    const asked = state.login.ttlMillis;
+    const asked = state.login.renewIncrementMillis ?? state.login.ttlMillis;
     try {
       const envelope = await client.request({
         method: 'POST',
