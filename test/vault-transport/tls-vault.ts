@@ -6,7 +6,7 @@ import type { TLSSocket } from 'node:tls';
 
 export interface TlsSeen {
   readonly path: string;
-  readonly servername: string | false | undefined;
+  readonly servername: string | false | null | undefined;
   readonly clientCn: string | undefined;
   readonly token: string | undefined;
 }
