@@ -3,7 +3,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { Sensitive, VaultClient, VaultSession, type Logger } from '@leasehold/core';
+import { Sensitive, VaultSession, type Logger } from '@leasehold/core';
+import { VaultClient } from '@leasehold/core/internal';
 import { envelope, startFakeVault, type FakeVault } from './fake-vault.js';
 import { createTestPki, type TestPki } from './test-pki.js';
 

@@ -4,7 +4,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VaultClient, VaultSession } from '@leasehold/core';
+import { VaultSession } from '@leasehold/core';
+import { VaultClient } from '@leasehold/core/internal';
 import { createTestPki, type TestPki } from './test-pki.js';
 import { startTlsVault, type TlsVault } from './tls-vault.js';
 

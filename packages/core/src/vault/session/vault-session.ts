@@ -231,6 +231,7 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
       lastError: this.#lastError ? healthError(this.#lastError.error, this.#lastError.at) : undefined,
       details: {
         namespace: this.client.namespace,
+        route: this.client.route,
         tokenGeneration: state?.generation ?? 0,
         tokenRenewable: state?.login.renewable,
         tokenCapped: state?.capped,
