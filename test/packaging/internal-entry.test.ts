@@ -19,6 +19,11 @@ const FENCED = [
   'planRetry',
   'probeDelay',
   'VaultClient',
+  'decodeLeaseDuration',
+  'decodeLeaseRenewal',
+  'MAX_VAULT_DURATION_SECONDS',
+  'normalizeWarnings',
+  'staticCredentialsRecheck',
 ];
 
 describe('@leasehold/core/internal', () => {

@@ -49,7 +49,9 @@ export type LeaseholdErrorCode =
   | 'LEASEHOLD_VAULT_MAX_TTL'
   | 'LEASEHOLD_VAULT_AUTH_FAILED'
   | 'LEASEHOLD_VAULT_KV_DELETED'
-  | 'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE';
+  | 'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE'
+  | 'LEASEHOLD_VAULT_WRAPPED_RESPONSE'
+  | 'LEASEHOLD_VAULT_REDIRECT_REFUSED';
 
 /**
  * The code a constructor accepts: core's own codes for a bare `LeaseholdError`, the subclass's codes

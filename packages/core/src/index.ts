@@ -62,6 +62,8 @@ export type { FileSecretOptions } from './sources/file/file-secret.js';
 export { FILE_FORMATS } from './sources/file/formats.js';
 export type { FileFormat } from './sources/file/formats.js';
 export type { AwsIniCredentials } from './sources/file/formats/aws-ini.js';
+export { AgentAuth } from './vault/auth/agent.js';
+export type { AgentAuthOptions } from './vault/auth/agent.js';
 export { AppRoleAuth } from './vault/auth/approle.js';
 export type { AppRoleAuthOptions } from './vault/auth/approle.js';
 export type { VaultAuthMethod, VaultLogin } from './vault/auth/auth-method.js';

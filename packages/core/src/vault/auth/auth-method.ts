@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { LeaseholdError, sanitizeCause } from '../../errors.js';
 import { Sensitive } from '../../redact.js';
+import { decodeLeaseDuration } from '../client/decode/duration.js';
 import type { VaultClient, VaultEnvelope } from '../client/vault-client.js';
 
 /** A token obtained by an auth method. */
@@ -18,6 +19,12 @@ export interface VaultLogin {
   readonly ownedBySession: boolean;
   /** Token accessor, safe to log. */
   readonly accessor?: string | undefined;
+  /**
+   * The increment asked when renewing the token. Default `ttlMillis`, right for a token the
+   * session just obtained. A token it was given reports its remaining TTL as `ttlMillis`, and
+   * renewing by that would shorten it: such tokens carry the TTL they were created with.
+   */
+  readonly renewIncrementMillis?: number | undefined;
 }
 
 /** An auth method. Implement it for a method leasehold does not ship. */
@@ -73,10 +80,10 @@ export async function loginWith(
     });
   }
   if (response.status < 200 || response.status >= 300) throw client.errorFor(request, response);
-  return fromAuthBlock(response.body as VaultEnvelope, path, true);
+  return fromAuthBlock(await client.answer(request, response), path, true);
 }
 
-/** Builds a login from an `auth` block (login, renew-self). */
+/** Builds a login from a decoded `auth` block (login, renew-self); the durations are checked again for envelopes built by hand. */
 export function fromAuthBlock(envelope: VaultEnvelope | undefined, path: string, ownedBySession: boolean): VaultLogin {
   const auth = envelope?.auth;
   if (!auth || typeof auth.client_token !== 'string' || !auth.client_token) {
@@ -87,7 +94,7 @@ export function fromAuthBlock(envelope: VaultEnvelope | undefined, path: string,
   }
   return {
     token: new Sensitive(auth.client_token),
-    ttlMillis: Math.max(0, Number(auth.lease_duration) || 0) * 1_000,
+    ttlMillis: decodeLeaseDuration(auth.lease_duration, 'auth.lease_duration'),
     renewable: auth.renewable === true,
     ownedBySession,
     accessor: auth.accessor,

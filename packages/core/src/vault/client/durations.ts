@@ -3,6 +3,8 @@
  * reports `lease_duration` in whole seconds, and quotes Go durations (`"4m35s"`) in its warnings.
  */
 
+import { normalizeWarnings } from './decode/warnings.js';
+
 const UNIT_MILLIS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /**
@@ -28,8 +30,9 @@ export function toVaultSeconds(millis: number): number {
  * The capped TTL quoted in a max-TTL warning, e.g.
  * `TTL of "1h0m0s" exceeded the effective max_ttl of "4m35s"; TTL value is capped accordingly`.
  */
-export function cappedTtlFromWarnings(warnings: readonly string[] | null | undefined): number | undefined {
-  for (const warning of warnings ?? []) {
+export function cappedTtlFromWarnings(warnings: unknown): number | undefined {
+  // Answers are decoded before they get here, but a hand-built envelope may hold anything.
+  for (const warning of normalizeWarnings(warnings)) {
     const match = /exceeded the effective max_ttl of "([^"]+)"/.exec(warning);
     if (match?.[1] !== undefined) return parseVaultDuration(match[1]);
   }

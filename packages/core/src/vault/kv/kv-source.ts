@@ -11,6 +11,7 @@ import type { SecretOptions } from '../../secret/secret.js';
 import type { OfferVerdict, Source, SourceContext } from '../../secret/source.js';
 import { fingerprintOf } from '../../secret/snapshot.js';
 import { TimerSlot } from '../../timer-slot.js';
+import { decodeKvRead, decodeUiMount } from '../client/decode/kv.js';
 import { retryDelay } from '../renewal/renewal-schedule.js';
 import type { VaultPort } from '../vault-port.js';
 
@@ -99,24 +100,21 @@ export class KvSource<T> implements Source<T> {
       const location = (this.#location ??= await this.#locate());
       const request = { method: 'GET', path: location.readPath } as const;
       const response = await this.#session.send(request);
-      const body = response.body as { data?: { data?: Record<string, unknown> | null; metadata?: { version?: number; deletion_time?: string; destroyed?: boolean } } & Record<string, unknown> } | undefined;
-      if (location.version === 2 && response.status === 404 && body?.data?.metadata) {
-        const metadata = body.data.metadata;
+      const answer = decodeKvRead(`GET ${location.readPath}`, location.version, response);
+      if (answer.kind === 'deleted') {
+        const metadata = answer.metadata;
         const state = metadata.destroyed ? 'destroyed' : 'deleted';
         ctx.warn(
-          new LeaseholdError('LEASEHOLD_VAULT_KV_DELETED', `Vault KV ${this.#path} version ${metadata.version ?? '?'} is ${state}; keeping the last good value`, {
+          new LeaseholdError('LEASEHOLD_VAULT_KV_DELETED', `Vault KV ${this.#path} version ${metadata.version} is ${state}; keeping the last good value`, {
             details: { path: this.#path, version: metadata.version },
           }),
         );
         if (!ctx.current()) throw new LeaseholdError('LEASEHOLD_VAULT_KV_DELETED', `Vault KV ${this.#path} has no readable current version`, { retryable: true });
         return;
       }
-      if (response.status < 200 || response.status >= 300) throw this.#session.client.errorFor(request, response);
-      const data = location.version === 2 ? body?.data?.data : (body?.data as Record<string, unknown> | undefined);
-      if (!data || typeof data !== 'object') {
-        throw new LeaseholdError('LEASEHOLD_VAULT_UNEXPECTED_RESPONSE', `Vault KV ${this.#path} answered without data`, { retryable: true });
-      }
-      const version = location.version === 2 ? body?.data?.metadata?.version : undefined;
+      if (answer.kind === 'error') throw this.#session.client.errorFor(request, response);
+      const data = answer.data;
+      const version = answer.version;
       ctx.clearWarning('LEASEHOLD_VAULT_KV_DELETED');
       const current = ctx.current();
       if (version !== undefined && version === this.#kvVersion && current) {
@@ -150,7 +148,7 @@ export class KvSource<T> implements Source<T> {
       return { version: 1, readPath: this.#path };
     }
     if (response.status < 200 || response.status >= 300) throw this.#session.client.errorFor({ method: 'GET', path: `sys/internal/ui/mounts/${this.#path}` }, response);
-    const data = (response.body as { data?: { path?: string; options?: { version?: string } | null } } | undefined)?.data;
+    const data = decodeUiMount(`GET sys/internal/ui/mounts/${this.#path}`, response.body);
     const mount = data?.path ?? '';
     const version = this.#options.kvVersion ?? (data?.options?.version === '2' ? 2 : 1);
     if (version === 1 || !mount || !this.#path.startsWith(mount)) return { version: 1, readPath: this.#path };

@@ -22,6 +22,7 @@ import type { TimerHandle } from '../../clock.js';
 import type { SecretOptions } from '../../secret/secret.js';
 import type { Source, SourceContext } from '../../secret/source.js';
 import { fingerprintOf, type Snapshot } from '../../secret/snapshot.js';
+import { staticCredentialsRecheck } from '../client/decode/static-creds.js';
 import { cappedTtlFromWarnings, toVaultSeconds } from '../client/durations.js';
 import type { VaultEnvelope } from '../client/vault-client.js';
 import { refetchDelay } from '../renewal/renewal-schedule.js';
@@ -31,12 +32,8 @@ import { PROBE_INTERVAL_MILLIS, VaultWatch } from '../renewal/vault-watch.js';
 import type { SessionResponse, VaultPort } from '../vault-port.js';
 import { revokeBounded } from './revoke-bounded.js';
 
-/** Static database credentials are re-read this long after Vault's announced rotation. */
-const STATIC_ROTATION_SLACK_MILLIS = 1_000;
 /** How long close() waits for a fetch in flight so it can revoke what Vault issued. */
 const CLOSE_FETCH_WAIT_MILLIS = 3_000;
-/** While Vault says a static rotation is overdue (ttl 0), it is checked again about this often. */
-const STATIC_OVERDUE_RECHECK_MILLIS = 10_000;
 
 /** How a lease secret treats the end of its lease. */
 export type VaultLeaseMode = 'rotate' | 'pin';
@@ -93,6 +90,8 @@ export class LeaseSource<T> implements Source<T> {
   #replaceRequired = false;
   /** Pinned: false once the lease can no longer be extended (capped, refused, expired, not renewable). */
   #extendable = false;
+  /** When a static role was first read with ttl 0 in its current rotation. */
+  #staticDueSince: number | undefined;
   /** Generation of the token that issued the current lease. */
   #fetchGeneration = 0;
   #unsubscribe: (() => void) | undefined;
@@ -334,14 +333,10 @@ export class LeaseSource<T> implements Source<T> {
       ctx.scheduled(new Date(ctx.clock.now() + refetchIn));
     }
     else {
-      const staticTtl = Number(data.ttl);
-      if (Number.isFinite(staticTtl) && staticTtl > 0) {
-        this.#at(staticTtl * 1_000 + STATIC_ROTATION_SLACK_MILLIS, () => void this.#fetch('static credentials rotated').catch(() => undefined));
-      } else if (data.rotation_period !== undefined || data.rotation_schedule !== undefined) {
-        // Vault reports ttl 0 while a static-role rotation is overdue (it cannot reach the
-        // database): the new password comes at an unknown moment, so look again soon.
-        this.#at(STATIC_OVERDUE_RECHECK_MILLIS * (1 + this.#session.random()), () => void this.#fetch('static rotation overdue').catch(() => undefined));
-      }
+      // Static roles: read again when Vault rotates (decode/static-creds.ts has the rule).
+      const recheck = staticCredentialsRecheck(data, this.#staticDueSince, ctx.clock.now());
+      this.#staticDueSince = recheck?.dueSince;
+      if (recheck) this.#at(recheck.delayMillis, () => void this.#fetch(recheck.reason).catch(() => undefined));
     }
   }
 

@@ -150,7 +150,8 @@ export class TokenKeeper {
       random,
       probe: this.#p.probe,
       replaceAtRemainingFraction,
-      incrementMillis: state.login.ttlMillis,
+      // A token the session was given is renewed by the increment it was created with, never shortened.
+      incrementMillis: state.login.renewIncrementMillis ?? state.login.ttlMillis,
       renew: async (increment) => {
         const envelope = await this.#p.client.request({
           method: 'POST',

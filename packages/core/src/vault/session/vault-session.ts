@@ -1,8 +1,14 @@
 /**
  * A connection to Vault with an identity: it logs in, keeps its token alive (token-keeper.ts),
- * and hands out Secrets for dynamic leases (`lease()`) and KV entries (`kv()`). Defaults follow
- * the Vault CLI: VAULT_ADDR, VAULT_TOKEN (or ~/.vault-token), VAULT_NAMESPACE, VAULT_CACERT,
- * VAULT_SKIP_VERIFY.
+ * and hands out Secrets for dynamic leases (`lease()`) and KV entries (`kv()`). Every option has
+ * the environment default Vault's CLI reads (vault-environment.ts): VAULT_ADDR, VAULT_AGENT_ADDR,
+ * VAULT_TOKEN (or ~/.vault-token), VAULT_NAMESPACE, VAULT_CACERT, VAULT_CACERT_BYTES,
+ * VAULT_CAPATH, VAULT_CLIENT_CERT, VAULT_CLIENT_KEY, VAULT_TLS_SERVER_NAME, VAULT_SKIP_VERIFY,
+ * VAULT_CLIENT_TIMEOUT, VAULT_PROXY_ADDR, VAULT_DISABLE_REDIRECTS, the BAO_* names where those
+ * are unset, and HTTPS_PROXY / HTTP_PROXY / NO_PROXY. An option given in code wins.
+ *
+ * Agent mode: with VAULT_AGENT_ADDR (or `agentAddress`, or a `unix://` address) and no token
+ * configured, requests carry no token: the Vault Agent or Proxy adds its auto-auth token.
  *
  * Close order (documented behaviour): the secrets made by the session are closed first (each
  * revokes the leases it holds, synchronously and bounded, unless `revokeOnClose: false`), then the session revokes its token with
@@ -10,9 +16,8 @@
  * and `revokeTokenOnClose` is not false. Note that Vault revokes every lease a token created when
  * the token is revoked, so keep `revokeTokenOnClose: false` if leases must outlive the process.
  */
-import { readFileSync } from 'node:fs';
 import { systemClock, type Clock } from '../../clock.js';
-import { LeaseholdError, sanitizeCause } from '../../errors.js';
+import { LeaseholdError } from '../../errors.js';
 import type { ComponentHealth, HealthError, HealthReporter, HealthState } from '../../component-health.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import { requireNonNegative, requirePositive } from '../../options.js';
@@ -25,7 +30,9 @@ import { MaxTtlMemory } from '../renewal/max-ttl-memory.js';
 import { DEFAULT_REPLACE_AT_REMAINING_FRACTION } from '../renewal/renewal-schedule.js';
 import { LATE_ANSWER_GRACE_MILLIS, withDeadline } from './late-answer.js';
 import { TokenKeeper, type TokenState } from './token-keeper.js';
-import { DEFAULT_REQUEST_TIMEOUT_MILLIS, VaultClient, type VaultEnvelope } from '../client/vault-client.js';
+import { readCaDirectory, readPemFile, readVaultEnvironment } from './vault-environment.js';
+import { DEFAULT_REQUEST_TIMEOUT_MILLIS, VaultClient, type VaultClientOptions, type VaultEnvelope } from '../client/vault-client.js';
+import type { Sensitive } from '../../redact.js';
 import type { SessionRequest, SessionResponse, VaultPort } from '../vault-port.js';
 
 /** Vault's own default address when VAULT_ADDR is unset. */
@@ -33,20 +40,49 @@ export const DEFAULT_VAULT_ADDRESS = 'https://127.0.0.1:8200';
 
 /** Options of {@link VaultSession}. Every field is optional where the Vault CLI has an environment default. */
 export interface VaultSessionOptions {
-  /** Vault address. Default VAULT_ADDR, then {@link DEFAULT_VAULT_ADDRESS}. */
+  /** Vault address: `https://...`, `http://...` or `unix:///path.sock`. Default VAULT_ADDR, then {@link DEFAULT_VAULT_ADDRESS}. */
   readonly address?: string | undefined;
+  /**
+   * Address of a local Vault Agent or Proxy, used instead of `address` (VAULT_AGENT_ADDR). Without
+   * a configured token the session then sends none and the agent authenticates.
+   */
+  readonly agentAddress?: string | undefined;
   /** Namespace (X-Vault-Namespace). Default VAULT_NAMESPACE. */
   readonly namespace?: string | undefined;
-  /** How to log in. Default: token auth from VAULT_TOKEN or ~/.vault-token. */
+  /** How to log in. Default: token auth from VAULT_TOKEN or ~/.vault-token, else agent mode when an agent address is set. */
   readonly auth?: VaultAuthOptions | undefined;
-  /** PEM CA bundle content. Default: the file named by `caCertPath` or VAULT_CACERT, else the system CAs. */
+  /** PEM CA bundle content. Default: `caCertPath` / VAULT_CACERT, then VAULT_CACERT_BYTES, then `caPath` / VAULT_CAPATH, else the system CAs. */
   readonly caCert?: string | Buffer | undefined;
   /** A PEM CA bundle file. Default VAULT_CACERT. */
   readonly caCertPath?: string | undefined;
+  /** A directory of PEM CA certificates. Default VAULT_CAPATH. */
+  readonly caPath?: string | undefined;
+  /** PEM client certificate for mutual TLS (content). Default: the file `clientCertPath` / VAULT_CLIENT_CERT. */
+  readonly clientCert?: string | Buffer | undefined;
+  /** Client certificate file. Default VAULT_CLIENT_CERT. */
+  readonly clientCertPath?: string | undefined;
+  /** PEM private key of the client certificate (content). Default: the file `clientKeyPath` / VAULT_CLIENT_KEY. */
+  readonly clientKey?: string | Buffer | Sensitive | undefined;
+  /** Client key file. Default VAULT_CLIENT_KEY. */
+  readonly clientKeyPath?: string | undefined;
+  /** SNI name and the name Vault's certificate is checked against. Default VAULT_TLS_SERVER_NAME, else the address's host. */
+  readonly tlsServerName?: string | undefined;
   /** Turns TLS verification off (development only). Default VAULT_SKIP_VERIFY, else false. */
   readonly tlsSkipVerify?: boolean | undefined;
-  /** Total deadline of each request. Default 10 s. */
+  /** Total deadline of each request. Default VAULT_CLIENT_TIMEOUT, else 10 s. */
   readonly requestTimeoutMillis?: number | undefined;
+  /** A proxy for every request, NO_PROXY notwithstanding. Default VAULT_PROXY_ADDR (or VAULT_HTTP_PROXY). */
+  readonly proxyAddress?: string | undefined;
+  /** Proxy for https addresses. Default HTTPS_PROXY / https_proxy. */
+  readonly httpsProxy?: string | undefined;
+  /** Proxy for http addresses. Default HTTP_PROXY / http_proxy. */
+  readonly httpProxy?: string | undefined;
+  /** Hosts reached directly, comma separated. Default NO_PROXY / no_proxy. */
+  readonly noProxy?: string | undefined;
+  /** Do not follow Vault's (single) redirect. Default VAULT_DISABLE_REDIRECTS, else false. */
+  readonly disableRedirects?: boolean | undefined;
+  /** Unwrap response-wrapped secrets with sys/wrapping/unwrap. Default false: a wrapped answer is a LEASEHOLD_VAULT_WRAPPED_RESPONSE. */
+  readonly unwrap?: boolean | undefined;
   /**
    * Default of every lease's `revokeOnClose`. Default true: a clean shutdown drops the dynamic
    * database user instead of leaving it to its TTL. Set false when leases must outlive the process.
@@ -97,17 +133,12 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
     this.revokeOnClose = options.revokeOnClose ?? true;
     this.#revokeTokenOnClose = options.revokeTokenOnClose ?? true;
     this.replaceAtRemainingFraction = fraction('replaceAtRemainingFraction', options.replaceAtRemainingFraction);
-    this.#auth = createAuthMethod(options.auth, env);
-    this.#requestTimeoutMillis = requirePositive('requestTimeoutMillis', options.requestTimeoutMillis ?? DEFAULT_REQUEST_TIMEOUT_MILLIS);
-    this.client = new VaultClient({
-      address: options.address ?? env.VAULT_ADDR ?? DEFAULT_VAULT_ADDRESS,
-      namespace: options.namespace ?? env.VAULT_NAMESPACE,
-      caCert: options.caCert ?? readCa(options.caCertPath ?? env.VAULT_CACERT),
-      tlsSkipVerify: options.tlsSkipVerify ?? isTrue(env.VAULT_SKIP_VERIFY),
-      // The session keeps the deadline (late-answer.ts); the transport waits longer so an answer
-      // that comes after it is still read, and a lease in it revoked or used, never lost.
-      requestTimeoutMillis: this.#requestTimeoutMillis + LATE_ANSWER_GRACE_MILLIS,
-    });
+    const { client, agentMode } = clientOptions(options, env, this.logger);
+    this.#auth = createAuthMethod(options.auth, env, agentMode);
+    this.#requestTimeoutMillis = requirePositive('requestTimeoutMillis', client.requestTimeoutMillis ?? DEFAULT_REQUEST_TIMEOUT_MILLIS);
+    // The session keeps the deadline (late-answer.ts); the transport waits longer so an answer
+    // that comes after it is still read, and a lease in it revoked or used, never lost.
+    this.client = new VaultClient({ ...client, requestTimeoutMillis: this.#requestTimeoutMillis + LATE_ANSWER_GRACE_MILLIS });
     this.#keeper = new TokenKeeper({
       client: this.client,
       auth: this.#auth,
@@ -167,20 +198,23 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
     return withDeadline(sent, this.#requestTimeoutMillis, `${request.method} ${request.path}`, onLateAnswer);
   }
 
-  /** Like {@link send}, but returns the envelope of a 2xx answer and rejects with a typed error otherwise. */
+  /** Like {@link send}, but returns the decoded envelope of a 2xx answer and rejects with a typed error otherwise. */
   async request<D = Record<string, unknown>>(request: SessionRequest): Promise<VaultEnvelope<D>> {
-    return (await this.requestTagged<D>(request)).envelope;
+    const response = await this.send(request);
+    return this.client.answer<D>(request, response);
   }
 
-  /** Like {@link request}, also telling which token generation answered (leases die with that token). */
+  /**
+   * Reads a secret (a dynamic lease): like {@link request}, but the answer must carry the
+   * engine's data (`{}`, an empty or wrapped answer is an error), and it tells which token
+   * generation answered (leases die with that token).
+   */
   async requestTagged<D = Record<string, unknown>>(
     request: SessionRequest,
   ): Promise<{ readonly envelope: VaultEnvelope<D>; readonly tokenGeneration: number }> {
     const response = await this.send(request);
-    if (response.status >= 200 && response.status < 300) {
-      return { envelope: response.body ?? {}, tokenGeneration: response.tokenGeneration };
-    }
-    throw this.client.errorFor(request, response);
+    const envelope = await this.client.answer<D>({ expect: 'secret', ...request }, response);
+    return { envelope, tokenGeneration: response.tokenGeneration };
   }
 
   /**
@@ -231,6 +265,7 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
       lastError: this.#lastError ? healthError(this.#lastError.error, this.#lastError.at) : undefined,
       details: {
         namespace: this.client.namespace,
+        route: this.client.route,
         tokenGeneration: state?.generation ?? 0,
         tokenRenewable: state?.login.renewable,
         tokenCapped: state?.capped,
@@ -293,19 +328,44 @@ function fraction(option: string, value: number | undefined): number {
   return result;
 }
 
-function readCa(path: string | undefined): Buffer | undefined {
-  if (!path) return undefined;
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', `Cannot read the Vault CA file ${path} (caCertPath / VAULT_CACERT)`, {
-      cause: sanitizeCause(error),
-    });
-  }
+/** The client options from session options and the environment, and whether the session talks to an agent. */
+function clientOptions(options: VaultSessionOptions, env: NodeJS.ProcessEnv, logger: Logger): { readonly client: VaultClientOptions; readonly agentMode: boolean } {
+  const fromEnv = readVaultEnvironment(env);
+  // Vault's client: an agent address, when set, is used instead of the address.
+  const agentAddress = options.agentAddress ?? (options.address === undefined ? fromEnv.agentAddress : undefined);
+  const address = agentAddress ?? options.address ?? fromEnv.address ?? DEFAULT_VAULT_ADDRESS;
+  const clientCertPath = options.clientCertPath ?? fromEnv.clientCertPath;
+  const clientKeyPath = options.clientKeyPath ?? fromEnv.clientKeyPath;
+  return {
+    agentMode: agentAddress !== undefined || address.startsWith('unix://'),
+    client: {
+      address,
+      namespace: options.namespace ?? fromEnv.namespace,
+      caCert: caCertificates(options, fromEnv),
+      clientCert: options.clientCert ?? (clientCertPath === undefined ? undefined : readPemFile(clientCertPath, 'Vault client certificate (clientCertPath / VAULT_CLIENT_CERT)')),
+      clientKey: options.clientKey ?? (clientKeyPath === undefined ? undefined : readPemFile(clientKeyPath, 'Vault client key (clientKeyPath / VAULT_CLIENT_KEY)')),
+      tlsServerName: options.tlsServerName ?? fromEnv.tlsServerName,
+      tlsSkipVerify: options.tlsSkipVerify ?? fromEnv.tlsSkipVerify,
+      requestTimeoutMillis: options.requestTimeoutMillis ?? fromEnv.requestTimeoutMillis,
+      proxyAddress: options.proxyAddress ?? fromEnv.proxyAddress,
+      httpsProxy: options.httpsProxy ?? fromEnv.httpsProxy,
+      httpProxy: options.httpProxy ?? fromEnv.httpProxy,
+      noProxy: options.noProxy ?? fromEnv.noProxy,
+      disableRedirects: options.disableRedirects ?? fromEnv.disableRedirects,
+      unwrap: options.unwrap,
+      logger,
+    },
+  };
 }
 
-function isTrue(value: string | undefined): boolean {
-  return value !== undefined && /^(1|true|yes)$/i.test(value);
+/** CA certificates in Vault's order of precedence: a file, then bytes, then a directory. */
+function caCertificates(options: VaultSessionOptions, fromEnv: ReturnType<typeof readVaultEnvironment>): VaultClientOptions['caCert'] {
+  if (options.caCert !== undefined) return options.caCert;
+  const file = options.caCertPath ?? fromEnv.caCertPath;
+  if (file !== undefined) return readPemFile(file, 'Vault CA (caCertPath / VAULT_CACERT)');
+  if (options.caPath === undefined && fromEnv.caCertBytes !== undefined) return fromEnv.caCertBytes;
+  const directory = options.caPath ?? fromEnv.caPath;
+  return directory === undefined ? undefined : readCaDirectory(directory);
 }
 
 function healthError(error: LeaseholdError, at: number): HealthError {
