@@ -62,10 +62,7 @@ export interface CreatePoolOptions<T> extends Omit<PoolConfig, 'user' | 'passwor
   readonly verifyQuery?: string;
   /** Longest verification of new credentials. Default {@link DEFAULT_VERIFY_TIMEOUT_MILLIS}. */
   readonly verifyTimeoutMillis?: number;
-  /**
-   * Connections a new generation opens before it takes over. Default: as many as the generation it
-   * replaces has open (at least 1, at most `max`), so the swap causes no connection storm.
-   */
+  /** @deprecated Ignored: new credentials are verified on one connection and connections open on demand. */
   readonly warmConnections?: number;
   /** See {@link DEFAULT_AUTH_RETRY_WAIT_MILLIS}. */
   readonly authRetryWaitMillis?: number;

@@ -206,7 +206,10 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
     }
     this.#authRecovery.refused(error);
     const retry = (): void => this.#checkout(callback, attempt + 1, true);
-    const wait = this.#options.authRetryWaitMillis;
+    // New credentials already being verified: wait for them (as long as any checkout may wait)
+    // rather than spend a retry on the password the database just refused.
+    const { authRetryWaitMillis, connectionTimeoutMillis } = this.#options;
+    const wait = this.#switch.verifyingVersion === undefined ? authRetryWaitMillis : Math.max(authRetryWaitMillis, connectionTimeoutMillis);
     if (this.#switch.active?.version !== version || wait === 0) {
       retry();
       return;
