@@ -18,8 +18,19 @@ let code = 1;
 try {
   const mocha = spawn(
     process.execPath,
-    ['--conditions=@leasehold/source', '--import', 'tsx', join(here, '../node_modules/mocha/bin/mocha.js'), '--timeout', '10000', '--exit',
-      '--file', join(upstream, 'setup.js'), ...process.argv.slice(2), ...files],
+    [
+      '--conditions=@leasehold/source',
+      '--import',
+      'tsx',
+      join(here, '../node_modules/mocha/bin/mocha.js'),
+      '--timeout',
+      '10000',
+      '--exit',
+      '--file',
+      join(upstream, 'setup.js'),
+      ...process.argv.slice(2),
+      ...files,
+    ],
     {
       stdio: 'inherit',
       env: {

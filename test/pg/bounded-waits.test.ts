@@ -92,7 +92,9 @@ describe('bounded waits', () => {
     try {
       const waiting = pool.query('SELECT 1');
       // What a 404 lease path does: a non-retryable source error before the first value.
-      context?.fail(new LeaseholdError('LEASEHOLD_VAULT_LEASE_INVALID', 'no handler for route "database/creds/nope" (404)'));
+      context?.failed(new LeaseholdError('LEASEHOLD_VAULT_LEASE_INVALID', 'no handler for route "database/creds/nope" (404)'), {
+        step: 'fetch',
+      });
       await expect(waiting).rejects.toMatchObject({ code: 'LEASEHOLD_PG_NOT_READY', message: expect.stringMatching(/404/) as string });
       await expect(pool.query('SELECT 1')).rejects.toMatchObject({ code: 'LEASEHOLD_PG_NOT_READY' });
       expect(pool.health()).toMatchObject({ state: 'failed' });

@@ -4,7 +4,8 @@
  * ones finish before the old lease is released, and a request refused for its credentials
  * (the SDK does not retry those) forces one refresh and is retried once.
  */
-import { LeaseholdError, type Secret, type Snapshot, type Subscription } from '@leasehold/core';
+import { type Secret, type Snapshot, type Subscription } from '@leasehold/core';
+import { AwsError } from './errors.js';
 import { defaultAwsIdentity, identityOf, type AwsIdentity, type AwsIdentityMapping } from './aws-identity.js';
 import { outsideSigningScope, withSigningScope } from './signing-scope.js';
 
@@ -164,7 +165,7 @@ function waitForVersionAbove<T>(secret: Secret<T>, servingVersion: () => number,
     const timer = setTimeout(() => {
       secret.off('adopted', onAdopted);
       reject(
-        new LeaseholdError(
+        new AwsError(
           'LEASEHOLD_AWS_AUTH_FAILED',
           `AWS refused the credentials of secret "${secret.name}" (version ${version}) and no newer verified credential arrived within ${timeoutMillis} ms`,
           { retryable: true },
@@ -185,7 +186,7 @@ function withTimeout<R>(work: Promise<R>, timeoutMillis: number, name: string): 
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new LeaseholdError('LEASEHOLD_AWS_AUTH_FAILED', `${name}: verify did not finish within ${timeoutMillis} ms`, { retryable: true })),
+      () => reject(new AwsError('LEASEHOLD_AWS_AUTH_FAILED', `${name}: verify did not finish within ${timeoutMillis} ms`, { retryable: true })),
       timeoutMillis,
     );
     timer.unref();

@@ -103,19 +103,22 @@ export class CredentialGeneration<T> {
         return;
       }
       this.#emptied = () => finish('drained');
-      timer = clock.setTimeout(() => {
-        timer = undefined;
-        this.closeAll();
-        // Forced closes still take a moment; the generation counts as drained once they are
-        // gone, or after a short grace for a socket that never reports its end.
-        if (this.clients.size === 0) {
-          finish('timeout');
-          return;
-        }
-        this.#emptied = () => finish('timeout');
-        timer = clock.setTimeout(() => finish('timeout'), FORCED_CLOSE_GRACE_MILLIS);
-        timer.unref?.();
-      }, Math.max(0, deadline - clock.now()));
+      timer = clock.setTimeout(
+        () => {
+          timer = undefined;
+          this.closeAll();
+          // Forced closes still take a moment; the generation counts as drained once they are
+          // gone, or after a short grace for a socket that never reports its end.
+          if (this.clients.size === 0) {
+            finish('timeout');
+            return;
+          }
+          this.#emptied = () => finish('timeout');
+          timer = clock.setTimeout(() => finish('timeout'), FORCED_CLOSE_GRACE_MILLIS);
+          timer.unref?.();
+        },
+        Math.max(0, deadline - clock.now()),
+      );
       timer.unref?.();
     });
   }

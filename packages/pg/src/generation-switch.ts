@@ -6,7 +6,8 @@
  * secret may revoke it. All connections live in the one pg-pool, so the count never passes `max`.
  */
 import type pg from 'pg';
-import { LeaseholdError, toLeaseholdError } from '@leasehold/core';
+import { LeaseholdError, sanitizeCause } from '@leasehold/core';
+import { PgError } from './errors.js';
 import type { Snapshot, TimerHandle } from '@leasehold/core';
 import { isAuthFailure } from './auth-recovery.js';
 import { CredentialGeneration, type RotationStrategy } from './credential-generation.js';
@@ -265,7 +266,7 @@ function ignoreCheckedOutClientError(): void {
 
 /** The error for any use after `end()`. */
 export function poolEnded(name: string): LeaseholdError {
-  return new LeaseholdError('LEASEHOLD_PG_POOL_ENDED', `${name}: cannot use a pool after calling end on the pool`);
+  return new PgError('LEASEHOLD_PG_POOL_ENDED', `${name}: cannot use a pool after calling end on the pool`);
 }
 
 function verificationFailure(error: unknown, name: string, version: number): LeaseholdError {
@@ -275,11 +276,10 @@ function verificationFailure(error: unknown, name: string, version: number): Lea
   const errno = typeof code === 'string' && sqlState === undefined ? code : undefined;
   const details = { version, sqlState, errno };
   const failureCode = isAuthFailure(error) ? 'LEASEHOLD_PG_AUTH_FAILED' : 'LEASEHOLD_PG_VERIFY_FAILED';
-  const wrapped = toLeaseholdError(error, failureCode, `${name}: PostgreSQL refused version ${version} of the credentials`, true);
   const reason = sqlState ?? errno ?? (error instanceof Error && /timeout/i.test(error.message) ? 'connection timeout' : undefined);
   const message =
     failureCode === 'LEASEHOLD_PG_AUTH_FAILED'
       ? `${name}: PostgreSQL refused version ${version} of the credentials (${String(sqlState)})`
       : `${name}: could not verify version ${version} of the credentials${reason === undefined ? '' : ` (${reason})`}`;
-  return new LeaseholdError(failureCode, message, { cause: wrapped.cause, retryable: true, details });
+  return new PgError(failureCode, message, { cause: sanitizeCause(error), retryable: true, details });
 }

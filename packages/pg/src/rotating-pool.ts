@@ -5,8 +5,8 @@
  * credentials, a refused login waits for re-read ones, and `end()` serves what was asked before it.
  */
 import pg from 'pg';
-import { LeaseholdError } from '@leasehold/core';
-import type { ComponentHealth, HealthReporter, Secret, Snapshot, Subscription } from '@leasehold/core';
+import type { ComponentHealth, HealthReporter, LeaseholdError, Secret, Snapshot, Subscription } from '@leasehold/core';
+import { PgError } from './errors.js';
 import { ActivationQueue } from './activation-queue.js';
 import { AuthRecovery, isAuthFailure } from './auth-recovery.js';
 import { GenerationSwitch, poolEnded } from './generation-switch.js';
@@ -64,7 +64,13 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
       },
     });
     this.#internals.Client = this.#switch.clientClass();
-    this.#authRecovery = new AuthRecovery(this.name, () => secret.refresh(), options.clock, options.logger, options.forcedRefreshIntervalMillis);
+    this.#authRecovery = new AuthRecovery(
+      this.name,
+      () => secret.refresh(),
+      options.clock,
+      options.logger,
+      options.forcedRefreshIntervalMillis,
+    );
     secret.on('renewed', this.#renewed);
     secret.on('error', this.#secretError);
     this.#subscription = secret.subscribe({
@@ -88,10 +94,14 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
       return undefined;
     }
     return new Promise<pg.PoolClient>((resolve, reject) => {
-      this.#checkout((error, client) => {
-        if (client === undefined) reject(error ?? new Error('connect failed'));
-        else resolve(client);
-      }, 0, false);
+      this.#checkout(
+        (error, client) => {
+          if (client === undefined) reject(error ?? new Error('connect failed'));
+          else resolve(client);
+        },
+        0,
+        false,
+      );
     });
   }
 
@@ -163,7 +173,7 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
   /** A secret that failed for good before its first value: waiting checkouts fail now, naming the cause. */
   readonly #secretError = (error: LeaseholdError): void => {
     if (this.#switch.active !== undefined || this.#secret.health().state !== 'failed') return;
-    this.#secretFailure = new LeaseholdError(
+    this.#secretFailure = new PgError(
       'LEASEHOLD_PG_NOT_READY',
       `${this.name}: secret "${this.#secret.name}" failed before giving credentials: ${error.message} (${error.code})`,
       { cause: error, retryable: false },

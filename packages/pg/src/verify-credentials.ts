@@ -4,7 +4,8 @@
  * so verifying never takes the connection count past `max`.
  */
 import type pg from 'pg';
-import { LeaseholdError, type Clock, type TimerHandle } from '@leasehold/core';
+import type { Clock, TimerHandle } from '@leasehold/core';
+import { PgError } from './errors.js';
 import type { ClientConstructor } from './pool-internals.js';
 
 /** A verification in progress; `cancel()` closes its connection (the pool is ending). */
@@ -33,7 +34,7 @@ export function verifyCredentials(
   const timeout = new Promise<never>((_, reject) => {
     timer = clock.setTimeout(() => {
       reject(
-        new LeaseholdError('LEASEHOLD_PG_VERIFY_FAILED', `${describe}: no answer within ${timeoutMillis} ms`, {
+        new PgError('LEASEHOLD_PG_VERIFY_FAILED', `${describe}: no answer within ${timeoutMillis} ms`, {
           retryable: true,
           details: { reason: 'timeout' },
         }),

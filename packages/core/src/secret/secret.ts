@@ -8,20 +8,25 @@ import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import type { SecretConsumer, Subscription } from './consumer.js';
 import { deferred, resolved, type Deferred } from '../deferred.js';
 import { publishDiagnostic } from '../diagnostics.js';
-import { LeaseholdError, toLeaseholdError } from '../errors.js';
+import { LeaseholdError, toLeaseholdError, type LeaseholdErrorCode } from '../errors.js';
 import { ExpiryWatch } from './expiry-watch.js';
+import { Recovery } from './recovery.js';
+import { UnheardErrors } from './unheard-errors.js';
 import { Handover, healthError } from './handover.js';
 import type { ComponentHealth, HealthReporter, HealthState } from '../component-health.js';
+import { keepProcessAlive, type KeepAlive } from '../keep-alive.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { requireNonNegative } from '../options.js';
-import type { Source, SourceContext, SourceUpdate } from './source.js';
+import type { OfferVerdict, Source, SourceContext, SourceFailure, SourceUpdate } from './source.js';
 import { createSnapshot, withExpiry, type Snapshot } from './snapshot.js';
 
 /** How long `ready()` waits for a first value by default. Long enough for a Vault login and a mount to appear. */
 export const DEFAULT_START_TIMEOUT_MILLIS = 30_000;
 /**
- * Default warning horizon before expiry. Capped at a fifth of the value's lifetime (see
- * expiry-watch.ts), so for a short lease `expiring` means "a renewal is late", not "a lease is short".
+ * Default warning horizon before expiry, for sources that do not say when they refresh (files,
+ * KV). Capped at a fifth of the value's lifetime (see expiry-watch.ts), so for a short lease
+ * `expiring` means "a renewal is late", not "a lease is short". Sources with a schedule (Vault
+ * leases) warn only once their planned refresh is late.
  */
 export const DEFAULT_EXPIRING_THRESHOLD_MILLIS = 300_000;
 /** How long consumers may hold a replaced value before it is retired anyway. */
@@ -68,7 +73,10 @@ export interface SecretOptions<T> {
   readonly validate?: (value: T) => boolean | string | undefined | void;
   /** How long `ready()` waits for a first value. Default {@link DEFAULT_START_TIMEOUT_MILLIS}. */
   readonly startTimeoutMillis?: number;
-  /** Warn (`expiring`, degraded) this long before expiry. Default {@link DEFAULT_EXPIRING_THRESHOLD_MILLIS}. */
+  /**
+   * Warn (`expiring`, degraded) this long before expiry when the source does not say when it
+   * refreshes. Default {@link DEFAULT_EXPIRING_THRESHOLD_MILLIS}.
+   */
   readonly expiringThresholdMillis?: number;
   /** Longest wait for consumers to release a replaced value. Default {@link DEFAULT_RELEASE_TIMEOUT_MILLIS}. */
   readonly releaseTimeoutMillis?: number;
@@ -95,11 +103,17 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
   readonly #handover: Handover<T>;
   readonly #expiry: ExpiryWatch<T>;
   readonly #required: boolean;
+  /** Errors nobody hears (no logger, no listener) become process warnings; undefined with a logger. */
+  readonly #unheard: UnheardErrors | undefined;
 
   #current: Snapshot<T> | undefined;
   #ready: Deferred<Snapshot<T>>;
   #startTimer: TimerHandle | undefined;
+  /** Held while a ready() waits for the first value. */
+  #keepAlive: KeepAlive | undefined;
   #lastError: { error: LeaseholdError; at: number } | undefined;
+  /** The last value `validate` refused, so the same content read again is not reported twice. */
+  #refused: { fingerprint: string; error: LeaseholdError } | undefined;
   #fatal: LeaseholdError | undefined;
   #warnings = new Map<string, { error: LeaseholdError; at: number }>();
   #renewing = false;
@@ -115,6 +129,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.name = options.name ?? source.name;
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
+    this.#unheard = options.logger ? undefined : new UnheardErrors();
     this.#validate = options.validate;
     this.#required = options.required ?? true;
     const startTimeoutMillis = requireNonNegative('startTimeoutMillis', options.startTimeoutMillis ?? DEFAULT_START_TIMEOUT_MILLIS);
@@ -132,7 +147,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
         current: () => this.#current,
         retire: (snapshot) => this.#retire(snapshot),
         adopted: (consumer, snapshot) => this.#emit('adopted', consumer, snapshot),
-        error: (error) => this.#emit('error', error),
+        error: (error) => this.#announceError(error),
         changed: () => this.#emitHealthIfChanged(),
       },
       {
@@ -143,14 +158,21 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
 
     this.#ready = deferred();
     this.#startTimer = this.#clock.setTimeout(() => this.#startTimedOut(startTimeoutMillis), startTimeoutMillis);
-    this.#startTimer.unref?.();
     source.start(this.#context());
   }
 
-  /** Resolves with the first value; rejects with LEASEHOLD_START_TIMEOUT, a non-retryable source error, or LEASEHOLD_CLOSED. */
+  /**
+   * Resolves with the first value; rejects with LEASEHOLD_START_TIMEOUT (its message names the
+   * last source error: the address and OS error, the missing path), a non-retryable source
+   * error, or LEASEHOLD_CLOSED. While it waits, the process stays alive (up to
+   * `startTimeoutMillis`), so a service awaiting its first credential fails loudly instead of
+   * exiting silently. Consumers (a pool's first query, an AWS client's first credential call)
+   * wait through this method.
+   */
   ready(): Promise<Snapshot<T>> {
     if (this.#closing) return Promise.reject(closedError(this.name));
     if (this.#current) return Promise.resolve(this.#current);
+    if (!this.#ready.settled) this.#keepAlive ??= keepProcessAlive(this.#clock);
     return this.#ready.promise;
   }
 
@@ -205,7 +227,22 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
    */
   subscribe(consumer: SecretConsumer<T>): Subscription<T> {
     if (this.#closing) throw closedError(this.name);
-    return this.#handover.subscribe(consumer);
+    const slot = this.#handover.subscribe(consumer);
+    const recovery = new Recovery<T>(
+      {
+        name: this.name,
+        clock: this.#clock,
+        refresh: () => this.refresh(),
+        current: () => this.#current,
+        closed: () => (this.#closing ? closedError(this.name) : undefined),
+      },
+      slot,
+    );
+    return {
+      release: (snapshot) => slot.release(snapshot),
+      unsubscribe: () => slot.unsubscribe(),
+      recover: (refusedVersion, options) => recovery.recover(refusedVersion, options),
+    };
   }
 
   /** Health facts: state, version, expiry, last error, consumers. Never values. */
@@ -262,26 +299,39 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
       name: this.name,
       offer: (update) => this.#offer(update),
       extend: (leaseId, expiresAt) => this.#extend(leaseId, expiresAt),
-      fail: (error) => this.#fail(error),
-      renewalFailed: (error, nextAttemptAt) => this.#renewalFailed(error, nextAttemptAt),
+      failed: (error, failure) => this.#failed(error, failure),
+      scheduled: (refreshAt) => this.#scheduled(refreshAt),
       setRenewing: (renewing) => {
         this.#renewing = renewing;
         this.#emitHealthIfChanged();
       },
-      warn: (error, active = true) => this.#warn(error, active),
+      warn: (warning) => this.#warn(warning),
+      clearWarning: (code) => this.#clearWarning(code),
       current: () => this.#current,
     };
   }
 
-  #offer(update: SourceUpdate<T>): Snapshot<T> | undefined {
-    if (this.#closing) return undefined;
+  #offer(update: SourceUpdate<T>): OfferVerdict<T> {
+    if (this.#closing) return { outcome: 'refused', error: closedError(this.name) };
     const prev = this.#current;
     if (prev && prev.fingerprint === update.fingerprint) {
       // A rewrite of the same content (kubelet resync, a poll): proof the source works, not a rotation.
       this.#clearError();
-      return undefined;
+      return { outcome: 'unchanged', snapshot: prev };
     }
-    this.#checkValid(update.value, prev);
+    if (this.#refused?.fingerprint === update.fingerprint && this.#lastError?.error === this.#refused.error) {
+      // The same refused content read again (a poll, a forced re-read) while still the standing
+      // error: already reported once.
+      return { outcome: 'refused', error: this.#refused.error };
+    }
+    const refused = this.#refusal(update.value, prev);
+    if (refused) {
+      // Recorded and announced here, once; the source only learns the verdict.
+      this.#refused = { fingerprint: update.fingerprint, error: refused };
+      this.#fail(refused);
+      return { outcome: 'refused', error: refused };
+    }
+    this.#refused = undefined;
     const now = this.#clock.now();
     const next = createSnapshot({
       value: update.value,
@@ -308,33 +358,22 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.#expiry.watch(next);
     this.#handover.rotated(prev);
     this.#emitHealthIfChanged();
-    return next;
+    return { outcome: 'adopted', snapshot: next };
   }
 
-  #checkValid(value: T, prev: Snapshot<T> | undefined): void {
-    if (!this.#validate) return;
+  /** Why `validate` refuses `value`, or undefined when it accepts it. */
+  #refusal(value: T, prev: Snapshot<T> | undefined): LeaseholdError | undefined {
+    if (!this.#validate) return undefined;
     const keeping = prev ? `; keeping version ${prev.version}` : '';
     let verdict: ReturnType<NonNullable<SecretOptions<T>['validate']>>;
     try {
       verdict = this.#validate(value);
     } catch (error) {
-      const refused = toLeaseholdError(
-        error,
-        'LEASEHOLD_VALIDATION_FAILED',
-        `Secret "${this.name}": validate threw for the new value${keeping}`,
-      );
-      this.#fail(refused);
-      throw refused;
+      return toLeaseholdError(error, 'LEASEHOLD_VALIDATION_FAILED', `Secret "${this.name}": validate threw for the new value${keeping}`);
     }
-    if (verdict === false || typeof verdict === 'string') {
-      const reason = typeof verdict === 'string' ? `: ${verdict}` : '';
-      const refused = new LeaseholdError(
-        'LEASEHOLD_VALIDATION_FAILED',
-        `Secret "${this.name}": the new value was refused by validate${reason}${keeping}`,
-      );
-      this.#fail(refused);
-      throw refused;
-    }
+    if (verdict !== false && typeof verdict !== 'string') return undefined;
+    const reason = typeof verdict === 'string' ? `: ${verdict}` : '';
+    return new LeaseholdError('LEASEHOLD_VALIDATION_FAILED', `Secret "${this.name}": the new value was refused by validate${reason}${keeping}`);
   }
 
   #extend(leaseId: string, expiresAt: Date): void {
@@ -348,6 +387,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.#logger.debug({ secret: this.name, leaseId, expiresAt: expiresAt.toISOString() }, 'leasehold: lease renewed');
     this.#emit('renewed', renewed);
     publishDiagnostic('renewed', () => ({ secret: this.name, version: renewed.version, expiresAt }));
+    this.#handover.renewed(renewed);
     this.#expiry.watch(renewed);
     this.#emitHealthIfChanged();
   }
@@ -360,27 +400,44 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
       this.#settleReady(undefined, error);
     }
     this.#logger.warn({ secret: this.name, code: error.code, err: error.message }, 'leasehold: secret source error');
-    this.#emit('error', error);
+    this.#announceError(error);
     publishDiagnostic('error', () => ({ secret: this.name, code: error.code }));
     this.#emitHealthIfChanged();
   }
 
-  #renewalFailed(error: LeaseholdError, nextAttemptAt: Date | undefined): void {
+  /** Emits `error`; with nobody to hear it (no logger, no listener) it becomes a process warning. */
+  #announceError(error: LeaseholdError): void {
+    if (this.#unheard && this.#events.listenerCount('error') === 0) this.#unheard.report(this.name, error);
+    this.#emit('error', error);
+  }
+
+  #failed(error: LeaseholdError, { step, nextAttemptAt }: SourceFailure): void {
     if (this.#closing) return;
     this.#nextRenewalAttemptAt = nextAttemptAt;
-    this.#emit('renewalFailed', error, nextAttemptAt);
-    publishDiagnostic('renewalFailed', () => ({ secret: this.name, code: error.code, nextAttemptAt }));
+    if (step === 'renew') {
+      // Only a renewal that ran and failed is a renewal failure (metrics count it as one).
+      this.#emit('renewalFailed', error, nextAttemptAt);
+      publishDiagnostic('renewalFailed', () => ({ secret: this.name, code: error.code, nextAttemptAt }));
+    }
     this.#fail(error);
   }
 
-  #warn(error: LeaseholdError, active: boolean): void {
-    if (!active) {
-      if (this.#warnings.delete(error.code)) this.#emitHealthIfChanged();
-      return;
-    }
+  #scheduled(refreshAt: Date): void {
+    const current = this.#current;
+    if (this.#closing || !current) return;
+    this.#expiry.watch(current, refreshAt.getTime());
+    this.#emitHealthIfChanged();
+  }
+
+  #clearWarning(code: LeaseholdErrorCode): void {
+    if (this.#warnings.delete(code)) this.#emitHealthIfChanged();
+  }
+
+  #warn(error: LeaseholdError): void {
     if (this.#warnings.has(error.code)) return;
     this.#warnings.set(error.code, { error, at: this.#clock.now() });
     this.#logger.warn({ secret: this.name, code: error.code, err: error.message }, 'leasehold: secret warning');
+    if (this.#unheard && this.#events.listenerCount('warning') === 0) this.#unheard.report(this.name, error);
     this.#emit('warning', error);
   }
 
@@ -448,13 +505,16 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
       undefined,
       new LeaseholdError(
         'LEASEHOLD_START_TIMEOUT',
-        `Secret "${this.name}" had no value after ${startTimeoutMillis} ms` + (cause ? ` (last error: ${cause.code})` : ''),
+        `Secret "${this.name}" had no value after ${startTimeoutMillis} ms` +
+          (cause ? `; last error ${cause.code}: ${cause.message}` : '; the source reported no error yet'),
         { retryable: true, ...(cause ? { cause } : {}) },
       ),
     );
   }
 
   #settleReady(value: Snapshot<T> | undefined, error?: LeaseholdError): void {
+    this.#keepAlive?.release();
+    this.#keepAlive = undefined;
     const ready = this.#ready;
     if (ready.settled) {
       // A value after a failed start: later ready() calls see it through #current.

@@ -1,9 +1,10 @@
+/** The options of `startVaultDev()`, in one place so a user sees everything the server can do. */
 import type { VaultClock } from './state/clock.js';
 import type { AppRoleAuthOptions } from './auth/approle.js';
 import type { JwtAuthOptions } from './auth/jwt-auth.js';
 import type { KubernetesAuthOptions } from './auth/kubernetes.js';
 import type { AwsEngineOptions } from './engines/aws.js';
-import type { DatabaseEngineOptions } from './engines/database.js';
+import type { DatabaseEngineOptions } from './engines/database/database.js';
 
 /** Options of {@link startVaultDev}. */
 export interface VaultDevOptions {

@@ -5,12 +5,12 @@
  * keeps the last good value and raises the standing warning LEASEHOLD_VAULT_KV_DELETED.
  * Polling: every `pollIntervalMillis` (default 30 s) +/- 10 % jitter, plus `refresh()`.
  */
-import type { TimerHandle } from '../../clock.js';
 import { LeaseholdError, toLeaseholdError } from '../../errors.js';
 import { requirePositive } from '../../options.js';
 import type { SecretOptions } from '../../secret/secret.js';
-import type { Source, SourceContext } from '../../secret/source.js';
+import type { OfferVerdict, Source, SourceContext } from '../../secret/source.js';
 import { fingerprintOf } from '../../secret/snapshot.js';
+import { TimerSlot } from '../../timer-slot.js';
 import { retryDelay } from '../renewal/renewal-schedule.js';
 import type { VaultPort } from '../vault-port.js';
 
@@ -46,7 +46,8 @@ export class KvSource<T> implements Source<T> {
   #ctx: SourceContext<T> | undefined;
   #location: KvLocation | undefined;
   #kvVersion: number | undefined;
-  #timer: TimerHandle | undefined;
+  /** The next poll; created in start(), on the secret's clock. */
+  #timer: TimerSlot | undefined;
   #attempt = 0;
   #closed = false;
 
@@ -60,6 +61,7 @@ export class KvSource<T> implements Source<T> {
 
   start(context: SourceContext<T>): void {
     this.#ctx = context;
+    this.#timer = new TimerSlot(context.clock);
     void this.#poll();
   }
 
@@ -69,8 +71,7 @@ export class KvSource<T> implements Source<T> {
 
   close(): Promise<void> {
     this.#closed = true;
-    if (this.#timer && this.#ctx) this.#ctx.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#timer?.clear();
     return Promise.resolve();
   }
 
@@ -87,13 +88,13 @@ export class KvSource<T> implements Source<T> {
       if (failure.retryable) delay = Math.min(delay, retryDelay(this.#attempt++, undefined, this.#session.random));
     }
     if (this.#closed) return;
-    this.#timer = ctx.clock.setTimeout(() => void this.#poll(), delay);
-    this.#timer.unref?.();
+    this.#timer?.set(delay, () => void this.#poll());
   }
 
   async #read(): Promise<void> {
     const ctx = this.#ctx;
     if (!ctx || this.#closed) return;
+    let verdict: OfferVerdict<T>;
     try {
       const location = (this.#location ??= await this.#locate());
       const request = { method: 'GET', path: location.readPath } as const;
@@ -116,21 +117,28 @@ export class KvSource<T> implements Source<T> {
         throw new LeaseholdError('LEASEHOLD_VAULT_UNEXPECTED_RESPONSE', `Vault KV ${this.#path} answered without data`, { retryable: true });
       }
       const version = location.version === 2 ? body?.data?.metadata?.version : undefined;
-      ctx.warn(new LeaseholdError('LEASEHOLD_VAULT_KV_DELETED', `Vault KV ${this.#path} is readable again`), false);
+      ctx.clearWarning('LEASEHOLD_VAULT_KV_DELETED');
       const current = ctx.current();
       if (version !== undefined && version === this.#kvVersion && current) {
         // Same version: nothing to parse; offering the same fingerprint records that the read worked.
         ctx.offer({ value: current.value, fingerprint: current.fingerprint });
         return;
       }
-      const value = this.#options.map ? this.#options.map(data) : (data as T);
-      ctx.offer({ value, fingerprint: fingerprintOf(JSON.stringify(data)) });
-      this.#kvVersion = version;
+      let value: T;
+      try {
+        value = this.#options.map ? this.#options.map(data) : (data as T);
+      } catch (error) {
+        throw toLeaseholdError(error, 'LEASEHOLD_PARSE_FAILED', `Secret "${ctx.name}": map() threw for Vault KV ${this.#path}`);
+      }
+      verdict = ctx.offer({ value, fingerprint: fingerprintOf(JSON.stringify(data)) });
+      if (verdict.outcome !== 'refused') this.#kvVersion = version;
     } catch (error) {
       const failure = toLeaseholdError(error, 'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE', `Vault KV read of ${this.#path} failed`, true);
-      if (failure.code !== 'LEASEHOLD_VALIDATION_FAILED' && failure.code !== 'LEASEHOLD_PARSE_FAILED') ctx.fail(failure);
+      ctx.failed(failure, { step: 'fetch' });
       throw failure;
     }
+    // The secret recorded the refusal; the read itself worked, so it is not reported again.
+    if (verdict.outcome === 'refused') throw verdict.error;
   }
 
   /** Finds the mount and KV version of the path. */

@@ -204,24 +204,22 @@ export class LeaseSource<T> implements Source<T> {
     // The value is in hand: a refresh() from here on (even from a `rotated` listener or right
     // after ready() resolves) asks for newer credentials, so it must not join this run.
     this.#fetching = undefined;
-    try {
-      const adopted = ctx.offer({ value, fingerprint: fingerprintOf(JSON.stringify(data)), expiresAt: expiresAt === undefined ? undefined : new Date(expiresAt), leaseId, renewable: envelope.renewable === true });
-      if (!adopted && leaseId && leaseId !== previous?.leaseId) void this.#session.revokeLease(leaseId).catch(() => undefined);
-      if (adopted && leaseId) this.#outstanding.add(leaseId);
-    } catch (error) {
-      // validate refused it: the secret keeps the old value; this lease is of no use.
+    const verdict = ctx.offer({ value, fingerprint: fingerprintOf(JSON.stringify(data)), expiresAt: expiresAt === undefined ? undefined : new Date(expiresAt), leaseId, renewable: envelope.renewable === true });
+    if (verdict.outcome === 'refused') {
+      // validate refused it: the secret keeps the old value (and reported why); this lease is of no use.
       if (leaseId) void this.#session.revokeLease(leaseId).catch(() => undefined);
-      const failure = toLeaseholdError(error, 'LEASEHOLD_VALIDATION_FAILED', `Secret "${ctx.name}" refused the value from ${this.#path}`);
-      this.#failed(failure, 'fetch');
-      throw failure;
+      this.#failed(verdict.error, 'fetch', false);
+      throw verdict.error;
     }
+    if (verdict.outcome === 'unchanged' && leaseId && leaseId !== previous?.leaseId) void this.#session.revokeLease(leaseId).catch(() => undefined);
+    if (verdict.outcome === 'adopted' && leaseId) this.#outstanding.add(leaseId);
     this.#attempt = 0;
     this.#replaceRequired = false;
     ctx.logger.debug({ secret: ctx.name, path: this.#path, leaseId, durationMillis, reason }, 'leasehold: vault lease fetched');
     this.#lease = leaseId && expiresAt ? { leaseId, expiresAt, durationMillis, renewable: envelope.renewable === true, capped: false } : undefined;
     const random = this.#session.random;
-    if (this.#lease?.renewable) this.#at(renewalDelay(durationMillis, random), () => void this.#renew());
-    else if (durationMillis > 0) this.#at(refetchDelay(durationMillis, random), () => void this.#fetch('non-renewable lease').catch(() => undefined));
+    if (this.#lease?.renewable) this.#plan(renewalDelay(durationMillis, random), () => void this.#renew());
+    else if (durationMillis > 0) this.#plan(refetchDelay(durationMillis, random), () => void this.#fetch('non-renewable lease').catch(() => undefined));
     else {
       const staticTtl = Number(data.ttl);
       if (Number.isFinite(staticTtl) && staticTtl > 0) {
@@ -267,15 +265,15 @@ export class LeaseSource<T> implements Source<T> {
     this.#lease = { ...lease, expiresAt, capped: plan.capped };
     this.#attempt = 0;
     ctx.extend(lease.leaseId, new Date(expiresAt));
-    if (plan.next === 'renew') this.#at(plan.delayMillis, () => void this.#renew());
+    if (plan.next === 'renew') this.#plan(plan.delayMillis, () => void this.#renew());
     else {
       ctx.logger.info({ secret: ctx.name, leaseId: lease.leaseId, millisLeft: granted }, 'leasehold: vault lease reached its max TTL; replacing it early');
-      this.#at(plan.delayMillis, () => void this.#fetch('lease at its max TTL').catch(() => undefined));
+      this.#plan(plan.delayMillis, () => void this.#fetch('lease at its max TTL').catch(() => undefined));
     }
   }
 
-  /** Records a failure and schedules the next attempt (see the header for the rules). */
-  #failed(failure: LeaseholdError, step: 'fetch' | 'renew'): void {
+  /** Records a failure (unless the secret already did) and schedules the next attempt (see the header for the rules). */
+  #failed(failure: LeaseholdError, step: 'fetch' | 'renew', report = true): void {
     const ctx = this.#ctx;
     if (!ctx || this.#closed) return;
     const lease = this.#lease;
@@ -296,9 +294,14 @@ export class LeaseSource<T> implements Source<T> {
       const required = this.#replaceRequired;
       next = renewNext ? () => void this.#renew() : () => void this.#fetch(`retry after ${failure.code}`, required).catch(() => undefined);
     }
-    if (ctx.current()) ctx.renewalFailed(failure, new Date(now + delay));
-    else ctx.fail(failure);
+    if (report) ctx.failed(failure, { step, nextAttemptAt: new Date(now + delay) });
     this.#at(delay, next);
+  }
+
+  /** Schedules the routine renewal or replacement, and tells the secret (its `expiring` means this is late). */
+  #plan(delayMillis: number, run: () => void): void {
+    this.#at(delayMillis, run);
+    if (this.#ctx && !this.#closed) this.#ctx.scheduled(new Date(this.#ctx.clock.now() + delayMillis));
   }
 
   #at(delayMillis: number, run: () => void): void {

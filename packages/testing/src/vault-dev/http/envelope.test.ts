@@ -1,3 +1,4 @@
+/** Every answer wears Vault's envelope and error bodies, down to the empty-array 404. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVaultDev } from '../server.js';
 import type { VaultDevServer } from '../server.js';
@@ -153,7 +154,7 @@ describe('Vault dev server options', () => {
     const vault = await startVaultDev({ requireRequestHeader: true });
     try {
       const bare = await vaultFetch(vault.address, 'GET', 'auth/token/lookup-self', { token: vault.rootToken });
-      expect(bare).toEqual({ status: 412, body: { errors: ["missing 'X-Vault-Request' header"] } });
+      expect(bare).toEqual({ status: 412, body: { errors: ['missing "X-Vault-Request" header'] } });
       const ok = await vaultFetch(vault.address, 'GET', 'auth/token/lookup-self', {
         token: vault.rootToken,
         headers: { 'X-Vault-Request': 'true' },

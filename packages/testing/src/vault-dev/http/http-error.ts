@@ -1,3 +1,4 @@
+/** Error answers worded exactly as Vault words them; clients match on these texts. */
 /** Vault's body for a valid token whose policies deny the path. */
 export const PERMISSION_DENIED = '1 error occurred:\n\t* permission denied\n\n';
 /** Vault's body for an expired, revoked or unknown token. */
@@ -12,8 +13,8 @@ export class VaultHttpError extends Error {
   readonly errors: readonly string[];
   readonly body: unknown;
 
-  constructor(status: number, errors: readonly string[], body?: unknown) {
-    super(errors[0] ?? `HTTP ${status}`);
+  constructor(status: number, errors: readonly string[], body?: unknown, options?: { readonly cause?: unknown }) {
+    super(errors[0] ?? `HTTP ${status}`, options);
     this.name = 'VaultHttpError';
     this.status = status;
     this.errors = errors;

@@ -1,8 +1,10 @@
+/**
+ * The HTTP transport of the dev server: Vault's method mapping (PUT == POST, LIST), bodies with a
+ * size limit, both token headers, and answers with the headers Vault sends.
+ */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { VaultHttpError } from './http-error.js';
 import type { VaultOperation } from './request.js';
-
-// The HTTP transport of the dev server: method mapping, body and token reading, answers.
 
 /** Request bodies beyond this are refused; the dev server has no use for large ones. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -92,14 +94,21 @@ export function tokenOf(request: RawRequest): string | undefined {
 }
 
 /** Writes a JSON answer (or an empty one when `body` is undefined). */
-export function send(response: ServerResponse, status: number, body: unknown, head: boolean): void {
+export function send(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  head: boolean,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   if (body === undefined) {
-    response.writeHead(status, { 'Cache-Control': 'no-store', 'Content-Length': 0 });
+    response.writeHead(status, { ...headers, 'Cache-Control': 'no-store', 'Content-Length': 0 });
     response.end();
     return;
   }
   const text = JSON.stringify(body);
   response.writeHead(status, {
+    ...headers,
     'Content-Type': 'application/json',
     'Cache-Control': 'no-store',
     'Content-Length': Buffer.byteLength(text),

@@ -1,3 +1,4 @@
+/** Tokens renew, cap, expire and take their children and leases with them, as Vault's do. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVaultDev } from '../server.js';
 import type { VaultDevServer } from '../server.js';
@@ -66,7 +67,7 @@ describe('the token store', () => {
     expect(capped.status).toBe(200);
     expect(capped.body.auth.lease_duration).toBe(840);
     expect(capped.body.warnings).toEqual([
-      'TTL of "1h0m0s" exceeded the effective max_ttl of "14m0s"; TTL value is capped accordingly',
+      'TTL of "1h" exceeded the effective max_ttl of "14m"; TTL value is capped accordingly',
     ]);
   });
 
