@@ -7,7 +7,9 @@ describe('resolvePoolOptions', () => {
     expect(options.drainTimeoutMillis).toBe(0);
     expect(options.maxAuthRetries).toBe(0);
     expect(options.max).toBe(5);
-    expect(options.poolConfig).toEqual({ host: 'db', max: 5 });
+    // pg-pool waits forever by default; a leasehold pool gives up after 10 s unless told otherwise.
+    expect(options.poolConfig).toEqual({ host: 'db', max: 5, connectionTimeoutMillis: 10_000 });
+    expect(resolvePoolOptions({ connectionTimeoutMillis: 0 }).connectionTimeoutMillis).toBe(0);
     const defaults = resolvePoolOptions({});
     expect(defaults.drainTimeoutMillis).toBe(DEFAULT_DRAIN_TIMEOUT_MILLIS);
     expect(defaults.maxAuthRetries).toBe(DEFAULT_MAX_AUTH_RETRIES);
