@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DRAIN_TIMEOUT_MILLIS, DEFAULT_MAX_AUTH_RETRIES, resolvePoolOptions } from './pool-options.js';
+import { DEFAULT_CONNECTION_TIMEOUT_MILLIS, DEFAULT_DRAIN_TIMEOUT_MILLIS, DEFAULT_MAX_AUTH_RETRIES, resolvePoolOptions } from './pool-options.js';
 
 describe('resolvePoolOptions', () => {
   it('applies defaults and keeps 0 as a legal value', () => {
@@ -14,7 +14,7 @@ describe('resolvePoolOptions', () => {
     expect(defaults.drainTimeoutMillis).toBe(DEFAULT_DRAIN_TIMEOUT_MILLIS);
     expect(defaults.maxAuthRetries).toBe(DEFAULT_MAX_AUTH_RETRIES);
     expect(defaults.max).toBe(10);
-    expect(defaults.connectionTimeoutMillis).toBe(0);
+    expect(defaults.connectionTimeoutMillis).toBe(DEFAULT_CONNECTION_TIMEOUT_MILLIS);
   });
 
   it('names the option it refuses', () => {
