@@ -27,7 +27,7 @@ export function startLoad(pool: Pool, workers: number, sql = 'SELECT 1'): Load {
       } catch (error) {
         errors.push(error);
         // After end() every query fails at once; looping on would starve the event loop.
-        if ((error as { code?: unknown }).code === 'LEASEHOLD_PG_POOL_ENDED') break;
+        if (isPoolEnded(error)) break;
       }
     }
   };
@@ -49,4 +49,9 @@ export async function until(predicate: () => boolean | Promise<boolean>, timeout
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** pg-pool's error for work sent to a pool after end(). */
+export function isPoolEnded(error: unknown): boolean {
+  return error instanceof Error && /after calling end on the pool/.test(error.message);
 }

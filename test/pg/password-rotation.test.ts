@@ -125,12 +125,13 @@ describe('a password rotation (same user)', () => {
       await alterPassword(role.name, password);
       source.set({ username: role.name, password });
       await until(() => pool.version === 2, 10_000, 'version 2');
-      expect(source.retired).toEqual([]);
+      // The old password is needed by no open session (PostgreSQL checks it only at login), so it
+      // is released at once, while the transaction goes on on the connection it started on.
+      await until(() => source.retired.includes(1), 10_000, 'version 1 released');
       await client.query('INSERT INTO tx_password VALUES (2)');
       await client.query('COMMIT');
       client.release();
       expect((await pool.query('SELECT count(*)::int AS n FROM tx_password')).rows[0]).toEqual({ n: 2 });
-      await until(() => source.retired.includes(1), 10_000, 'version 1 released');
     } finally {
       await pool.end();
       await source.secret.close();

@@ -46,11 +46,13 @@ describe('a leasehold pool used as a pg.Pool', () => {
         pool.query('SELECT $1::int AS v', [7], (error, result) => (error ? reject(error) : resolve(result)));
       });
       expect(withValues.rows).toEqual([{ v: 7 }]);
-      const submittable = new pg.Query('SELECT 3 AS three');
-      expect(pool.query(submittable)).toBe(submittable);
+      // A Submittable (a cursor, a stream) goes through a checked-out client, as with pg-pool.
+      const client = await pool.connect();
+      const submittable = client.query(new pg.Query('SELECT 3 AS three'));
       const rows: unknown[] = [];
       submittable.on('row', (row) => rows.push(row));
       await new Promise((resolve, reject) => submittable.on('end', resolve).on('error', reject));
+      client.release();
       expect(rows).toEqual([{ three: 3 }]);
       await expect(pool.query('SELECT nonsense_column')).rejects.toMatchObject({ code: '42703' });
       await until(() => pool.waitingCount === 0 && pool.idleCount === pool.totalCount, 5_000, 'submittable client returned');
@@ -116,18 +118,33 @@ describe('a leasehold pool used as a pg.Pool', () => {
     }
   });
 
-  it('ends once for every caller, in promise and callback form, and refuses work afterwards', async () => {
+  it('is a real pg.Pool whose constructor name says so', async () => {
+    const source = manualSecret('instance', { username: role.name, password: role.password });
+    const pool = createPool(source.secret, connection());
+    try {
+      expect(pool).toBeInstanceOf(pg.Pool);
+      expect(pool.constructor.name).toMatch(/Pool/);
+      expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await pool.end();
+      await source.secret.close();
+    }
+  });
+
+  it('ends like pg-pool: a second end() is an error, later work is refused, close() joins the first end', async () => {
     const source = manualSecret('end', { username: role.name, password: role.password });
     const pool = createPool(source.secret, connection());
     await pool.query('SELECT 1');
     const first = pool.end();
-    expect(pool.end()).toBe(first);
-    await new Promise<void>((resolve) => pool.end(resolve));
+    expect(pool.close()).toBe(first);
+    await expect(pool.end()).rejects.toThrow(/more than once/);
+    const callbackError = await new Promise<Error | undefined>((resolve) => pool.end(resolve));
+    expect(callbackError?.message).toMatch(/more than once/);
     await first;
     expect(pool.ended).toBe(true);
     expect(pool.totalCount).toBe(0);
-    await expect(pool.query('SELECT 1')).rejects.toMatchObject({ code: 'LEASEHOLD_PG_POOL_ENDED' });
-    await expect(pool.connect()).rejects.toMatchObject({ code: 'LEASEHOLD_PG_POOL_ENDED' });
+    await expect(pool.query('SELECT 1')).rejects.toThrow(/after calling end on the pool/);
+    await expect(pool.connect()).rejects.toThrow(/after calling end on the pool/);
     expect(await admin.countSessions(role.name)).toBe(0);
     await source.secret.close();
   });
@@ -144,7 +161,7 @@ describe('a leasehold pool used as a pg.Pool', () => {
     await source.secret.close();
   });
 
-  it('rejects, on end(), a query still waiting for the first credentials', async () => {
+  it('rejects, on end(), a query still waiting for a secret that has no value at all', async () => {
     const source = manualSecret<{ username: string; password: string }>('no-value-yet');
     const pool = createPool(source.secret, connection());
     const waiting = pool.query('SELECT 1');
@@ -154,14 +171,27 @@ describe('a leasehold pool used as a pg.Pool', () => {
     await source.secret.close();
   });
 
-  it('refuses a connectionString, which pg would let override the credentials from the secret', () => {
+  it('serves queries issued before end() while the first credentials are still being verified', async () => {
+    const source = manualSecret('before-end', { username: role.name, password: role.password });
+    const pool = createPool(source.secret, { ...connection(), max: 3 });
+    const queries = Array.from({ length: 10 }, (_, i) => pool.query('SELECT $1::int AS i', [i]));
+    await pool.end();
+    const results = await Promise.all(queries);
+    expect(results.map((result) => (result.rows[0] as { i: number }).i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    await source.secret.close();
+  });
+
+  it('takes host, port and database from a connectionString, and the user and password only from the secret', async () => {
     const source = manualSecret('conn-string', { username: role.name, password: role.password });
-    // The type already refuses it; a JavaScript caller (or a cast) gets the run-time error.
-    const options = { connectionString: `postgres://${db.host}:${db.port}/${db.database}` } as Parameters<typeof createPool>[1];
-    expect(() => createPool(source.secret, options)).toThrow(
-      expect.objectContaining({ code: 'LEASEHOLD_INVALID_OPTION', message: expect.stringMatching(/connectionString/) }) as Error,
-    );
-    return source.secret.close();
+    const url = `postgres://someone-else:not-the-password@${db.host}:${db.port}/${db.database}`;
+    const pool = createPool(source.secret, { connectionString: url });
+    try {
+      expect((await pool.query('SELECT current_user AS u, current_database() AS d')).rows[0]).toEqual({ u: role.name, d: db.database });
+      expect(inspect(pool.options)).not.toContain('not-the-password');
+    } finally {
+      await pool.end();
+      await source.secret.close();
+    }
   });
 
   it('reads credentials under other key names or through a function', async () => {
@@ -191,16 +221,19 @@ describe('a leasehold pool used as a pg.Pool', () => {
 
     const never = manualSecret<{ username: string; password: string }>('never');
     const bounded = createPool(never.secret, { ...connection(), connectionTimeoutMillis: 50 });
-    await expect(bounded.query('SELECT 1')).rejects.toMatchObject({ code: 'LEASEHOLD_PG_NOT_READY' });
+    // pg-pool's own error for a checkout that found no connection in time.
+    await expect(bounded.query('SELECT 1')).rejects.toThrow('timeout exceeded when trying to connect');
     expect(bounded.health().state).toBe('starting');
     await bounded.end();
     await Promise.all([late.secret.close(), never.secret.close()]);
   });
 
-  it('refuses a first value it cannot verify and starts once a good one arrives', async () => {
+  it('gives a caller the login error of a first value it cannot verify, and starts once a good one arrives', async () => {
     const source = manualSecret('bad-first', { username: role.name, password: 'wrong-first-password' });
     const pool = createPool(source.secret, connection());
     try {
+      // As pg-pool: the connection error reaches the caller.
+      await expect(pool.query('SELECT 1 AS one')).rejects.toMatchObject({ code: '28P01' });
       const waiting = pool.query('SELECT 1 AS one');
       await until(() => pool.health().lastError !== undefined, 10_000, 'first verification failed');
       expect(pool.health()).toMatchObject({ state: 'starting', lastError: { code: 'LEASEHOLD_PG_AUTH_FAILED' } });

@@ -2,9 +2,10 @@
 export { createPool } from './create-pool.js';
 export { RotatingPool } from './rotating-pool.js';
 export type { CredentialsMapping, PgCredentials } from './credentials-mapping.js';
-export type { GenerationState, RotationStrategy } from './generation.js';
+export type { GenerationState, RotationStrategy } from './credential-generation.js';
 export {
   DEFAULT_AUTH_RETRY_WAIT_MILLIS,
+  DEFAULT_CONNECTION_TIMEOUT_MILLIS,
   DEFAULT_DRAIN_TIMEOUT_MILLIS,
   DEFAULT_FORCED_REFRESH_INTERVAL_MILLIS,
   DEFAULT_MAX_AUTH_RETRIES,

@@ -5,7 +5,7 @@
  */
 import type { ComponentHealth, HealthError, HealthState, LeaseholdError } from '@leasehold/core';
 import type { AuthRecovery } from './auth-recovery.js';
-import type { Generation } from './generation.js';
+import type { GenerationSwitch } from './generation-switch.js';
 
 /** The outcome of the last verification of new credentials. */
 export interface VerificationRecord {
@@ -15,63 +15,65 @@ export interface VerificationRecord {
   readonly error: LeaseholdError | undefined;
 }
 
+/** The last pool connection that could not be opened. */
+export interface ConnectFailure {
+  readonly at: number;
+  readonly error: Error;
+}
+
 /** What {@link poolHealth} reads. */
 export interface PoolHealthFacts<T> {
   readonly name: string;
   readonly source: string;
   readonly now: number;
   readonly ending: boolean;
-  readonly active: Generation<T> | undefined;
-  readonly warming: Generation<T> | undefined;
-  readonly generations: ReadonlySet<Generation<T>>;
-  readonly lastVerification: VerificationRecord | undefined;
-  readonly lastActivationAt: number | undefined;
-  readonly drainTimeouts: number;
-  readonly lastDrainTimeout: { readonly at: number; readonly version: number } | undefined;
-  readonly authRecovery: AuthRecovery;
+  readonly switch: GenerationSwitch<T>;
   readonly waitingForFirst: number;
+  readonly authRecovery: AuthRecovery;
+  /** Set while the newest connection attempt failed (cleared by the next that succeeds). */
+  readonly connectFailure: ConnectFailure | undefined;
+  /** The secret failed for good before its first value. */
+  readonly secretFailure: LeaseholdError | undefined;
 }
 
 /** Builds the `pg-pool` component health. */
 export function poolHealth<T>(facts: PoolHealthFacts<T>): ComponentHealth {
-  const verification = facts.lastVerification;
-  const generations = [...facts.generations].map((generation) => ({
+  const switcher = facts.switch;
+  const verification = switcher.lastVerification;
+  const active = switcher.active;
+  const generations = [...switcher.generations].map((generation) => ({
     version: generation.version,
     state: generation.state,
     strategy: generation.strategy,
-    totalCount: generation.pool.totalCount,
-    idleCount: generation.pool.idleCount,
-    waitingCount: generation.pool.waitingCount,
+    connections: generation.clients.size,
     drainingForMillis: generation.drainingSince === undefined ? undefined : facts.now - generation.drainingSince,
   }));
-  const lastError: HealthError | undefined =
-    verification?.error === undefined
-      ? undefined
-      : { code: verification.error.code, message: verification.error.message, at: new Date(verification.at).toISOString() };
+  const lastError = currentError(facts);
+  const lastDrainTimeout = switcher.lastDrainTimeout;
   return {
     name: facts.name,
     component: 'pg-pool',
     source: facts.source,
     state: stateOf(facts),
-    version: facts.active?.version,
-    lastRotationAt: facts.lastActivationAt === undefined ? undefined : new Date(facts.lastActivationAt).toISOString(),
+    version: active?.version,
+    lastRotationAt: switcher.lastActivationAt === undefined ? undefined : new Date(switcher.lastActivationAt).toISOString(),
     lastError,
     // A cut drain is past (the old credentials are gone), but a human should know queries were cut.
     warnings:
-      facts.lastDrainTimeout === undefined
+      lastDrainTimeout === undefined
         ? []
         : [
             {
               code: 'LEASEHOLD_PG_DRAIN_TIMEOUT',
-              message: `${facts.name}: generation ${facts.lastDrainTimeout.version} was still busy at its drain deadline; its connections were closed`,
-              at: new Date(facts.lastDrainTimeout.at).toISOString(),
+              message: `${facts.name}: version ${lastDrainTimeout.version} was still in use at its drain deadline; its connections were closed`,
+              at: new Date(lastDrainTimeout.at).toISOString(),
             },
           ],
     required: true,
     details: {
       generations,
       draining: generations.filter((generation) => generation.state === 'draining').length,
-      warmingVersion: facts.warming?.version,
+      verifyingVersion: switcher.verifyingVersion,
       waitingForFirst: facts.waitingForFirst,
       lastVerification:
         verification === undefined
@@ -82,8 +84,13 @@ export function poolHealth<T>(facts: PoolHealthFacts<T>): ComponentHealth {
               ok: verification.ok,
               code: verification.error?.code,
               sqlState: verification.error?.details['sqlState'],
+              errno: verification.error?.details['errno'],
             },
-      drainTimeouts: facts.drainTimeouts,
+      lastConnectFailure:
+        facts.connectFailure === undefined
+          ? undefined
+          : { at: new Date(facts.connectFailure.at).toISOString(), code: errorCode(facts.connectFailure.error) },
+      drainTimeouts: switcher.drainTimeouts,
       authFailures: facts.authRecovery.failures,
       forcedRefreshes: facts.authRecovery.refreshes,
       lastAuthFailureAt:
@@ -93,9 +100,37 @@ export function poolHealth<T>(facts: PoolHealthFacts<T>): ComponentHealth {
   };
 }
 
+function currentError<T>(facts: PoolHealthFacts<T>): HealthError | undefined {
+  if (facts.secretFailure !== undefined) {
+    return { code: facts.secretFailure.code, message: facts.secretFailure.message, at: new Date(facts.now).toISOString() };
+  }
+  const verification = facts.switch.lastVerification;
+  if (verification?.error !== undefined) {
+    return { code: verification.error.code, message: verification.error.message, at: new Date(verification.at).toISOString() };
+  }
+  const failure = facts.connectFailure;
+  if (failure !== undefined) {
+    // Only the code: a driver's message may name the user or host, and travels far in health.
+    const code = errorCode(failure.error);
+    return {
+      code: 'LEASEHOLD_PG_UNREACHABLE',
+      message: `${facts.name}: a new connection to PostgreSQL failed (${code})`,
+      at: new Date(failure.at).toISOString(),
+    };
+  }
+  return undefined;
+}
+
+function errorCode(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  return /timeout/i.test(error.message) ? 'timeout' : 'unknown';
+}
+
 function stateOf<T>(facts: PoolHealthFacts<T>): HealthState {
   if (facts.ending) return 'closed';
-  if (facts.lastVerification?.ok === false) return facts.active === undefined ? 'starting' : 'degraded';
-  if (facts.active === undefined) return 'starting';
-  return facts.warming === undefined ? 'ready' : 'renewing';
+  const switcher = facts.switch;
+  if (switcher.active === undefined) return facts.secretFailure === undefined ? 'starting' : 'failed';
+  if (switcher.lastVerification?.ok === false || facts.connectFailure !== undefined) return 'degraded';
+  return switcher.verifyingVersion === undefined ? 'ready' : 'renewing';
 }

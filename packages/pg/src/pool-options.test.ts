@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DRAIN_TIMEOUT_MILLIS, DEFAULT_MAX_AUTH_RETRIES, resolvePoolOptions } from './pool-options.js';
+import { DEFAULT_CONNECTION_TIMEOUT_MILLIS, DEFAULT_DRAIN_TIMEOUT_MILLIS, DEFAULT_MAX_AUTH_RETRIES, resolvePoolOptions } from './pool-options.js';
 
 describe('resolvePoolOptions', () => {
   it('applies defaults and keeps 0 as a legal value', () => {
@@ -7,12 +7,14 @@ describe('resolvePoolOptions', () => {
     expect(options.drainTimeoutMillis).toBe(0);
     expect(options.maxAuthRetries).toBe(0);
     expect(options.max).toBe(5);
-    expect(options.poolConfig).toEqual({ host: 'db', max: 5 });
+    // pg-pool waits forever by default; a leasehold pool gives up after 10 s unless told otherwise.
+    expect(options.poolConfig).toEqual({ host: 'db', max: 5, connectionTimeoutMillis: 10_000 });
+    expect(resolvePoolOptions({ connectionTimeoutMillis: 0 }).connectionTimeoutMillis).toBe(0);
     const defaults = resolvePoolOptions({});
     expect(defaults.drainTimeoutMillis).toBe(DEFAULT_DRAIN_TIMEOUT_MILLIS);
     expect(defaults.maxAuthRetries).toBe(DEFAULT_MAX_AUTH_RETRIES);
     expect(defaults.max).toBe(10);
-    expect(defaults.connectionTimeoutMillis).toBe(0);
+    expect(defaults.connectionTimeoutMillis).toBe(DEFAULT_CONNECTION_TIMEOUT_MILLIS);
   });
 
   it('names the option it refuses', () => {

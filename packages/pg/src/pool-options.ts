@@ -3,6 +3,7 @@
  * follows its secret. Validated once, at construction.
  */
 import type { PoolConfig } from 'pg';
+import { parseIntoClientConfig } from 'pg-connection-string';
 import { LeaseholdError, silentLogger, systemClock } from '@leasehold/core';
 import type { Clock, Logger } from '@leasehold/core';
 import type { CredentialsMapping } from './credentials-mapping.js';
@@ -21,11 +22,36 @@ export const DEFAULT_MAX_AUTH_RETRIES = 2;
 export const DEFAULT_FORCED_REFRESH_INTERVAL_MILLIS = 5_000;
 /** Old generations end after a random delay up to this, so a fleet's pods do not close connections in step. */
 export const DEFAULT_RETIRE_JITTER_MILLIS = 250;
+/**
+ * How long a checkout waits for a connection before it fails with pg-pool's own timeout error.
+ * pg-pool waits forever by default; an unreachable or partitioned database would then hold every
+ * request (and its caller) forever. 10 s outlasts a slow TLS handshake or a failover, and fails
+ * well before a typical load balancer or client gives up.
+ */
+export const DEFAULT_CONNECTION_TIMEOUT_MILLIS = 10_000;
 /** The query a new generation must answer before it takes work. */
 export const DEFAULT_VERIFY_QUERY = 'SELECT 1';
 
 /** Options of {@link createPool}. */
-export interface CreatePoolOptions<T> extends Omit<PoolConfig, 'user' | 'password' | 'connectionString'> {
+export interface CreatePoolOptions<T> extends Omit<PoolConfig, 'user' | 'password'> {
+  /**
+   * A PostgreSQL URL for host, port, database, ssl and other connection options. A user and
+   * password in it are ignored: credentials always come from the secret. Options given
+   * separately win over the URL's.
+   */
+  readonly connectionString?: string;
+  /**
+   * pg-pool's option, with a default here: {@link DEFAULT_CONNECTION_TIMEOUT_MILLIS}. `0` waits
+   * forever, as pg-pool does.
+   */
+  readonly connectionTimeoutMillis?: number;
+  /**
+   * After a password rotation, close connections opened with an older password at random moments
+   * within this many milliseconds (idle ones then, busy ones when released), like
+   * `maxLifetimeSeconds` with jitter. Default: keep them; PostgreSQL checks a password only at
+   * login, so an open session stays valid.
+   */
+  readonly retireAfterPasswordRotationMillis?: number;
   /** Name in health and logs. Default `pg-pool:<secret name>`. */
   readonly name?: string;
   /** Where user and password are in the secret's value. Default `username` (or `user`) and `password`. */
@@ -36,10 +62,7 @@ export interface CreatePoolOptions<T> extends Omit<PoolConfig, 'user' | 'passwor
   readonly verifyQuery?: string;
   /** Longest verification of new credentials. Default {@link DEFAULT_VERIFY_TIMEOUT_MILLIS}. */
   readonly verifyTimeoutMillis?: number;
-  /**
-   * Connections a new generation opens before it takes over. Default: as many as the generation it
-   * replaces has open (at least 1, at most `max`), so the swap causes no connection storm.
-   */
+  /** @deprecated Ignored: new credentials are verified on one connection and connections open on demand. */
   readonly warmConnections?: number;
   /** See {@link DEFAULT_AUTH_RETRY_WAIT_MILLIS}. */
   readonly authRetryWaitMillis?: number;
@@ -68,6 +91,7 @@ export interface ResolvedPoolOptions<T> {
   readonly maxAuthRetries: number;
   readonly forcedRefreshIntervalMillis: number;
   readonly retireJitterMillis: number;
+  readonly retireAfterPasswordRotationMillis: number | undefined;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly random: () => number;
@@ -95,24 +119,21 @@ export function resolvePoolOptions<T>(options: CreatePoolOptions<T>): ResolvedPo
     maxAuthRetries,
     forcedRefreshIntervalMillis,
     retireJitterMillis,
+    retireAfterPasswordRotationMillis,
     logger,
     clock,
     random,
-    ...poolConfig
+    connectionString,
+    ...given
   } = options;
-  if ('user' in poolConfig || 'password' in poolConfig) {
+  if ('user' in given || 'password' in given) {
     throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', 'Options user and password come from the secret; remove them');
   }
-  // Refused at run time too, for JavaScript callers and casts past the type.
-  if ((poolConfig as { connectionString?: unknown }).connectionString !== undefined) {
-    // pg merges a parsed connectionString over the config, and its parser always yields
-    // user: '' and password: '': the secret's credentials would be silently replaced by PGUSER
-    // and no password. Refuse it rather than connect as someone else.
-    throw new LeaseholdError(
-      'LEASEHOLD_INVALID_OPTION',
-      'Option connectionString is not supported: it would override the credentials from the secret; pass host, port, database and ssl instead',
-    );
-  }
+  const connectionTimeoutMillis = requireNonNegativeOption(
+    'connectionTimeoutMillis',
+    given.connectionTimeoutMillis ?? DEFAULT_CONNECTION_TIMEOUT_MILLIS,
+  );
+  const poolConfig: PoolConfig = { ...fromConnectionString(connectionString), ...given, connectionTimeoutMillis };
   if (verifyQuery !== undefined && (typeof verifyQuery !== 'string' || verifyQuery.length === 0)) {
     throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', 'Option verifyQuery must be a non-empty string');
   }
@@ -133,13 +154,40 @@ export function resolvePoolOptions<T>(options: CreatePoolOptions<T>): ResolvedPo
       forcedRefreshIntervalMillis ?? DEFAULT_FORCED_REFRESH_INTERVAL_MILLIS,
     ),
     retireJitterMillis: requireNonNegativeOption('retireJitterMillis', retireJitterMillis ?? DEFAULT_RETIRE_JITTER_MILLIS),
+    retireAfterPasswordRotationMillis:
+      retireAfterPasswordRotationMillis === undefined
+        ? undefined
+        : requireNonNegativeOption('retireAfterPasswordRotationMillis', retireAfterPasswordRotationMillis),
     logger: logger ?? silentLogger,
     clock: clock ?? systemClock,
     random: random ?? Math.random,
     poolConfig,
     max,
-    connectionTimeoutMillis: requireNonNegativeOption('connectionTimeoutMillis', poolConfig.connectionTimeoutMillis ?? 0),
+    connectionTimeoutMillis,
   };
+}
+
+/**
+ * The connection options of a URL, without its user and password. pg itself would merge a parsed
+ * connectionString over the config, letting the URL (or PGUSER) replace the secret's credentials,
+ * so the URL is parsed here and never reaches pg.
+ */
+function fromConnectionString(connectionString: string | undefined): PoolConfig {
+  if (connectionString === undefined) return {};
+  if (typeof connectionString !== 'string') {
+    throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', 'Option connectionString must be a string');
+  }
+  let parsed: PoolConfig;
+  try {
+    parsed = parseIntoClientConfig(connectionString);
+  } catch {
+    // The URL may hold a password: never quote it.
+    throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', 'Option connectionString is not a valid PostgreSQL connection string');
+  }
+  const { user: _user, password: _password, ...rest } = parsed;
+  const config: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(rest)) if (value !== undefined && value !== null) config[key] = value;
+  return config;
 }
 
 function requireNonNegativeOption(option: string, value: number): number {

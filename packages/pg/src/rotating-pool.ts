@@ -1,86 +1,69 @@
 /**
- * A pg.Pool-compatible pool that follows a Secret. It is a generation switch: new work goes to
- * the active generation (one pg.Pool per credentials version); replaced generations drain and
- * end; the secret's previous value is released only once its generation has drained, so a Vault
- * lease is revoked only when no connection uses it.
+ * The pg.Pool face of a pool that follows a Secret. It IS a pg.Pool (pg-pool does the pooling,
+ * queueing, timeouts, events and `query()`), so ORMs that check `instanceof pg.Pool` keep a
+ * transaction on one connection. What it adds is dispatch: checkouts wait for the first verified
+ * credentials, a refused login waits for re-read ones, and `end()` serves what was asked before it.
  */
-import { EventEmitter } from 'node:events';
-import type {
-  Pool,
-  PoolClient,
-  PoolOptions,
-  QueryArrayConfig,
-  QueryArrayResult,
-  QueryConfig,
-  QueryConfigValues,
-  QueryResult,
-  QueryResultRow,
-  Submittable,
-} from 'pg';
-import { LeaseholdError, sanitizeCause } from '@leasehold/core';
-import type { ComponentHealth, HealthReporter, Secret, Snapshot, Subscription, TimerHandle } from '@leasehold/core';
-import { AuthRecovery, isAuthFailure } from './auth-recovery.js';
-import { credentialsResolver, type PgCredentials } from './credentials-mapping.js';
+import pg from 'pg';
+import type { ComponentHealth, HealthReporter, LeaseholdError, Secret, Snapshot, Subscription } from '@leasehold/core';
 import { PgError } from './errors.js';
-import { Generation, type GenerationListeners, type RotationStrategy } from './generation.js';
-import { poolHealth, type VerificationRecord } from './pool-health.js';
-import { DRAIN_EXPIRY_MARGIN_MILLIS, type ResolvedPoolOptions } from './pool-options.js';
+import { ActivationQueue } from './activation-queue.js';
+import { AuthRecovery, isAuthFailure } from './auth-recovery.js';
+import { GenerationSwitch, poolEnded } from './generation-switch.js';
+import { poolHealth, type ConnectFailure } from './pool-health.js';
+import { poolInternals, type PoolInternals } from './pool-internals.js';
+import type { ResolvedPoolOptions } from './pool-options.js';
 
-type AcquireCallback = (error: Error | undefined, client: PoolClient | undefined) => void;
-type QueryCallback = (error: Error | undefined, result?: QueryResult) => void;
+/** pg-pool's checkout callback. */
+// pg's own type for `done` takes `any`.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ConnectCallback = (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: any) => void) => void;
 
-/** Someone waiting for a generation to become active (first value, or new credentials after a refused login). */
-interface ActivationWaiter {
-  readonly run: () => void;
-  readonly timedOut: () => void;
-  timer: TimerHandle | undefined;
-}
+/** How often end() looks at pg-pool's wait queue before ending it; only while ending. */
+const END_POLL_MILLIS = 10;
 
 /** A pg.Pool that follows a Secret. Create it with {@link createPool}. */
-// The query overloads copy pg's own so that code typed against pg.Pool accepts this pool.
-/* eslint-disable @typescript-eslint/no-explicit-any */
-export class RotatingPool<T = unknown> extends EventEmitter implements Pool, HealthReporter, AsyncDisposable {
+export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter, AsyncDisposable {
   /** Name in health and logs. */
   readonly name: string;
   readonly #secret: Secret<T>;
   readonly #options: ResolvedPoolOptions<T>;
-  readonly #credentialsOf: (value: T) => PgCredentials;
-  readonly #listeners: GenerationListeners;
+  readonly #internals: PoolInternals;
+  readonly #switch: GenerationSwitch<T>;
+  readonly #queue: ActivationQueue;
   readonly #authRecovery: AuthRecovery;
-  readonly #generations = new Set<Generation<T>>();
-  readonly #waiters = new Set<ActivationWaiter>();
-  readonly #defaultOptions: PoolOptions;
-  #active: Generation<T> | undefined;
-  #warming: Generation<T> | undefined;
   #subscription: Subscription<T> | undefined;
-  #ending: Promise<void> | undefined;
-  #ended = false;
-  #lastVerification: VerificationRecord | undefined;
-  #lastActivationAt: number | undefined;
-  #drainTimeouts = 0;
-  #lastDrainTimeout: { at: number; version: number } | undefined;
+  #endCalled = false;
+  #closing: Promise<void> | undefined;
+  #connectFailure: ConnectFailure | undefined;
+  #secretFailure: LeaseholdError | undefined;
 
   constructor(secret: Secret<T>, options: ResolvedPoolOptions<T>) {
-    super();
+    super({ ...options.poolConfig, max: options.max });
     this.#secret = secret;
     this.#options = options;
     this.name = options.name ?? `pg-pool:${secret.name}`;
-    this.#credentialsOf = credentialsResolver(options.credentials);
-    this.#defaultOptions = {
-      ...options.poolConfig,
-      max: options.max,
-      maxUses: options.poolConfig.maxUses ?? Infinity,
-      allowExitOnIdle: options.poolConfig.allowExitOnIdle ?? false,
-      maxLifetimeSeconds: options.poolConfig.maxLifetimeSeconds ?? 0,
-      idleTimeoutMillis: options.poolConfig.idleTimeoutMillis === undefined ? 10_000 : options.poolConfig.idleTimeoutMillis,
-    };
-    this.#listeners = {
-      forward: (event, first, second) => {
-        if (event === 'release') this.emit(event, first, second);
-        else this.emit(event, first);
+    this.#internals = poolInternals(this);
+    this.#queue = new ActivationQueue(options.clock);
+    this.#switch = new GenerationSwitch<T>({
+      name: this.name,
+      options,
+      internals: this.#internals,
+      baseClient: this.#internals.Client,
+      release: (snapshot) => this.#subscription?.release(snapshot),
+      activated: () => this.#queue.activated(),
+      verificationFailed: (cause, failure, first) => {
+        // pg-pool hands a caller the driver's own connection error; so do we for the first credentials.
+        if (first) this.#queue.failed(cause instanceof Error ? cause : failure);
       },
-      error: (error, client) => this.#idleClientFailed(error, client),
-    };
+      connectionOpened: () => {
+        this.#connectFailure = undefined;
+      },
+      connectionFailed: (error) => {
+        this.#connectFailure = { at: options.clock.now(), error };
+      },
+    });
+    this.#internals.Client = this.#switch.clientClass();
     this.#authRecovery = new AuthRecovery(
       this.name,
       () => secret.refresh(),
@@ -89,446 +72,210 @@ export class RotatingPool<T = unknown> extends EventEmitter implements Pool, Hea
       options.forcedRefreshIntervalMillis,
     );
     secret.on('renewed', this.#renewed);
+    secret.on('error', this.#secretError);
     this.#subscription = secret.subscribe({
       name: this.name,
-      adopt: (next) => this.#adopt(next),
+      adopt: (next) => this.#switch.adopt(next),
       health: () => this.health(),
     });
   }
 
-  /** A renewal extends the lease a generation uses: its drain deadline moves with it. */
-  readonly #renewed = (snapshot: Snapshot<T>): void => {
-    const expiresAt = snapshot.expiresAt?.getTime();
-    for (const generation of [this.#warming, ...this.#generations]) {
-      if (generation?.version === snapshot.version) generation.expiresAt = expiresAt;
-    }
-  };
-
-  /** Connections open in every generation. */
-  get totalCount(): number {
-    return this.#sum((generation) => generation.pool.totalCount);
-  }
-
-  /** Idle connections in every generation. */
-  get idleCount(): number {
-    return this.#sum((generation) => generation.pool.idleCount);
-  }
-
-  /** Requests waiting for a connection, including those waiting for the first generation. */
-  get waitingCount(): number {
-    return this.#sum((generation) => generation.pool.waitingCount) + this.#waiters.size;
-  }
-
-  /** Connections past `maxLifetimeSeconds` in every generation. */
-  get expiredCount(): number {
-    return this.#sum((generation) => generation.pool.expiredCount);
-  }
-
-  /** True once `end()` was called. */
-  get ending(): boolean {
-    return this.#ending !== undefined;
-  }
-
-  /** True once `end()` finished. */
-  get ended(): boolean {
-    return this.#ended;
-  }
-
-  /** The active generation's pg options (without credentials), or the configured ones before the first. */
-  get options(): PoolOptions {
-    return this.#active?.pool.options ?? this.#defaultOptions;
-  }
-
-  /** The secret version that serves new work, undefined before the first one is verified. */
+  /** The secret version new connections authenticate with; undefined before the first one is verified. */
   get version(): number | undefined {
-    return this.#active?.version;
+    return this.#switch.active?.version;
   }
 
-  /** Checks out a client of the active generation. `release(err?)` returns it; releasing twice throws. */
-  connect(): Promise<PoolClient>;
-  connect(callback: (err: Error | undefined, client: PoolClient | undefined, done: (release?: any) => void) => void): void;
-  connect(
-    callback?: (err: Error | undefined, client: PoolClient | undefined, done: (release?: any) => void) => void,
-  ): Promise<PoolClient> | undefined {
+  /** Checks out a client, as pg.Pool#connect. Before the first verified credentials it waits (bounded by `connectionTimeoutMillis`). */
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: ConnectCallback): void;
+  override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | undefined {
     if (callback !== undefined) {
-      this.#acquire((error, client) => {
-        if (client === undefined) callback(error, undefined, noop);
-        // pg hands out the client's own release function, bound to its pool.
-        // eslint-disable-next-line @typescript-eslint/unbound-method
-        else callback(undefined, client, client.release);
-      }, 0);
+      this.#checkout(callback, 0, false);
       return undefined;
     }
-    return new Promise<PoolClient>((resolve, reject) => {
-      this.#acquire((error, client) => {
-        if (client === undefined) reject(error ?? new Error('connect failed'));
-        else resolve(client);
-      }, 0);
-    });
-  }
-
-  /** Runs a query on a client of the active generation, like pg.Pool#query (promise, callback or Submittable). */
-  query<S extends Submittable>(queryStream: S): S;
-  query<R extends any[] = any[], I = any[]>(queryConfig: QueryArrayConfig<I>, values?: QueryConfigValues<I>): Promise<QueryArrayResult<R>>;
-  query<R extends QueryResultRow = any, I = any[]>(queryConfig: QueryConfig<I>): Promise<QueryResult<R>>;
-  query<R extends QueryResultRow = any, I = any[]>(
-    queryTextOrConfig: string | QueryConfig<I>,
-    values?: QueryConfigValues<I>,
-  ): Promise<QueryResult<R>>;
-  query<R extends any[] = any[], I = any[]>(
-    queryConfig: QueryArrayConfig<I>,
-    callback: (err: Error, result: QueryArrayResult<R>) => void,
-  ): void;
-  query<R extends QueryResultRow = any, I = any[]>(
-    queryTextOrConfig: string | QueryConfig<I>,
-    callback: (err: Error, result: QueryResult<R>) => void,
-  ): void;
-  query<R extends QueryResultRow = any, I = any[]>(
-    queryText: string,
-    values: QueryConfigValues<I>,
-    callback: (err: Error, result: QueryResult<R>) => void,
-  ): void;
-  query(config: unknown, values?: unknown, callback?: unknown): unknown {
-    if (typeof config === 'object' && config !== null && typeof (config as Submittable).submit === 'function') {
-      return this.#submit(config as Submittable);
-    }
-    if (typeof values === 'function') {
-      callback = values;
-      values = undefined;
-    }
-    if (typeof config === 'function') {
-      const error = new Error('Passing a function as the first parameter to pool.query is not supported');
-      if (typeof callback === 'function') setImmediate(callback as QueryCallback, error);
-      else return Promise.reject(error);
-      return undefined;
-    }
-    if (typeof callback === 'function') {
-      this.#run(config, values, callback as QueryCallback);
-      return undefined;
-    }
-    return new Promise((resolve, reject) => {
-      this.#run(config, values, (error, result) => {
-        if (error) reject(error);
-        else resolve(result);
-      });
+    return new Promise<pg.PoolClient>((resolve, reject) => {
+      this.#checkout(
+        (error, client) => {
+          if (client === undefined) reject(error ?? new Error('connect failed'));
+          else resolve(client);
+        },
+        0,
+        false,
+      );
     });
   }
 
   /**
-   * Ends every generation: waits for queued requests to be served and checked-out clients to be
-   * released (at most `drainTimeoutMillis`, then closes them), then releases the secret.
-   * Idempotent: every call gets the same promise (or callback).
+   * Ends the pool as pg-pool does (later calls fail, a second `end()` is an error), except that
+   * checkouts issued before it are still served, and it is bounded: clients not released
+   * within `drainTimeoutMillis` are closed. Then the secret's values are released.
    */
-  end(): Promise<void>;
-  end(callback: () => void): void;
-  end(callback?: () => void): Promise<void> | undefined {
-    this.#ending ??= this.#shutdown();
-    if (callback === undefined) return this.#ending;
-    this.#ending.then(callback, callback);
+  override end(): Promise<void>;
+  override end(callback: (error?: Error) => void): void;
+  override end(callback?: (error?: Error) => void): Promise<void> | undefined {
+    if (this.#endCalled) {
+      const error = new Error('Called end on pool more than once');
+      if (callback === undefined) return Promise.reject(error);
+      callback(error);
+      return undefined;
+    }
+    this.#endCalled = true;
+    const closing = this.#shutdown();
+    this.#closing = closing;
+    if (callback === undefined) return closing;
+    closing.then(() => callback(), callback);
     return undefined;
   }
 
-  /** Same as {@link RotatingPool.end}. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.end();
+  /** Ends the pool; unlike `end()`, every call (before or after) gets the same promise. */
+  close(): Promise<void> {
+    return this.#closing ?? this.end();
   }
 
-  /** Health: generations (versions and counts, never user names), draining, last verification. */
+  /** Same as {@link RotatingPool.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** Health: generations (versions and counts, never user names), the last verification and connection failure. */
   health(): ComponentHealth {
     return poolHealth({
       name: this.name,
       source: this.#secret.name,
       now: this.#options.clock.now(),
-      ending: this.#ending !== undefined,
-      active: this.#active,
-      warming: this.#warming,
-      generations: this.#generations,
-      lastVerification: this.#lastVerification,
-      lastActivationAt: this.#lastActivationAt,
-      drainTimeouts: this.#drainTimeouts,
-      lastDrainTimeout: this.#lastDrainTimeout,
+      ending: this.#endCalled,
+      switch: this.#switch,
+      waitingForFirst: this.#switch.active === undefined ? this.#queue.size : 0,
       authRecovery: this.#authRecovery,
-      waitingForFirst: this.#active === undefined ? this.#waiters.size : 0,
+      connectFailure: this.#connectFailure,
+      secretFailure: this.#secretFailure,
     });
   }
 
-  #run(config: unknown, values: unknown, callback: QueryCallback): void {
-    this.#acquire((error, client) => {
-      if (client === undefined) {
-        callback(error);
-        return;
-      }
-      // Mirrors pg-pool's query(): a client that errors mid-query is released with the error.
-      let released = false;
-      const onError = (clientError: Error): void => {
-        if (released) return;
-        released = true;
-        client.release(clientError);
-        callback(clientError);
-      };
-      client.once('error', onError);
-      try {
-        client.query(config as string, values as unknown[], (queryError: Error | undefined, result: QueryResult) => {
-          client.removeListener('error', onError);
-          if (released) return;
-          released = true;
-          client.release(queryError);
-          if (queryError) callback(queryError);
-          else callback(undefined, result);
-        });
-      } catch (thrown) {
-        client.removeListener('error', onError);
-        released = true;
-        client.release(thrown as Error);
-        callback(thrown as Error);
-      }
-    }, 0);
+  /**
+   * An 'error' pg-pool emits for an idle client (57P01 after a server restart or a revoked
+   * lease) is routine during rotations: it reaches the application's listener when there is
+   * one, and is logged otherwise instead of ending the process.
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'error' && this.listenerCount('error') === 0) {
+      const code = (args[0] as { code?: unknown } | undefined)?.code;
+      const level = code === '57P01' ? 'debug' : 'warn';
+      this.#options.logger[level]({ pool: this.name, code: typeof code === 'string' ? code : 'unknown' }, 'leasehold: idle client failed');
+      return false;
+    }
+    return super.emit(event, ...args);
   }
 
-  #submit<S extends Submittable>(submittable: S): S {
-    this.#acquire((error, client) => {
-      if (client === undefined) {
-        // Asynchronously, as pg's Client does: the caller attaches its 'error' listener after
-        // query() returns, and an 'error' emitted before that would throw out of query().
-        process.nextTick(() => failSubmittable(submittable, error ?? new Error('connect failed')));
+  /** A renewal extends the lease a generation uses: its drain deadline moves with it. */
+  readonly #renewed = (snapshot: Snapshot<T>): void => this.#switch.renewed(snapshot);
+
+  /** A secret that failed for good before its first value: waiting checkouts fail now, naming the cause. */
+  readonly #secretError = (error: LeaseholdError): void => {
+    if (this.#switch.active !== undefined || this.#secret.health().state !== 'failed') return;
+    this.#secretFailure = new PgError(
+      'LEASEHOLD_PG_NOT_READY',
+      `${this.name}: secret "${this.#secret.name}" failed before giving credentials: ${error.message} (${error.code})`,
+      { cause: error, retryable: false },
+    );
+    this.#queue.failed(this.#secretFailure);
+  };
+
+  /** The dispatch: parks a checkout until credentials serve, then hands it to pg-pool. */
+  #checkout(callback: ConnectCallback, attempt: number, admitted: boolean): void {
+    if (this.#endCalled && !admitted) {
+      callback(new Error('Cannot use a pool after calling end on the pool'), undefined, noop);
+      return;
+    }
+    const active = this.#switch.active;
+    if (active === undefined) {
+      if (this.#secretFailure !== undefined) {
+        callback(this.#secretFailure, undefined, noop);
         return;
       }
-      let released = false;
-      const done = (submitError?: Error): void => {
-        if (released) return;
-        released = true;
-        client.release(submitError);
-      };
-      const emitter = submittable as unknown as Partial<EventEmitter>;
-      emitter.once?.('end', () => done());
-      emitter.once?.('error', (submitError: Error) => done(submitError));
-      client.query(submittable);
-    }, 0);
-    return submittable;
-  }
-  /* eslint-enable @typescript-eslint/no-explicit-any */
-
-  /** The hot path: picks the active generation and checks out one of its clients. */
-  #acquire(callback: AcquireCallback, attempt: number): void {
-    if (this.#ending !== undefined) {
-      callback(poolEnded(this.name), undefined);
+      this.#queue.wait(
+        () => this.#checkout(callback, attempt, true),
+        (error) => callback(error, undefined, noop),
+        true,
+        { millis: this.#options.connectionTimeoutMillis, error: () => this.#notReady() },
+      );
       return;
     }
-    const generation = this.#active;
-    if (generation === undefined) {
-      this.#waitForFirst(callback, attempt);
-      return;
-    }
-    generation.pool.connect((error, client) => {
-      if (client !== undefined && !error) callback(undefined, client);
-      else this.#connectFailed(error ?? new Error('connect failed'), generation, callback, attempt);
+    const version = active.version;
+    super.connect((error, client, done) => {
+      if (client !== undefined) callback(undefined, client, done);
+      else this.#connectFailed(error ?? new Error('connect failed'), version, callback, attempt);
     });
   }
 
-  #connectFailed(error: Error, generation: Generation<T>, callback: AcquireCallback, attempt: number): void {
-    if (!isAuthFailure(error) || attempt >= this.#options.maxAuthRetries || this.#ending !== undefined) {
-      callback(error, undefined);
+  /** A refused login (28P01/28000) re-reads the secret once and waits for the new credentials, then retries. */
+  #connectFailed(error: Error, version: number, callback: ConnectCallback, attempt: number): void {
+    if (!isAuthFailure(error) || attempt >= this.#options.maxAuthRetries || this.#endCalled) {
+      callback(error, undefined, noop);
       return;
     }
     this.#authRecovery.refused(error);
-    const retry = (): void => this.#acquire(callback, attempt + 1);
-    if (this.#active !== generation) {
+    const retry = (): void => this.#checkout(callback, attempt + 1, true);
+    // New credentials already being verified: wait for them (as long as any checkout may wait)
+    // rather than spend a retry on the password the database just refused.
+    const { authRetryWaitMillis, connectionTimeoutMillis } = this.#options;
+    const wait = this.#switch.verifyingVersion === undefined ? authRetryWaitMillis : Math.max(authRetryWaitMillis, connectionTimeoutMillis);
+    if (this.#switch.active?.version !== version || wait === 0) {
       retry();
       return;
     }
-    // Wait for the re-read secret to be verified and adopted instead of sleeping a fixed time.
-    this.#addWaiter(retry, retry, this.#options.authRetryWaitMillis);
+    this.#queue.wait(retry, retry, false, { millis: wait, run: true });
   }
 
-  #waitForFirst(callback: AcquireCallback, attempt: number): void {
-    const timeout = this.#options.connectionTimeoutMillis;
-    this.#addWaiter(
-      () => this.#acquire(callback, attempt),
-      () =>
-        callback(
-          new PgError(
-            'LEASEHOLD_PG_NOT_READY',
-            `${this.name}: no verified credentials from secret "${this.#secret.name}" after ${timeout} ms`,
-            { retryable: true },
-          ),
-          undefined,
-        ),
-      timeout === 0 ? undefined : timeout,
-    );
-  }
-
-  #addWaiter(run: () => void, timedOut: () => void, timeoutMillis: number | undefined): void {
-    const waiter: ActivationWaiter = { run, timedOut, timer: undefined };
-    if (timeoutMillis !== undefined) {
-      waiter.timer = this.#options.clock.setTimeout(() => {
-        if (this.#waiters.delete(waiter)) timedOut();
-      }, timeoutMillis);
-      waiter.timer.unref?.();
-    }
-    this.#waiters.add(waiter);
-  }
-
-  #flushWaiters(): void {
-    const waiters = [...this.#waiters];
-    this.#waiters.clear();
-    for (const waiter of waiters) {
-      if (waiter.timer) this.#options.clock.clearTimeout(waiter.timer);
-      waiter.run();
-    }
-  }
-
-  /** Verifies `next` on a fresh generation and switches new work to it; the old one drains. */
-  async #adopt(next: Snapshot<T>): Promise<void> {
-    if (this.#ending !== undefined) throw poolEnded(this.name);
-    const credentials = this.#credentialsOf(next.value);
-    const previous = this.#active;
-    const strategy: RotationStrategy =
-      previous === undefined ? 'initial' : previous.user === credentials.user ? 'password' : 'user';
-    const generation = new Generation(next, credentials, strategy, this.#options.poolConfig, this.#listeners);
-    this.#warming = generation;
-    const warm =
-      this.#options.warmConnections ?? Math.min(this.#options.max, Math.max(1, previous?.pool.totalCount ?? 1));
-    try {
-      await this.#withVerifyTimeout(generation.warm(warm, this.#options.verifyQuery), next.version);
-    } catch (error) {
-      void generation.end();
-      const failure = verificationFailure(error, this.name, next.version);
-      this.#lastVerification = { at: this.#options.clock.now(), version: next.version, ok: false, error: failure };
-      this.#options.logger.warn(
-        { pool: this.name, version: next.version, code: failure.code, sqlState: failure.details['sqlState'] },
-        'leasehold: new PostgreSQL credentials failed verification; staying on the previous generation',
-      );
-      throw failure;
-    } finally {
-      if (this.#warming === generation) this.#warming = undefined;
-    }
-    if (this.#ending !== undefined) {
-      void generation.end();
-      throw poolEnded(this.name);
-    }
-    const now = this.#options.clock.now();
-    this.#lastVerification = { at: now, version: next.version, ok: true, error: undefined };
-    generation.state = 'active';
-    this.#generations.add(generation);
-    this.#active = generation;
-    this.#lastActivationAt = now;
-    this.#options.logger.info(
-      { pool: this.name, version: next.version, previousVersion: previous?.version, strategy },
-      'leasehold: pool switched to new credentials',
-    );
-    this.#flushWaiters();
-    if (previous !== undefined) void this.#retire(previous);
-  }
-
-  async #withVerifyTimeout(work: Promise<void>, version: number): Promise<void> {
-    const { clock, verifyTimeoutMillis } = this.#options;
-    let timer: TimerHandle | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = clock.setTimeout(
-        () =>
-          reject(
-            new PgError(
-              'LEASEHOLD_PG_VERIFY_FAILED',
-              `${this.name}: verifying version ${version} took longer than ${verifyTimeoutMillis} ms`,
-              { retryable: true, details: { version } },
-            ),
-          ),
-        verifyTimeoutMillis,
-      );
-      timer.unref?.();
-    });
-    try {
-      await Promise.race([work, timeout]);
-    } finally {
-      if (timer) clock.clearTimeout(timer);
-      work.catch(() => undefined);
-    }
-  }
-
-  /** Drains a replaced generation, then tells the secret its value is no longer used. */
-  async #retire(old: Generation<T>): Promise<void> {
-    const { clock, drainTimeoutMillis, retireJitterMillis, random, logger } = this.#options;
-    const now = clock.now();
-    let deadline = now + drainTimeoutMillis;
-    const expiresAt = old.expiresAt;
-    if (expiresAt !== undefined) {
-      // Short leases (tests, aggressive TTLs) get half their remaining life instead of the full margin.
-      const margin = Math.min(DRAIN_EXPIRY_MARGIN_MILLIS, Math.max(0, expiresAt - now) / 2);
-      deadline = Math.min(deadline, expiresAt - margin);
-    }
-    const outcome = await old.drain(clock, Math.max(now, deadline), random() * retireJitterMillis);
-    if (outcome === 'timeout') {
-      this.#drainTimeouts += 1;
-      this.#lastDrainTimeout = { at: clock.now(), version: old.version };
-      logger.warn(
-        { pool: this.name, version: old.version, code: 'LEASEHOLD_PG_DRAIN_TIMEOUT' },
-        'leasehold: replaced generation still busy at its drain deadline; its connections were closed',
-      );
-    }
-    void old.closed.then(() => this.#generations.delete(old));
-    this.#subscription?.release(old.snapshot);
-  }
-
-  #idleClientFailed(error: Error, client: PoolClient): void {
-    if (this.listenerCount('error') > 0) {
-      this.emit('error', error, client);
-      return;
-    }
-    // 57P01 (terminated by an administrator or a revoked lease) is routine for idle clients; pg-pool
-    // has already removed the client. Without this listener the process would exit.
-    const code = (error as { code?: unknown }).code;
-    const level = code === '57P01' ? 'debug' : 'warn';
-    this.#options.logger[level]({ pool: this.name, code: typeof code === 'string' ? code : 'unknown' }, 'leasehold: idle client failed');
+  /** pg-pool's own timeout error, with what kept the credentials from serving as its cause. */
+  #notReady(): Error {
+    const cause = this.#switch.lastVerification?.error ?? this.#secret.health().lastError;
+    return new Error('timeout exceeded when trying to connect', cause === undefined ? undefined : { cause });
   }
 
   async #shutdown(): Promise<void> {
-    // Let end() record #ending first: the waiters flushed below must find the pool ending and
-    // reject, not queue themselves again for a first generation that will never come.
-    await Promise.resolve();
-    this.#flushWaiters();
     const { clock, drainTimeoutMillis } = this.#options;
     const deadline = clock.now() + drainTimeoutMillis;
-    const closing = [...this.#generations].map(async (generation) => {
-      await generation.drain(clock, deadline, 0);
-      await generation.closed;
-    });
-    if (this.#warming) closing.push(this.#warming.end());
-    await Promise.all(closing);
+    // Checkouts issued before end() are served (pg-pool leaves queued ones hanging); with no
+    // value at all there is nothing to wait for.
+    if (this.#secret.peek() === undefined) this.#queue.failed(poolEnded(this.name));
+    await this.#until(() => this.#queue.size === 0 && this.#internals._pendingQueue.length === 0, deadline);
+    this.#queue.failed(poolEnded(this.name));
+    await this.#switch.close();
+    const ended = super.end();
+    // pg-pool's end() waits for every checked-out client to be released; one never released
+    // would keep it pending forever. At the deadline, close what is left.
+    await this.#until(() => this.ended, deadline);
+    if (!this.ended) {
+      for (const client of [...this.#internals._clients]) this.#internals._remove(client, () => this.#internals._pulseQueue());
+    }
+    await ended;
+    // pg-pool resolves before the sockets have closed: the secret may revoke a user only after.
+    await this.#until(() => [...this.#switch.generations].every((generation) => generation.clients.size === 0), clock.now() + 2_000);
     this.#secret.off('renewed', this.#renewed);
+    this.#secret.off('error', this.#secretError);
     this.#subscription?.unsubscribe();
     this.#subscription = undefined;
-    this.#active = undefined;
-    this.#ended = true;
   }
 
-  #sum(count: (generation: Generation<T>) => number): number {
-    let total = 0;
-    for (const generation of this.#generations) total += count(generation);
-    return total;
+  /** Resolves once `done()` holds or at `deadline`, looking every few milliseconds (only during end()). */
+  async #until(done: () => boolean, deadline: number): Promise<void> {
+    const { clock } = this.#options;
+    while (!done() && clock.now() < deadline) {
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, END_POLL_MILLIS).unref?.());
+    }
+  }
+
+  static {
+    // pg-pool's waitingCount counts its own queue; checkouts parked here wait too. Defined on
+    // the prototype because pg's types declare waitingCount a property, not an accessor.
+    Object.defineProperty(RotatingPool.prototype, 'waitingCount', {
+      configurable: true,
+      get(this: RotatingPool) {
+        return this.#internals._pendingQueue.length + this.#queue.size;
+      },
+    });
   }
 }
 
 function noop(): void {}
-
-function poolEnded(name: string): LeaseholdError {
-  return new PgError('LEASEHOLD_PG_POOL_ENDED', `${name}: cannot use a pool after calling end on the pool`);
-}
-
-function verificationFailure(error: unknown, name: string, version: number): LeaseholdError {
-  if (error instanceof LeaseholdError) return error;
-  const sqlState = (error as { code?: unknown } | null)?.code;
-  const details = { version, sqlState: typeof sqlState === 'string' ? sqlState : undefined };
-  const code = isAuthFailure(error) ? 'LEASEHOLD_PG_AUTH_FAILED' : 'LEASEHOLD_PG_VERIFY_FAILED';
-  const cause = sanitizeCause(error);
-  const message =
-    code === 'LEASEHOLD_PG_AUTH_FAILED'
-      ? `${name}: PostgreSQL refused version ${version} of the credentials (${String(sqlState)})`
-      : `${name}: could not verify version ${version} of the credentials${typeof sqlState === 'string' ? ` (${sqlState})` : ''}`;
-  return new PgError(code, message, { cause, retryable: true, details });
-}
-
-function failSubmittable(submittable: Submittable, error: Error): void {
-  const target = submittable as unknown as { handleError?: (error: Error) => void; emit?: (event: string, error: Error) => void };
-  if (typeof target.handleError === 'function') target.handleError(error);
-  else target.emit?.('error', error);
-}
