@@ -127,11 +127,11 @@ describe('fileSecret failures', () => {
     await expect(secret.ready()).rejects.toSatisfy(isCode('LEASEHOLD_FILE_SYMLINK_ESCAPE'));
   });
 
-  it('reports LEASEHOLD_FILE_READ_FAILED for a path that is not a regular file', async () => {
+  it('reports LEASEHOLD_FILE_NOT_REGULAR for a path that is not a regular file', async () => {
     const fifo = join(dir, 'pipe');
     execFileSync('mkfifo', [fifo]);
     const secret = open(fileSecret({ path: fifo }));
-    await expect(secret.ready()).rejects.toSatisfy(isCode('LEASEHOLD_FILE_READ_FAILED'));
+    await expect(secret.ready()).rejects.toSatisfy(isCode('LEASEHOLD_FILE_NOT_REGULAR'));
   });
 
   it('reports LEASEHOLD_FILE_READ_FAILED for a directory where format json needs a file', async () => {

@@ -28,6 +28,10 @@ export function contextSecret<T>(name: string, options: SecretOptions<T> = {}): 
   return {
     secret,
     context: started,
-    offer: (value, lease = {}) => started.offer({ value, fingerprint: fingerprintOf(JSON.stringify(value)), ...lease }),
+    offer: (value, lease = {}) => {
+      const verdict = started.offer({ value, fingerprint: fingerprintOf(JSON.stringify(value)), ...lease });
+      if (verdict.outcome === 'refused') throw verdict.error;
+      return verdict.outcome === 'adopted' ? verdict.snapshot : undefined;
+    },
   };
 }

@@ -48,10 +48,7 @@ describe('registerMetrics', () => {
     await clock.advance(1500);
     expect(adopted).toEqual([1, 2]);
     db.context.extend('database/creds/app/2', new Date(clock.now() + 7_200_000));
-    db.context.renewalFailed(
-      new LeaseholdError('LEASEHOLD_VAULT_UNAVAILABLE', 'Vault answered 503 for lease database/creds/app/2', { retryable: true }),
-      new Date(clock.now() + 1000),
-    );
+    db.context.failed(new LeaseholdError('LEASEHOLD_VAULT_UNAVAILABLE', 'Vault answered 503 for lease database/creds/app/2', { retryable: true }), { step: 'renew', nextAttemptAt: new Date(clock.now() + 1000) });
 
     const text = await registry.metrics();
     expect(text).toContain('leasehold_secret_expiry_seconds{secret="db-credentials"} 7200');

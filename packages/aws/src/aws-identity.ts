@@ -2,7 +2,7 @@
  * Turning a secret's value into AWS SDK credentials. Vault's AWS engine, AWS shared-credentials
  * files and environment-style key files all name the same three things differently.
  */
-import { LeaseholdError } from '@leasehold/core';
+import { AwsError } from './errors.js';
 
 /** AWS credentials as the SDK wants them (structurally AwsCredentialIdentity). */
 export interface AwsIdentity {
@@ -44,7 +44,7 @@ export function defaultAwsIdentity(value: unknown): AwsIdentity | undefined {
 export function identityOf<T>(secretName: string, value: T, mapping: AwsIdentityMapping<T>): AwsIdentity {
   const identity = mapping(value);
   if (!identity) {
-    throw new LeaseholdError(
+    throw new AwsError(
       'LEASEHOLD_AWS_NO_CREDENTIALS',
       `Secret "${secretName}" holds no AWS access key and secret key (expected accessKeyId/secretAccessKey, access_key/secret_key or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)`,
     );

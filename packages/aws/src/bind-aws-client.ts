@@ -5,6 +5,7 @@
  * (the SDK does not retry those) forces one refresh and is retried once.
  */
 import {
+  DEFAULT_RECOVER_TIMEOUT_MILLIS as CORE_RECOVER_TIMEOUT_MILLIS,
   LeaseholdError,
   sanitizeCause,
   systemClock,
@@ -17,11 +18,15 @@ import {
 } from '@leasehold/core';
 import { defaultAwsIdentity, identityOf, type AwsIdentity, type AwsIdentityMapping } from './aws-identity.js';
 import { withClockTimeout } from './clock-timeout.js';
+import { AwsError } from './errors.js';
 import { isCredentialError } from './credential-errors.js';
 import { outsideSigningScope, withSigningScope } from './signing-scope.js';
 
-/** How long a refused request waits for a refreshed credential to be verified before failing. */
-export const DEFAULT_RECOVER_TIMEOUT_MILLIS = 10_000;
+/**
+ * How long a refused request waits for a refreshed credential to be verified before failing:
+ * core's consumer default (an STS verification with room for one retry).
+ */
+export const DEFAULT_RECOVER_TIMEOUT_MILLIS = CORE_RECOVER_TIMEOUT_MILLIS;
 /**
  * How long a `verify` call may take. A hung verification (an STS call with no request timeout)
  * would otherwise hold the client on its old keys forever: the secret retries only after a refusal.
@@ -100,13 +105,11 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
   const middlewareName = `leaseholdCredentialFollower${++bindings}`;
   const inFlight = new Map<number, number>();
   const draining = new Map<number, Snapshot<T>>();
-  const servingWaiters = new Set<() => void>();
   const idleWaiters = new Set<() => void>();
   const stats = { requests: 0, refused: 0, recovered: 0, recoveryFailed: 0 };
   let serving: Snapshot<T> | undefined;
   let verifyFailing: { error: LeaseholdError; at: number } | undefined;
-  let lastRefusal: { code: string; at: number; recovered: boolean } | undefined;
-  let recovering: Promise<void> | undefined;
+  let lastRefusal: { code: string; at: number; version: number; recovered: boolean; failure?: string } | undefined;
   let running = 0;
   let closing: Promise<void> | undefined;
 
@@ -124,7 +127,6 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
       }
       verifyFailing = undefined;
       serving = next;
-      for (const wake of [...servingWaiters]) wake();
       if (prev) {
         draining.set(prev.version, prev);
         releaseIfIdle(prev.version);
@@ -140,34 +142,14 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
     }
   }
 
-  /** Refreshes the secret once for everyone refused with `version`, and waits for a newer verified one. */
-  function recover(version: number): Promise<void> {
+  /**
+   * Core's recovery: one source read shared by every refused request (and every other consumer),
+   * resolved once this binding has verified and adopted something newer than `version`.
+   */
+  function recover(version: number): Promise<unknown> {
     if ((serving?.version ?? 0) > version) return Promise.resolve();
-    recovering ??= (async () => {
-      try {
-        const fresh = await outsideSigningScope(() => secret.refresh());
-        // The source has nothing newer (a file not yet rotated): fail now rather than wait.
-        if (fresh.version <= version) throw authFailed(`${name}: AWS refused version ${version} of "${secret.name}" and the source has nothing newer`);
-        await waitForServingAbove(version);
-      } finally {
-        recovering = undefined;
-      }
-    })();
-    return recovering;
-  }
-
-  function waitForServingAbove(version: number): Promise<void> {
-    if ((serving?.version ?? 0) > version) return Promise.resolve();
-    let wake: (() => void) | undefined;
-    const adopted = new Promise<void>((resolve) => {
-      wake = () => {
-        if ((serving?.version ?? 0) > version) resolve();
-      };
-      servingWaiters.add(wake);
-    });
-    return withClockTimeout(clock, adopted, recoverTimeoutMillis, () =>
-      authFailed(`AWS refused the credentials of secret "${secret.name}" (version ${version}) and no newer verified credential arrived within ${recoverTimeoutMillis} ms`),
-    ).finally(() => servingWaiters.delete(wake!));
+    // The refresh belongs to the secret, not to the request that asked: run it outside its scope.
+    return outsideSigningScope(() => subscription.recover(version, { timeoutMillis: recoverTimeoutMillis }));
   }
 
   const middleware = (next: Handler): Handler => (args) => {
@@ -192,12 +174,15 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
       } catch (error) {
         if (!isCredentialError(error)) throw error;
         stats.refused++;
-        const refusal = { code: (error as { name: string }).name, at: clock.now(), recovered: false };
+        const refused = Math.max(version, ...held);
+        const refusal: NonNullable<typeof lastRefusal> = { code: (error as { name: string }).name, at: clock.now(), version: refused, recovered: false };
         lastRefusal = refusal;
         try {
-          await recover(Math.max(version, ...held));
-        } catch {
+          await recover(refused);
+        } catch (recoverError) {
           stats.recoveryFailed++;
+          const code = (recoverError as { code?: unknown } | null)?.code;
+          refusal.failure = typeof code === 'string' ? code : 'unknown';
           throw error; // no better credential to retry with: the original refusal is the truth
         }
         const result = await next(args);
@@ -219,16 +204,26 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
   };
   client.middlewareStack.add(middleware, { step: 'initialize', name: middlewareName, override: true });
 
+  /** A refusal nothing has answered yet: no retry succeeded and no newer version was adopted since. */
+  function openRefusal(): typeof lastRefusal {
+    return lastRefusal && !lastRefusal.recovered && (serving?.version ?? 0) <= lastRefusal.version ? lastRefusal : undefined;
+  }
+
   function state(): ComponentHealth['state'] {
     if (closing) return 'closed';
     if (!serving) return 'starting';
     if (serving.expiresAt && clock.now() >= serving.expiresAt.getTime()) return 'expired';
-    if (verifyFailing || (lastRefusal && !lastRefusal.recovered)) return 'degraded';
+    if (verifyFailing || openRefusal()) return 'degraded';
     return 'ready';
   }
 
   function health(): ComponentHealth {
-    const lastError = verifyFailing ?? (lastRefusal && !lastRefusal.recovered ? { error: authFailed(`${name}: AWS refused a request with ${lastRefusal.code} and no newer credential was verified`), at: lastRefusal.at } : undefined);
+    const refusal = openRefusal();
+    const lastError =
+      verifyFailing ??
+      (refusal
+        ? { error: authFailed(`${name}: AWS refused version ${refusal.version} with ${refusal.code} and recovery failed (${refusal.failure ?? 'pending'})`), at: refusal.at }
+        : undefined);
     return {
       name,
       component: 'aws-client',
@@ -245,7 +240,9 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
         credentialRefusals: stats.refused,
         recoveredRequests: stats.recovered,
         failedRecoveries: stats.recoveryFailed,
-        lastRefusal: lastRefusal ? { code: lastRefusal.code, at: new Date(lastRefusal.at).toISOString(), recovered: lastRefusal.recovered } : undefined,
+        lastRefusal: lastRefusal
+          ? { code: lastRefusal.code, version: lastRefusal.version, at: new Date(lastRefusal.at).toISOString(), recovered: lastRefusal.recovered, recoveryFailure: lastRefusal.failure }
+          : undefined,
       },
     };
   }
@@ -262,7 +259,6 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
       await withClockTimeout(clock, idle, closeDrainMillis, () => authFailed(`${name}: requests still running at close`)).catch(() => undefined);
       idleWaiters.delete(wake!);
     }
-    servingWaiters.clear();
     subscription.unsubscribe();
   }
 
@@ -281,7 +277,7 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
 }
 
 function authFailed(message: string, cause?: unknown): LeaseholdError {
-  return new LeaseholdError('LEASEHOLD_AWS_AUTH_FAILED', message, { retryable: true, ...(cause === undefined ? {} : { cause: sanitizeCause(cause) }) });
+  return new AwsError('LEASEHOLD_AWS_AUTH_FAILED', message, { retryable: true, ...(cause === undefined ? {} : { cause: sanitizeCause(cause) }) });
 }
 
 function nonNegative(option: string, value: number): number {

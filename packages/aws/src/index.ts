@@ -20,3 +20,12 @@ export {
   REFRESH_JITTER_MILLIS,
   SDK_REFRESH_WINDOW_MILLIS,
 } from './provider/refresh-schedule.js';
+export { AwsError } from './errors.js';
+export type { AwsErrorCode } from './errors.js';
+export {
+  DEFAULT_RDS_TOKEN_REFRESH_MILLIS,
+  RDS_TOKEN_LIFETIME_MILLIS,
+  RDS_TOKEN_REFRESH_JITTER_MILLIS,
+  rdsIamSecret,
+} from './rds/rds-iam-secret.js';
+export type { RdsIamCredentials, RdsIamSecretOptions, RdsSigningCredentials } from './rds/rds-iam-secret.js';

@@ -3,7 +3,8 @@ export { backoffDelay, CONSUMER_BACKOFF, VAULT_BACKOFF } from './backoff.js';
 export type { BackoffPolicy } from './backoff.js';
 export { ManualClock, systemClock } from './clock.js';
 export type { Clock, TimerHandle } from './clock.js';
-export type { SecretConsumer, Subscription } from './secret/consumer.js';
+export type { RecoverOptions, SecretConsumer, Subscription } from './secret/consumer.js';
+export { DEFAULT_RECOVER_TIMEOUT_MILLIS } from './secret/consumer.js';
 export { DIAGNOSTICS_CHANNELS } from './diagnostics.js';
 export type { DiagnosticsEvent } from './diagnostics.js';
 export { envSecret } from './sources/env/env-secret.js';
@@ -41,7 +42,7 @@ export {
 export type { SecretEvents, SecretOptions } from './secret/secret.js';
 export { createSnapshot, fingerprintOf } from './secret/snapshot.js';
 export type { Snapshot, SnapshotFields } from './secret/snapshot.js';
-export type { Source, SourceContext, SourceUpdate } from './secret/source.js';
+export type { OfferVerdict, Source, SourceContext, SourceFailure, SourceUpdate } from './secret/source.js';
 export {
   DEFAULT_FILE_DEBOUNCE_MILLIS,
   DEFAULT_FILE_POLL_INTERVAL_MILLIS,

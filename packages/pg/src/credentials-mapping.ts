@@ -4,6 +4,7 @@
  * `DB_PASSWORD`; a JSON blob may nest them. The mapping covers all three.
  */
 import { LeaseholdError } from '@leasehold/core';
+import { PgError } from './errors.js';
 
 /** A user name and password pair. The password never prints (see {@link resolveCredentials}). */
 export interface PgCredentials {
@@ -47,7 +48,7 @@ function checked(found: { readonly user?: unknown; readonly password?: unknown }
   const password = found?.password;
   if (typeof user !== 'string' || user.length === 0 || typeof password !== 'string') {
     // Names the keys, never the values: a misplaced password must not land in a log.
-    throw new LeaseholdError('LEASEHOLD_PG_CREDENTIALS_INVALID', `The secret's value has no string user and password under ${where}`, {
+    throw new PgError('LEASEHOLD_PG_CREDENTIALS_INVALID', `The secret's value has no string user and password under ${where}`, {
       retryable: false,
     });
   }

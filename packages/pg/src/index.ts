@@ -15,3 +15,5 @@ export {
 } from './pool-options.js';
 export type { CreatePoolOptions } from './pool-options.js';
 export { isAuthFailure } from './auth-recovery.js';
+export { PgError } from './errors.js';
+export type { PgErrorCode } from './errors.js';

@@ -17,10 +17,11 @@ import type {
   QueryResultRow,
   Submittable,
 } from 'pg';
-import { LeaseholdError, toLeaseholdError } from '@leasehold/core';
+import { LeaseholdError, sanitizeCause } from '@leasehold/core';
 import type { ComponentHealth, HealthReporter, Secret, Snapshot, Subscription, TimerHandle } from '@leasehold/core';
 import { AuthRecovery, isAuthFailure } from './auth-recovery.js';
 import { credentialsResolver, type PgCredentials } from './credentials-mapping.js';
+import { PgError } from './errors.js';
 import { Generation, type GenerationListeners, type RotationStrategy } from './generation.js';
 import { poolHealth, type VerificationRecord } from './pool-health.js';
 import { DRAIN_EXPIRY_MARGIN_MILLIS, type ResolvedPoolOptions } from './pool-options.js';
@@ -345,7 +346,7 @@ export class RotatingPool<T = unknown> extends EventEmitter implements Pool, Hea
       () => this.#acquire(callback, attempt),
       () =>
         callback(
-          new LeaseholdError(
+          new PgError(
             'LEASEHOLD_PG_NOT_READY',
             `${this.name}: no verified credentials from secret "${this.#secret.name}" after ${timeout} ms`,
             { retryable: true },
@@ -426,7 +427,7 @@ export class RotatingPool<T = unknown> extends EventEmitter implements Pool, Hea
       timer = clock.setTimeout(
         () =>
           reject(
-            new LeaseholdError(
+            new PgError(
               'LEASEHOLD_PG_VERIFY_FAILED',
               `${this.name}: verifying version ${version} took longer than ${verifyTimeoutMillis} ms`,
               { retryable: true, details: { version } },
@@ -510,7 +511,7 @@ export class RotatingPool<T = unknown> extends EventEmitter implements Pool, Hea
 function noop(): void {}
 
 function poolEnded(name: string): LeaseholdError {
-  return new LeaseholdError('LEASEHOLD_PG_POOL_ENDED', `${name}: cannot use a pool after calling end on the pool`);
+  return new PgError('LEASEHOLD_PG_POOL_ENDED', `${name}: cannot use a pool after calling end on the pool`);
 }
 
 function verificationFailure(error: unknown, name: string, version: number): LeaseholdError {
@@ -518,12 +519,12 @@ function verificationFailure(error: unknown, name: string, version: number): Lea
   const sqlState = (error as { code?: unknown } | null)?.code;
   const details = { version, sqlState: typeof sqlState === 'string' ? sqlState : undefined };
   const code = isAuthFailure(error) ? 'LEASEHOLD_PG_AUTH_FAILED' : 'LEASEHOLD_PG_VERIFY_FAILED';
-  const wrapped = toLeaseholdError(error, code, `${name}: PostgreSQL refused version ${version} of the credentials`, true);
+  const cause = sanitizeCause(error);
   const message =
     code === 'LEASEHOLD_PG_AUTH_FAILED'
       ? `${name}: PostgreSQL refused version ${version} of the credentials (${String(sqlState)})`
       : `${name}: could not verify version ${version} of the credentials${typeof sqlState === 'string' ? ` (${sqlState})` : ''}`;
-  return new LeaseholdError(code, message, { cause: wrapped.cause, retryable: true, details });
+  return new PgError(code, message, { cause, retryable: true, details });
 }
 
 function failSubmittable(submittable: Submittable, error: Error): void {

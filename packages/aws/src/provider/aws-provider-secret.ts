@@ -7,8 +7,8 @@
 import {
   fingerprintOf,
   LeaseholdError,
+  sanitizeCause,
   Secret,
-  toLeaseholdError,
   type Clock,
   type SecretOptions,
   type Source,
@@ -16,6 +16,7 @@ import {
   type TimerHandle,
 } from '@leasehold/core';
 import type { AwsIdentity } from '../aws-identity.js';
+import { AwsError } from '../errors.js';
 import { DEFAULT_PROVIDER_POLL_INTERVAL_MILLIS, refreshDelay, retryDelay } from './refresh-schedule.js';
 
 /** What a credential provider returns (structurally `AwsCredentialIdentity` of @smithy/types). */
@@ -103,11 +104,15 @@ class AwsProviderSource implements Source<AwsIdentity> {
       checkIdentity(this.name, identity);
     } catch (error) {
       // The provider's own message is not copied: it may quote a profile's contents.
-      const failure = toLeaseholdError(error, 'LEASEHOLD_AWS_PROVIDER_FAILED', `AWS credential provider "${this.name}" failed`, true);
+      const failure =
+        error instanceof LeaseholdError
+          ? error
+          : new AwsError('LEASEHOLD_AWS_PROVIDER_FAILED', `AWS credential provider "${this.name}" failed`, { cause: sanitizeCause(error), retryable: true });
       if (!this.#closed) {
         const now = context.clock.now();
         const delay = retryDelay(this.#attempt++, context.current()?.expiresAt?.getTime(), now, this.#random);
-        context.renewalFailed(failure, new Date(now + delay));
+        // With credentials in hand this is a failed renewal of them (health shows the next attempt).
+        context.failed(failure, { step: context.current() ? 'renew' : 'fetch', nextAttemptAt: new Date(now + delay) });
         this.#arm(context.clock, delay);
       }
       throw failure;
@@ -122,9 +127,14 @@ class AwsProviderSource implements Source<AwsIdentity> {
     // A keyed digest, not the access key id: enough to tell one set of keys from the next.
     const leaseId = `aws-provider:${fingerprint.slice(0, 16)}`;
     const expiresAt = identity.expiration;
-    const adopted = context.offer({ value, fingerprint, expiresAt, leaseId, renewable: false });
+    const verdict = context.offer({ value, fingerprint, expiresAt, leaseId, renewable: false });
+    if (verdict.outcome === 'refused') {
+      // `validate` refused the keys; the secret recorded it. Ask again later: the next keys may pass.
+      this.#arm(context.clock, retryDelay(this.#attempt++, context.current()?.expiresAt?.getTime(), context.clock.now(), this.#random));
+      throw verdict.error;
+    }
     // The same keys with a later expiration (a container agent extending a session) is a renewal.
-    if (!adopted && expiresAt && context.current()?.expiresAt?.getTime() !== expiresAt.getTime()) context.extend(leaseId, expiresAt);
+    if (verdict.outcome === 'unchanged' && expiresAt && verdict.snapshot.expiresAt?.getTime() !== expiresAt.getTime()) context.extend(leaseId, expiresAt);
     this.#attempt = 0;
     const now = context.clock.now();
     this.#arm(context.clock, refreshDelay(expiresAt?.getTime(), now, this.#pollIntervalMillis, this.#random));
@@ -148,7 +158,7 @@ class AwsProviderSource implements Source<AwsIdentity> {
 
 function checkIdentity(name: string, identity: ProvidedAwsIdentity | undefined): void {
   if (!identity || typeof identity.accessKeyId !== 'string' || typeof identity.secretAccessKey !== 'string' || !identity.accessKeyId || !identity.secretAccessKey) {
-    throw new LeaseholdError('LEASEHOLD_AWS_NO_CREDENTIALS', `AWS credential provider "${name}" returned no access key id and secret access key`, { retryable: true });
+    throw new AwsError('LEASEHOLD_AWS_NO_CREDENTIALS', `AWS credential provider "${name}" returned no access key id and secret access key`, { retryable: true });
   }
 }
 

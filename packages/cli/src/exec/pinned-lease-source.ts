@@ -26,6 +26,7 @@ import {
   type VaultEnvelope,
   type VaultSession,
 } from '@leasehold/core';
+import { CliError } from '../errors.js';
 
 /** What to read from Vault. */
 export interface PinnedLeaseRequest {
@@ -92,7 +93,7 @@ export class PinnedLeaseSource implements Source<LeaseData> {
       if (state.generation <= 1 || !this.#lease) return;
       // Vault revokes every lease of a token when that token ends; a new lease would not reach the child.
       context.warn(
-        new LeaseholdError(
+        new CliError(
           'LEASEHOLD_EXEC_TOKEN_REPLACED',
           `The Vault session logged in again; lease ${this.#lease.leaseId} ends when the token that created it does`,
         ),
@@ -150,7 +151,7 @@ export class PinnedLeaseSource implements Source<LeaseData> {
     } catch (error) {
       const failure = toLeaseholdError(error, 'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE', `Vault ${this.#method} ${this.path} failed`, true);
       if (this.#closed) return;
-      ctx.fail(failure);
+      ctx.failed(failure, { step: 'fetch' });
       // A refusal (403, 400) ends the start at once; only outages are worth another try.
       if (failure.retryable) this.#at(retryDelay(this.#attempt++, undefined, this.#session.random), () => this.#startFetch());
       return;
@@ -166,15 +167,14 @@ export class PinnedLeaseSource implements Source<LeaseData> {
     const renewable = envelope.renewable === true;
     const data = envelope.data ?? {};
     if (leaseId) this.#lease = { leaseId, expiresAt: now + durationMillis, durationMillis };
-    try {
-      ctx.offer({
-        value: data,
-        fingerprint: fingerprintOf(JSON.stringify(data)),
-        expiresAt: durationMillis > 0 ? new Date(now + durationMillis) : undefined,
-        leaseId,
-        renewable,
-      });
-    } catch {
+    const verdict = ctx.offer({
+      value: data,
+      fingerprint: fingerprintOf(JSON.stringify(data)),
+      expiresAt: durationMillis > 0 ? new Date(now + durationMillis) : undefined,
+      leaseId,
+      renewable,
+    });
+    if (verdict.outcome === 'refused') {
       // validate refused the value (the secret recorded why): the lease is of no use.
       await this.revoke().catch(() => undefined);
       return;
@@ -229,11 +229,11 @@ export class PinnedLeaseSource implements Source<LeaseData> {
     if (failure.code === 'LEASEHOLD_VAULT_LEASE_INVALID' || left <= 0) {
       // Revoked out of band, expired or past its max TTL: nothing can bring this lease back.
       this.#extendable = false;
-      ctx.renewalFailed(failure, undefined);
+      ctx.failed(failure, { step: 'renew' });
       return;
     }
     const delay = retryDelay(this.#attempt++, left, this.#session.random);
-    ctx.renewalFailed(failure, new Date(ctx.clock.now() + delay));
+    ctx.failed(failure, { step: 'renew', nextAttemptAt: new Date(ctx.clock.now() + delay) });
     this.#at(delay, () => void this.#renew());
   }
 

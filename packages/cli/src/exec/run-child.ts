@@ -5,7 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
-import { LeaseholdError } from '@leasehold/core';
+import type { LeaseholdError } from '@leasehold/core';
+import { CliError } from '../errors.js';
 
 /** Signals a supervisor (kubelet, CI runner, a terminal) sends to stop a job; all are relayed. */
 export const RELAYED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -111,7 +112,7 @@ function spawnFailed(command: string, error: unknown): ChildOutcome {
   const notFound = code === 'ENOENT';
   return {
     exitCode: notFound ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE,
-    error: new LeaseholdError(
+    error: new CliError(
       'LEASEHOLD_EXEC_SPAWN_FAILED',
       notFound ? `command not found: ${command}` : `cannot execute ${command}${typeof code === 'string' ? ` (${code})` : ''}`,
       { details: { command, code: typeof code === 'string' ? code : undefined } },

@@ -36,9 +36,29 @@ export interface HandoverTiming {
   readonly retireMarginMillis: number;
 }
 
+/** A caller waiting for a consumer to adopt a version newer than `above`. */
+interface AdoptionWaiter<T> {
+  readonly above: number;
+  resolve(snapshot: Snapshot<T>): void;
+  reject(error: LeaseholdError): void;
+}
+
+/** The handover's side of a subscription; the secret adds `recover` on top. */
+export interface ConsumerSlot<T> extends Omit<Subscription<T>, 'recover'> {
+  /** The value this consumer serves new work with. */
+  serving(): Snapshot<T> | undefined;
+  /**
+   * Resolves once this consumer serves a version newer than `above`; rejects with its
+   * verification error for such a version, or LEASEHOLD_CLOSED when it stops receiving values.
+   * `cancel` stops waiting (the promise then never settles).
+   */
+  adoptedAbove(above: number): { readonly promise: Promise<Snapshot<T>>; cancel(): void };
+}
+
 interface ConsumerRecord<T> {
   readonly consumer: SecretConsumer<T>;
   serving: Snapshot<T> | undefined;
+  readonly waiters: Set<AdoptionWaiter<T>>;
   readonly holding: Map<number, Snapshot<T>>;
   adopting: boolean;
   attempts: number;
@@ -70,10 +90,11 @@ export class Handover<T> {
   }
 
   /** Registers a consumer; it receives the current value (if any) at once. */
-  subscribe(consumer: SecretConsumer<T>): Subscription<T> {
+  subscribe(consumer: SecretConsumer<T>): ConsumerSlot<T> {
     const record: ConsumerRecord<T> = {
       consumer,
       serving: undefined,
+      waiters: new Set(),
       holding: new Map(),
       adopting: false,
       attempts: 0,
@@ -94,7 +115,37 @@ export class Handover<T> {
         record.holding.clear();
         this.#retireReleased();
       },
+      serving: () => record.serving,
+      adoptedAbove: (above) => {
+        const cancel = (): void => undefined;
+        if (record.serving && record.serving.version > above) return { promise: Promise.resolve(record.serving), cancel };
+        if (!record.active) return { promise: Promise.reject(this.#closedError()), cancel };
+        let waiter!: AdoptionWaiter<T>;
+        const promise = new Promise<Snapshot<T>>((resolve, reject) => {
+          waiter = { above, resolve, reject };
+        });
+        record.waiters.add(waiter);
+        return { promise, cancel: () => record.waiters.delete(waiter) };
+      },
     };
+  }
+
+  /** The current value was renewed: consumers serving or holding its version hear of it. */
+  renewed(snapshot: Snapshot<T>): void {
+    const retained = this.#retained.get(snapshot.version);
+    if (retained) this.#retained.set(snapshot.version, { ...retained, snapshot });
+    for (const record of this.#consumers) {
+      const serves = record.serving?.version === snapshot.version;
+      if (!serves && !record.holding.has(snapshot.version)) continue;
+      if (serves) record.serving = snapshot;
+      if (record.holding.has(snapshot.version)) record.holding.set(snapshot.version, snapshot);
+      try {
+        record.consumer.renewed?.(snapshot);
+      } catch (error) {
+        // One consumer's mistake must not stop the notice reaching the others.
+        this.#host.logger.error({ secret: this.#host.name, consumer: record.consumer.name, code: codeOf(error) }, 'leasehold: consumer renewed() threw');
+      }
+    }
   }
 
   /** A new value became current; `prev` (if any) is kept until released. */
@@ -144,6 +195,7 @@ export class Handover<T> {
       record.serving = target;
       record.attempts = 0;
       record.lastError = undefined;
+      this.#settleWaiters(record, target.version, (waiter) => waiter.resolve(target));
       this.#host.adopted(record.consumer.name, target);
       this.#endExtensions();
       publishDiagnostic('adopted', () => ({ secret: this.#host.name, consumer: record.consumer.name, version: target.version }));
@@ -173,6 +225,7 @@ export class Handover<T> {
       { cause: sanitizeCause(error), retryable: true, details: { consumer: record.consumer.name, version: target.version } },
     );
     record.lastError = { error: refused, at: this.#host.clock.now() };
+    this.#settleWaiters(record, target.version, (waiter) => waiter.reject(refused));
     this.#host.logger.warn({ secret: this.#host.name, consumer: record.consumer.name, code: refused.code }, refused.message);
     this.#host.error(refused);
     record.retryTimer = this.#host.clock.setTimeout(() => {
@@ -261,12 +314,31 @@ export class Handover<T> {
   #deactivate(record: ConsumerRecord<T>): void {
     record.active = false;
     this.#clearRetry(record);
+    this.#settleWaiters(record, Number.POSITIVE_INFINITY, (waiter) => waiter.reject(this.#closedError()));
+  }
+
+  /** Settles every waiter of `record` that `version` satisfies (a version newer than it waits for). */
+  #settleWaiters(record: ConsumerRecord<T>, version: number, settle: (waiter: AdoptionWaiter<T>) => void): void {
+    for (const waiter of record.waiters) {
+      if (version <= waiter.above) continue;
+      record.waiters.delete(waiter);
+      settle(waiter);
+    }
+  }
+
+  #closedError(): LeaseholdError {
+    return new LeaseholdError('LEASEHOLD_CLOSED', `Secret "${this.#host.name}" is closed, or the consumer unsubscribed`);
   }
 
   #clearRetry(record: ConsumerRecord<T>): void {
     if (record.retryTimer) this.#host.clock.clearTimeout(record.retryTimer);
     record.retryTimer = undefined;
   }
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'unknown';
 }
 
 /** A recorded error as health shows it. */

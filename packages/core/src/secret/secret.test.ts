@@ -5,7 +5,7 @@ import type { SecretConsumer, Subscription } from './consumer.js';
 import { LeaseholdError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { Secret, type SecretOptions } from './secret.js';
-import type { Source, SourceContext } from './source.js';
+import type { OfferVerdict, Source, SourceContext } from './source.js';
 import { fingerprintOf, type Snapshot } from './snapshot.js';
 
 interface Creds {
@@ -27,7 +27,7 @@ class HandSource implements Source<Creds> {
     this.context = context;
   }
 
-  push(value: Creds, extra: { expiresAt?: Date; leaseId?: string } = {}): Snapshot<Creds> | undefined {
+  push(value: Creds, extra: { expiresAt?: Date; leaseId?: string } = {}): OfferVerdict<Creds> {
     return this.context.offer({ value, fingerprint: fingerprintOf(JSON.stringify(value)), ...extra });
   }
 
@@ -92,7 +92,7 @@ describe('Secret', () => {
 
   it('rejects ready() with LEASEHOLD_START_TIMEOUT when no value arrives in time, naming the last error', async () => {
     const { clock, source, secret } = setup({ startTimeoutMillis: 1_000 });
-    source.context.fail(new LeaseholdError('LEASEHOLD_FILE_NOT_FOUND', 'missing', { retryable: true }));
+    source.context.failed(new LeaseholdError('LEASEHOLD_FILE_NOT_FOUND', 'missing', { retryable: true }), { step: 'fetch' });
     const ready = secret.ready();
     await clock.advance(1_000);
     await expect(ready).rejects.toMatchObject({ code: 'LEASEHOLD_START_TIMEOUT' });
@@ -103,7 +103,7 @@ describe('Secret', () => {
 
   it('rejects ready() at once on a non-retryable error before the first value and reports failed', async () => {
     const { source, secret } = setup();
-    source.context.fail(new LeaseholdError('LEASEHOLD_VAULT_PERMISSION_DENIED', 'denied'));
+    source.context.failed(new LeaseholdError('LEASEHOLD_VAULT_PERMISSION_DENIED', 'denied'), { step: 'fetch' });
     await expect(secret.ready()).rejects.toMatchObject({ code: 'LEASEHOLD_VAULT_PERMISSION_DENIED' });
     expect(secret.health().state).toBe('failed');
   });
@@ -113,7 +113,9 @@ describe('Secret', () => {
     const errors: LeaseholdError[] = [];
     secret.on('error', (error) => errors.push(error));
     source.push(v1);
-    expect(() => source.push({ username: 'app', password: 'x' })).toThrow(LeaseholdError);
+    const verdict = source.push({ username: 'app', password: 'x' });
+    expect(verdict).toMatchObject({ outcome: 'refused', error: { code: 'LEASEHOLD_VALIDATION_FAILED' } });
+    expect(errors).toHaveLength(1);
     expect(secret.current().value).toEqual(v1);
     expect(secret.health()).toMatchObject({ state: 'degraded', lastError: { code: 'LEASEHOLD_VALIDATION_FAILED' } });
     expect(errors[0]?.message).toMatch(/password too short; keeping version 1/);
@@ -127,7 +129,7 @@ describe('Secret', () => {
     const rotations: number[] = [];
     secret.on('rotated', (next) => rotations.push(next.version));
     source.push(v1);
-    expect(source.push({ ...v1 })).toBeUndefined();
+    expect(source.push({ ...v1 })).toMatchObject({ outcome: 'unchanged', snapshot: { version: 1 } });
     expect(rotations).toEqual([1]);
   });
 
@@ -346,7 +348,7 @@ describe('Secret', () => {
     const consumer = new HandConsumer();
     consumer.subscription = secret.subscribe(consumer);
     source.push(v1, { expiresAt: new Date(clock.now() + 30_000), leaseId: 'l1' });
-    expect(() => source.push({ username: 'app', password: 'refused-password-9' })).toThrow();
+    expect(source.push({ username: 'app', password: 'refused-password-9' })).toMatchObject({ outcome: 'refused' });
     consumer.refuse = true;
     source.push(v2);
     await clock.advance(40_000);

@@ -8,13 +8,14 @@ import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import type { SecretConsumer, Subscription } from './consumer.js';
 import { deferred, resolved, type Deferred } from '../deferred.js';
 import { publishDiagnostic } from '../diagnostics.js';
-import { LeaseholdError, toLeaseholdError } from '../errors.js';
+import { LeaseholdError, toLeaseholdError, type LeaseholdErrorCode } from '../errors.js';
 import { ExpiryWatch } from './expiry-watch.js';
+import { Recovery } from './recovery.js';
 import { Handover, healthError } from './handover.js';
 import type { ComponentHealth, HealthReporter, HealthState } from '../component-health.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { requireNonNegative } from '../options.js';
-import type { Source, SourceContext, SourceUpdate } from './source.js';
+import type { OfferVerdict, Source, SourceContext, SourceFailure, SourceUpdate } from './source.js';
 import { createSnapshot, withExpiry, type Snapshot } from './snapshot.js';
 
 /** How long `ready()` waits for a first value by default. Long enough for a Vault login and a mount to appear. */
@@ -100,6 +101,8 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
   #ready: Deferred<Snapshot<T>>;
   #startTimer: TimerHandle | undefined;
   #lastError: { error: LeaseholdError; at: number } | undefined;
+  /** The last value `validate` refused, so the same content read again is not reported twice. */
+  #refused: { fingerprint: string; error: LeaseholdError } | undefined;
   #fatal: LeaseholdError | undefined;
   #warnings = new Map<string, { error: LeaseholdError; at: number }>();
   #renewing = false;
@@ -205,7 +208,22 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
    */
   subscribe(consumer: SecretConsumer<T>): Subscription<T> {
     if (this.#closing) throw closedError(this.name);
-    return this.#handover.subscribe(consumer);
+    const slot = this.#handover.subscribe(consumer);
+    const recovery = new Recovery<T>(
+      {
+        name: this.name,
+        clock: this.#clock,
+        refresh: () => this.refresh(),
+        current: () => this.#current,
+        closed: () => (this.#closing ? closedError(this.name) : undefined),
+      },
+      slot,
+    );
+    return {
+      release: (snapshot) => slot.release(snapshot),
+      unsubscribe: () => slot.unsubscribe(),
+      recover: (refusedVersion, options) => recovery.recover(refusedVersion, options),
+    };
   }
 
   /** Health facts: state, version, expiry, last error, consumers. Never values. */
@@ -262,26 +280,38 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
       name: this.name,
       offer: (update) => this.#offer(update),
       extend: (leaseId, expiresAt) => this.#extend(leaseId, expiresAt),
-      fail: (error) => this.#fail(error),
-      renewalFailed: (error, nextAttemptAt) => this.#renewalFailed(error, nextAttemptAt),
+      failed: (error, failure) => this.#failed(error, failure),
       setRenewing: (renewing) => {
         this.#renewing = renewing;
         this.#emitHealthIfChanged();
       },
-      warn: (error, active = true) => this.#warn(error, active),
+      warn: (warning) => this.#warn(warning),
+      clearWarning: (code) => this.#clearWarning(code),
       current: () => this.#current,
     };
   }
 
-  #offer(update: SourceUpdate<T>): Snapshot<T> | undefined {
-    if (this.#closing) return undefined;
+  #offer(update: SourceUpdate<T>): OfferVerdict<T> {
+    if (this.#closing) return { outcome: 'refused', error: closedError(this.name) };
     const prev = this.#current;
     if (prev && prev.fingerprint === update.fingerprint) {
       // A rewrite of the same content (kubelet resync, a poll): proof the source works, not a rotation.
       this.#clearError();
-      return undefined;
+      return { outcome: 'unchanged', snapshot: prev };
     }
-    this.#checkValid(update.value, prev);
+    if (this.#refused?.fingerprint === update.fingerprint && this.#lastError?.error === this.#refused.error) {
+      // The same refused content read again (a poll, a forced re-read) while still the standing
+      // error: already reported once.
+      return { outcome: 'refused', error: this.#refused.error };
+    }
+    const refused = this.#refusal(update.value, prev);
+    if (refused) {
+      // Recorded and announced here, once; the source only learns the verdict.
+      this.#refused = { fingerprint: update.fingerprint, error: refused };
+      this.#fail(refused);
+      return { outcome: 'refused', error: refused };
+    }
+    this.#refused = undefined;
     const now = this.#clock.now();
     const next = createSnapshot({
       value: update.value,
@@ -308,33 +338,22 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.#expiry.watch(next);
     this.#handover.rotated(prev);
     this.#emitHealthIfChanged();
-    return next;
+    return { outcome: 'adopted', snapshot: next };
   }
 
-  #checkValid(value: T, prev: Snapshot<T> | undefined): void {
-    if (!this.#validate) return;
+  /** Why `validate` refuses `value`, or undefined when it accepts it. */
+  #refusal(value: T, prev: Snapshot<T> | undefined): LeaseholdError | undefined {
+    if (!this.#validate) return undefined;
     const keeping = prev ? `; keeping version ${prev.version}` : '';
     let verdict: ReturnType<NonNullable<SecretOptions<T>['validate']>>;
     try {
       verdict = this.#validate(value);
     } catch (error) {
-      const refused = toLeaseholdError(
-        error,
-        'LEASEHOLD_VALIDATION_FAILED',
-        `Secret "${this.name}": validate threw for the new value${keeping}`,
-      );
-      this.#fail(refused);
-      throw refused;
+      return toLeaseholdError(error, 'LEASEHOLD_VALIDATION_FAILED', `Secret "${this.name}": validate threw for the new value${keeping}`);
     }
-    if (verdict === false || typeof verdict === 'string') {
-      const reason = typeof verdict === 'string' ? `: ${verdict}` : '';
-      const refused = new LeaseholdError(
-        'LEASEHOLD_VALIDATION_FAILED',
-        `Secret "${this.name}": the new value was refused by validate${reason}${keeping}`,
-      );
-      this.#fail(refused);
-      throw refused;
-    }
+    if (verdict !== false && typeof verdict !== 'string') return undefined;
+    const reason = typeof verdict === 'string' ? `: ${verdict}` : '';
+    return new LeaseholdError('LEASEHOLD_VALIDATION_FAILED', `Secret "${this.name}": the new value was refused by validate${reason}${keeping}`);
   }
 
   #extend(leaseId: string, expiresAt: Date): void {
@@ -348,6 +367,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.#logger.debug({ secret: this.name, leaseId, expiresAt: expiresAt.toISOString() }, 'leasehold: lease renewed');
     this.#emit('renewed', renewed);
     publishDiagnostic('renewed', () => ({ secret: this.name, version: renewed.version, expiresAt }));
+    this.#handover.renewed(renewed);
     this.#expiry.watch(renewed);
     this.#emitHealthIfChanged();
   }
@@ -365,19 +385,22 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.#emitHealthIfChanged();
   }
 
-  #renewalFailed(error: LeaseholdError, nextAttemptAt: Date | undefined): void {
+  #failed(error: LeaseholdError, { step, nextAttemptAt }: SourceFailure): void {
     if (this.#closing) return;
     this.#nextRenewalAttemptAt = nextAttemptAt;
-    this.#emit('renewalFailed', error, nextAttemptAt);
-    publishDiagnostic('renewalFailed', () => ({ secret: this.name, code: error.code, nextAttemptAt }));
+    if (step === 'renew') {
+      // Only a renewal that ran and failed is a renewal failure (metrics count it as one).
+      this.#emit('renewalFailed', error, nextAttemptAt);
+      publishDiagnostic('renewalFailed', () => ({ secret: this.name, code: error.code, nextAttemptAt }));
+    }
     this.#fail(error);
   }
 
-  #warn(error: LeaseholdError, active: boolean): void {
-    if (!active) {
-      if (this.#warnings.delete(error.code)) this.#emitHealthIfChanged();
-      return;
-    }
+  #clearWarning(code: LeaseholdErrorCode): void {
+    if (this.#warnings.delete(code)) this.#emitHealthIfChanged();
+  }
+
+  #warn(error: LeaseholdError): void {
     if (this.#warnings.has(error.code)) return;
     this.#warnings.set(error.code, { error, at: this.#clock.now() });
     this.#logger.warn({ secret: this.name, code: error.code, err: error.message }, 'leasehold: secret warning');

@@ -3,7 +3,7 @@
  * A source reads and schedules; the secret validates, versions, hands over and reports health.
  */
 import type { Clock } from '../clock.js';
-import type { LeaseholdError } from '../errors.js';
+import type { LeaseholdError, LeaseholdErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Snapshot } from './snapshot.js';
 
@@ -21,28 +21,52 @@ export interface SourceUpdate<T> {
   readonly renewable?: boolean | undefined;
 }
 
-/** What a secret gives its source: the way to report values, renewals and trouble. */
+/**
+ * What the secret made of an offered value. A refusal is already recorded and announced (one
+ * `error` event) by the secret: the source only decides what to do next (revoke the lease,
+ * schedule another read), it never reports the refusal again.
+ */
+export type OfferVerdict<T> =
+  /** The value is the secret's new current snapshot. */
+  | { readonly outcome: 'adopted'; readonly snapshot: Snapshot<T> }
+  /** The same content as the current value (a resync, a poll): proof the source works. */
+  | { readonly outcome: 'unchanged'; readonly snapshot: Snapshot<T> }
+  /** `validate` refused it (or the secret is closed); the last good value stays. */
+  | { readonly outcome: 'refused'; readonly error: LeaseholdError };
+
+/** Which step of a source failed, and when it tries again. */
+export interface SourceFailure {
+  /** `fetch`: reading or issuing a value; `renew`: extending the current lease (emits `renewalFailed`). */
+  readonly step: 'fetch' | 'renew';
+  /** When the source tries again, if it does. Shown in health as `nextRenewalAttemptAt`. */
+  readonly nextAttemptAt?: Date | undefined;
+}
+
+/**
+ * What a secret gives its source. Facts flow one way: the source reports, the secret records,
+ * announces and answers with a verdict; nothing is reported twice.
+ */
 export interface SourceContext<T> {
   readonly clock: Clock;
   readonly logger: Logger;
   /** The secret's name, for log lines. */
   readonly name: string;
-  /**
-   * Offers a newly read value. Returns the adopted snapshot, or `undefined` when the value is
-   * unchanged. Throws a LeaseholdError (PARSE/VALIDATION) when `validate` refuses it; the secret
-   * has then kept its last good value and recorded the error.
-   */
-  offer(update: SourceUpdate<T>): Snapshot<T> | undefined;
+  /** Offers a newly read value and returns the verdict. Never throws. */
+  offer(update: SourceUpdate<T>): OfferVerdict<T>;
   /** Records that the current lease was renewed until `expiresAt`. */
   extend(leaseId: string, expiresAt: Date): void;
-  /** Records a failure (state degraded, `error` event). Cleared by the next successful offer or extend. */
-  fail(error: LeaseholdError): void;
-  /** Records a failed renewal attempt and when the next one runs. */
-  renewalFailed(error: LeaseholdError, nextAttemptAt: Date | undefined): void;
+  /**
+   * Records a failure of the source itself (a read, a request, a renewal, a parse): state
+   * degraded (or failed before the first value), one `error` event, plus `renewalFailed` for
+   * `step: 'renew'`. Cleared by the next adopted or unchanged offer, or extend.
+   */
+  failed(error: LeaseholdError, failure: SourceFailure): void;
   /** Marks work in progress (health state `renewing`) or its end. */
   setRenewing(renewing: boolean): void;
-  /** Adds (or, with `active: false`, removes) a standing warning shown in health. */
-  warn(error: LeaseholdError, active?: boolean): void;
+  /** Raises a standing warning shown in health until cleared; raising a raised code again does nothing. */
+  warn(warning: LeaseholdError): void;
+  /** Clears the standing warning with this code, if raised. */
+  clearWarning(code: LeaseholdErrorCode): void;
   /** The snapshot in use, if any. */
   current(): Snapshot<T> | undefined;
 }

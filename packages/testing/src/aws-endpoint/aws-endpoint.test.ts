@@ -1,3 +1,7 @@
+/**
+ * Real AWS SDK v3 clients against the local SigV4 endpoint: a key it holds signs in, a revoked or
+ * unknown one gets AWS's own error codes, so the AWS tests elsewhere can trust the endpoint.
+ */
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,3 +1,7 @@
+/**
+ * What the engines share with the server, kept to an interface so an engine cannot reach into the
+ * router or the HTTP layer.
+ */
 import type { VaultClock } from './state/clock.js';
 import type { LeaseManager } from './state/leases.js';
 import type { TokenStore } from './state/tokens.js';

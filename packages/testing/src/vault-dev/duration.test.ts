@@ -1,3 +1,4 @@
+/** Durations are parsed and printed exactly as Go does, because clients parse Vault's warnings. */
 import { describe, expect, it } from 'vitest';
 import { formatGoDuration, parseDurationSeconds } from './duration.js';
 

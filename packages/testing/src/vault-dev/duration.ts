@@ -1,3 +1,7 @@
+/**
+ * Vault reads durations as seconds or Go duration strings and prints them with Go's
+ * time.Duration.String(); clients parse the capping warning, so both directions must match Go.
+ */
 import { VaultHttpError } from './http/http-error.js';
 
 /** A duration as Vault accepts it: seconds (`3600`, `"3600"`) or a Go duration (`"1h"`, `"1h0m0s"`). */

@@ -1,3 +1,6 @@
+/**
+ * Fault rules apply to the requests they match, as many times as asked, and the log records them.
+ */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startVaultDev } from './server.js';
 import type { VaultDevServer } from './server.js';

@@ -1,3 +1,7 @@
+/**
+ * Fault injection: what a network, a load balancer or a struggling Vault does to requests
+ * (errors, latency, dropped connections), on demand and for exactly the requests a test names.
+ */
 /** A fault to inject into matching requests. */
 export interface FaultRule {
   /** Matches the path below `/v1/` (namespace included as sent), e.g. `/^database\/creds\//`. Default: every path. */

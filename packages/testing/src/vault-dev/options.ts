@@ -1,3 +1,4 @@
+/** The options of `startVaultDev()`, in one place so a user sees everything the server can do. */
 import type { VaultClock } from './state/clock.js';
 import type { AppRoleAuthOptions } from './auth/approle.js';
 import type { JwtAuthOptions } from './auth/jwt-auth.js';

@@ -1,46 +1,37 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+/**
+ * `startVaultDev()`: wires a Vault-API-compatible dev server together (clock, token store,
+ * expiration manager, mount table, router, reaper, HTTP listener) and hands tests the controls
+ * Vault does not have: a movable clock, fault injection, a request log and out-of-band revokes.
+ * No Vault binary can run where these tests run, so this server is the Vault they meet; every
+ * behaviour follows reference/vault-api.md and the Vault source it cites.
+ */
 import { TestingError } from '../errors.js';
 import { AppRoleAuthEngine } from './auth/approle.js';
 import { JwtAuthEngine } from './auth/jwt-auth.js';
 import { KubernetesAuthEngine } from './auth/kubernetes.js';
 import { TokenAuthEngine } from './auth/token.js';
-import { AwsEngine } from './engines/aws.js';
-import { BackgroundWork } from './state/background.js';
-import { DevClock } from './state/clock.js';
 import type { EngineContext } from './context.js';
-import { DatabaseEngine } from './engines/database.js';
 import { optionSeconds } from './duration.js';
 import type { DurationInput } from './duration.js';
-import { envelope } from './http/envelope.js';
-import type { VaultReply } from './http/envelope.js';
-import { FaultInjector, defaultFaultErrors } from './faults.js';
-import type { FaultHandle, FaultRule } from './faults.js';
-import { operationOf, parseBody, tokenOf } from './http/http-io.js';
-import type { RawRequest } from './http/http-io.js';
-import { INVALID_TOKEN, PERMISSION_DENIED, VaultHttpError, noHandler } from './http/http-error.js';
-import { listenHttp } from './http/http-listener.js';
-import { newToken, randomBase62 } from './state/ids.js';
+import { AwsEngine } from './engines/aws.js';
+import { DatabaseEngine } from './engines/database.js';
 import { KvEngine } from './engines/kv.js';
+import { FaultInjector } from './faults.js';
+import type { FaultHandle, FaultRule } from './faults.js';
+import { listenHttp } from './http/http-listener.js';
+import { MountTable } from './mount-table.js';
+import type { VaultDevOptions } from './options.js';
+import { Reaper } from './reaper.js';
+import { Router } from './router.js';
+import type { RequestLogEntry } from './router.js';
+import { BackgroundWork } from './state/background.js';
+import { DevClock } from './state/clock.js';
+import { newToken, randomBase62 } from './state/ids.js';
 import { LeaseManager } from './state/leases.js';
 import type { LeaseEntry } from './state/leases.js';
-import type { VaultDevOptions } from './options.js';
-import { isAllowed } from './state/policy.js';
-import type { MountedEngine, VaultRequest } from './http/request.js';
-import { SystemEngine } from './sys/sys.js';
-import type { HealthState, MountInfo } from './sys/sys.js';
 import { TokenStore } from './state/tokens.js';
-
-/** One handled request, for tests that count or inspect traffic. */
-export interface RequestLogEntry {
-  readonly method: string;
-  /** Path below `/v1/` as sent (namespace header not applied). */
-  readonly path: string;
-  readonly namespace: string;
-  /** HTTP status, or 0 when the connection was dropped by a fault. */
-  readonly status: number;
-  /** Dev-server clock time the request arrived. */
-  readonly timeMillis: number;
-}
+import { SystemEngine } from './sys/sys.js';
+import type { HealthState } from './sys/sys.js';
 
 /** A lease as the handle reports it. */
 export interface LeaseInfo {
@@ -154,31 +145,26 @@ export async function startVaultDev(options: VaultDevOptions = {}): Promise<Vaul
   const policies = new Map(Object.entries(options.policies ?? {}));
   const health: HealthState = { initialized: true, sealed: false, standby: false, performanceStandby: false, drSecondary: false };
 
-  // Mount table: path with trailing slash -> engine.
-  const mounts = new Map<string, { engine: MountedEngine; options: Record<string, string> | null }>();
+  const mounts = new MountTable();
   const kv = new Map<string, KvEngine>();
   for (const [path, config] of Object.entries(options.kv ?? { secret: { version: 2 as const } })) {
     const engine = new KvEngine(config.version, clock);
     const name = path.replace(/\/+$/, '');
     kv.set(name, engine);
-    mounts.set(`${name}/`, { engine, options: { version: String(config.version) } });
+    mounts.add(name, engine, { version: String(config.version) });
   }
   const database = options.database === undefined ? undefined : new DatabaseEngine(context, options.database);
-  if (database !== undefined) mounts.set(`${database.mount}/`, { engine: database, options: null });
+  if (database !== undefined) mounts.add(database.mount, database);
   const aws = new AwsEngine(context, options.aws ?? {});
-  mounts.set(`${aws.mount}/`, { engine: aws, options: null });
-  mounts.set('auth/token/', { engine: new TokenAuthEngine(context), options: null });
+  mounts.add(aws.mount, aws);
+  mounts.add('auth/token', new TokenAuthEngine(context));
   const approle = new AppRoleAuthEngine(context, options.auth?.approle ?? {});
-  mounts.set(`auth/${approle.mount}/`, { engine: approle, options: null });
+  mounts.add(`auth/${approle.mount}`, approle);
   const kubernetes = options.auth?.kubernetes === undefined ? undefined : new KubernetesAuthEngine(context, options.auth.kubernetes);
-  if (kubernetes !== undefined) mounts.set(`auth/${kubernetes.mount}/`, { engine: kubernetes, options: null });
+  if (kubernetes !== undefined) mounts.add(`auth/${kubernetes.mount}`, kubernetes);
   const jwt = options.auth?.jwt === undefined ? undefined : new JwtAuthEngine(context, options.auth.jwt);
-  if (jwt !== undefined) mounts.set(`auth/${jwt.mount}/`, { engine: jwt, options: null });
-  const mountInfos = (): MountInfo[] =>
-    [...mounts.entries()].map(([path, mount]) => ({ path, type: mount.engine.type, options: mount.options }));
-  const system = new SystemEngine(context, { health, policies, background, mounts: mountInfos });
-  mounts.set('sys/', { engine: system, options: null });
-  const mountPaths = [...mounts.keys()].sort((a, b) => b.length - a.length);
+  if (jwt !== undefined) mounts.add(`auth/${jwt.mount}`, jwt);
+  mounts.add('sys', new SystemEngine(context, { health, policies, background, mounts: () => mounts.infos() }));
 
   for (const [name, role] of Object.entries(options.database?.staticRoles ?? {})) {
     try {
@@ -190,125 +176,33 @@ export async function startVaultDev(options: VaultDevOptions = {}): Promise<Vaul
   }
 
   const faults = new FaultInjector();
-  const requestLog: RequestLogEntry[] = [];
-
-  const dispatch = async (
-    incoming: RawRequest,
-    method: string,
-    rawPath: string,
-    namespaceHeader: string,
-    query: URLSearchParams,
-  ): Promise<{ status: number; body: unknown }> => {
-    if (options.requireRequestHeader === true && incoming.headers['x-vault-request'] !== 'true') {
-      throw new VaultHttpError(412, ["missing 'X-Vault-Request' header"]);
-    }
-    const operation = operationOf(method, query);
-    if (operation === undefined) throw new VaultHttpError(405, ['unsupported operation']);
-    const full = `${namespaceHeader === '' ? '' : `${namespaceHeader}/`}${rawPath}`;
-    const namespace = namespaces.find((ns) => full.startsWith(`${ns}/`));
-    const path = namespace === undefined ? full : full.slice(namespace.length + 1);
-    if (namespaceHeader !== '' && namespace === undefined) throw noHandler(rawPath);
-    const mountPath = mountPaths.find((candidate) => `${path}/`.startsWith(candidate));
-    const mount = mountPath === undefined ? undefined : mounts.get(mountPath);
-    const subpath = mountPath === undefined ? path : path.slice(Math.min(mountPath.length, path.length));
-    const open = mount?.engine.unauthenticated?.(subpath) === true;
-    if (health.sealed && !(mount?.engine === system && open)) throw new VaultHttpError(503, ['Vault is sealed']);
-    const tokenId = tokenOf(incoming);
-    const token = tokenId === undefined ? undefined : tokens.validate(tokenId);
-    if (!open) {
-      if (tokenId === undefined) throw new VaultHttpError(403, [PERMISSION_DENIED]);
-      if (token === undefined) throw new VaultHttpError(403, [INVALID_TOKEN]);
-      const uiMountLookup = path.startsWith('sys/internal/ui/mounts');
-      if (!uiMountLookup && !isAllowed(token.policies, policies, path)) throw new VaultHttpError(403, [PERMISSION_DENIED]);
-    }
-    if (mount === undefined) throw noHandler(rawPath);
-    const body = operation === 'read' || operation === 'list' ? {} : parseBody(await incoming.readBody());
-    if (operation === 'read' || operation === 'list') {
-      for (const [key, value] of query) if (key !== 'list') body[key] = value;
-    }
-    const vaultRequest: VaultRequest = {
-      operation,
-      path,
-      namespace: namespace === undefined ? '' : `${namespace}/`,
-      subpath,
-      query,
-      body,
-      token,
-    };
-    const reply: VaultReply = await mount.engine.handle(vaultRequest);
-    if (reply.kind === 'raw') return { status: reply.status, body: reply.body };
-    return { status: reply.status ?? 200, body: envelope(reply, mount.engine.type, mount.engine === system) };
-  };
-
-  const answer = async (incoming: RawRequest): Promise<{ status: number; body: unknown } | undefined> => {
-    const url = new URL(incoming.url, 'http://127.0.0.1');
-    const method = incoming.method.toUpperCase();
-    const namespaceHeader = String(incoming.headers['x-vault-namespace'] ?? '').replace(/^\/+|\/+$/g, '');
-    const rawPath = url.pathname.startsWith('/v1/') ? decodeURIComponent(url.pathname.slice(4)).replace(/\/+$/, '') : '';
-    const entry = { method, path: rawPath, namespace: namespaceHeader, status: 0, timeMillis: clock.now() };
-    requestLog.push(entry);
-    const fault = faults.take(method, rawPath);
-    if (fault?.latencyMillis !== undefined && fault.latencyMillis > 0) await sleep(fault.latencyMillis, undefined, { ref: false });
-    if (fault?.dropConnection === true) {
-      incoming.drop();
-      return undefined;
-    }
-    let status: number;
-    let body: unknown;
-    if (fault?.status !== undefined) {
-      status = fault.status;
-      body = { errors: fault.errors ?? defaultFaultErrors(fault.status) };
-    } else if (!url.pathname.startsWith('/v1/')) {
-      status = 404;
-      body = { errors: [] };
-    } else {
-      try {
-        ({ status, body } = await dispatch(incoming, method, rawPath, namespaceHeader, url.searchParams));
-      } catch (error) {
-        if (error instanceof VaultHttpError) {
-          status = error.status;
-          body = error.body ?? { errors: [...error.errors] };
-        } else {
-          status = 500;
-          body = { errors: [error instanceof Error ? error.message : String(error)] };
-        }
-      }
-    }
-    entry.status = status;
-    return { status, body };
-  };
-
-  const listener = await listenHttp(answer, onError, options.port ?? 0);
+  const router = new Router({
+    clock,
+    mounts,
+    tokens,
+    policies,
+    namespaces,
+    health,
+    faults,
+    requireRequestHeader: options.requireRequestHeader === true,
+  });
+  const listener = await listenHttp((incoming) => router.answer(incoming), onError, options.port ?? 0);
   const port = listener.port;
 
-  let reaping: Promise<void> | undefined;
-  const reap = (): Promise<void> => {
-    reaping ??= (async () => {
-      try {
-        await tokens.expireDue();
-        await leases.expireDue();
-        await database?.rotateDue();
-      } catch (error) {
-        onError(error);
-      }
-      await background.drain();
-    })().finally(() => {
-      reaping = undefined;
-    });
-    return reaping;
-  };
-  const reaper = setInterval(() => {
-    void reap();
-  }, reaperIntervalMillis);
-  reaper.unref();
+  const reaper = new Reaper(
+    [() => tokens.expireDue(), () => leases.expireDue(), async () => database?.rotateDue()],
+    background,
+    onError,
+    reaperIntervalMillis,
+  );
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      clearInterval(reaper);
+      const reaperStopped = reaper.stop();
       faults.clear();
       await listener.close();
-      await reaping;
+      await reaperStopped;
       if (options.revokeLeasesOnClose !== false) {
         await Promise.all(leases.all().map((lease) => leases.revoke(lease.id).catch(onError)));
       }
@@ -340,9 +234,9 @@ export async function startVaultDev(options: VaultDevOptions = {}): Promise<Vaul
     database,
     aws,
     auth: { approle, kubernetes, jwt },
-    requestLog,
+    requestLog: router.requestLog,
     clearRequestLog: () => {
-      requestLog.length = 0;
+      router.clearRequestLog();
     },
     errors,
     health,
@@ -390,9 +284,9 @@ export async function startVaultDev(options: VaultDevOptions = {}): Promise<Vaul
     advanceTime: async (millis) => {
       assertOpen('advanceTime');
       clock.advance(millis);
-      await reap();
+      await reaper.reap();
     },
-    reap,
+    reap: () => reaper.reap(),
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -1,3 +1,4 @@
+/** Directory updates happen in the kubelet's order, so a watcher sees what it would in a pod. */
 import { lstat, mkdtemp, readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+/** Rendered files are replaced by rename like Vault Agent's, so a watcher sees a new inode. */
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

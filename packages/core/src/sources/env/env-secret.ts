@@ -2,7 +2,7 @@
  * Secrets from environment variables: static values for development and as a fallback. They
  * never rotate (a process cannot see its environment change), and health says so.
  */
-import { LeaseholdError, toLeaseholdError } from '../../errors.js';
+import { LeaseholdError } from '../../errors.js';
 import { requireString } from '../../options.js';
 import { Secret, type SecretOptions } from '../../secret/secret.js';
 import type { Source, SourceContext } from '../../secret/source.js';
@@ -40,16 +40,12 @@ class EnvSource<T> implements Source<T> {
     const missing = Object.values(this.#variables).filter((name) => this.#env[name] === undefined);
     if (missing.length > 0) {
       const error = new LeaseholdError('LEASEHOLD_ENV_MISSING', `Environment variables not set: ${missing.join(', ')}`);
-      context.fail(error);
-      return Promise.reject(toLeaseholdError(error, 'LEASEHOLD_VALIDATION_FAILED', `Secret from ${this.name} was refused`));
+      context.failed(error, { step: 'fetch' });
+      return Promise.reject(error);
     }
     const value = Object.fromEntries(Object.entries(this.#variables).map(([key, name]) => [key, this.#env[name] ?? '']));
-    try {
-      context.offer({ value: value as T, fingerprint: fingerprintOf(JSON.stringify(value)) });
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(toLeaseholdError(error, 'LEASEHOLD_VALIDATION_FAILED', `Secret from ${this.name} was refused`));
-    }
+    const verdict = context.offer({ value: value as T, fingerprint: fingerprintOf(JSON.stringify(value)) });
+    return verdict.outcome === 'refused' ? Promise.reject(verdict.error) : Promise.resolve();
   }
 
   close(): Promise<void> {

@@ -44,6 +44,15 @@ export function tooLargeError(path: string, maxFileBytes: number): LeaseholdErro
   );
 }
 
+/** The key files of one mount add up to more than `maxMountBytes`. */
+export function mountTooLargeError(path: string, maxMountBytes: number): LeaseholdError {
+  return new LeaseholdError(
+    'LEASEHOLD_FILE_TOO_LARGE',
+    `The files of ${path} add up to more than maxMountBytes (${maxMountBytes}); a secret mount this size is a mistake or an attack`,
+    { retryable: false, details: { path, maxMountBytes } },
+  );
+}
+
 /** A symlink inside a mounted directory resolves to somewhere outside it. */
 export function symlinkEscapeError(path: string, root: string): LeaseholdError {
   return new LeaseholdError('LEASEHOLD_FILE_SYMLINK_ESCAPE', `${path} is a symlink that resolves outside ${root}; refusing to read it`, {

@@ -25,6 +25,12 @@ export const DEFAULT_FILE_DEBOUNCE_MILLIS = 50;
 export const DEFAULT_FILE_POLL_INTERVAL_MILLIS = 60_000;
 /** Largest file (each key file of a directory) read: a secret is small; anything bigger is a mistake. 1 MiB. */
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+/**
+ * Largest total of all key files of one mount. A Kubernetes Secret holds at most 1 MiB in all
+ * (the API server's limit); 4 MiB leaves room for CSI mounts while bounding the memory one
+ * mount can take (without it, 96 key files of 1 MiB each took a process to 697 MiB).
+ */
+export const DEFAULT_MAX_MOUNT_BYTES = 4 * 1024 * 1024;
 
 /** Options of {@link fileSecret}. */
 export interface FileSecretOptions<T> extends SecretOptions<T> {
@@ -59,6 +65,8 @@ export interface FileSecretOptions<T> extends SecretOptions<T> {
   readonly pollIntervalMillis?: number;
   /** Largest file read. Default {@link DEFAULT_MAX_FILE_BYTES}. */
   readonly maxFileBytes?: number;
+  /** Largest total of every key file of the mount. Default {@link DEFAULT_MAX_MOUNT_BYTES}. */
+  readonly maxMountBytes?: number;
 }
 
 /**
@@ -93,6 +101,7 @@ export function createFileSecret<T>(options: FileSecretOptions<T>, hooks: FileSo
       debounceMillis: requireNonNegative('debounceMillis', options.debounceMillis ?? DEFAULT_FILE_DEBOUNCE_MILLIS),
       pollIntervalMillis: requireNonNegative('pollIntervalMillis', options.pollIntervalMillis ?? DEFAULT_FILE_POLL_INTERVAL_MILLIS),
       maxFileBytes: requirePositive('maxFileBytes', options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES),
+      maxMountBytes: requirePositive('maxMountBytes', options.maxMountBytes ?? DEFAULT_MAX_MOUNT_BYTES),
     },
     hooks,
   );

@@ -7,7 +7,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { TimerHandle } from '../../clock.js';
-import { LeaseholdError, toLeaseholdError } from '../../errors.js';
+import { toLeaseholdError, type LeaseholdError } from '../../errors.js';
 import type { Source, SourceContext } from '../../secret/source.js';
 import { fingerprintOf } from '../../secret/snapshot.js';
 import { Debouncer } from './debouncer.js';
@@ -38,6 +38,7 @@ export interface FileSourceConfig {
   /** 0 disables the poll. */
   readonly pollIntervalMillis: number;
   readonly maxFileBytes: number;
+  readonly maxMountBytes: number;
 }
 
 /** Seams for tests. */
@@ -106,12 +107,16 @@ export class FileSource<T> implements Source<T> {
     const { path } = this.#config;
     let read: MountRead;
     try {
-      read = await readMount(path, { keys: this.#config.keys, maxFileBytes: this.#config.maxFileBytes });
+      read = await readMount(path, {
+        keys: this.#config.keys,
+        maxFileBytes: this.#config.maxFileBytes,
+        maxMountBytes: this.#config.maxMountBytes,
+      });
     } catch (error) {
       const failure = fileError(error, path, 'read');
       this.#lastRaw = undefined; // so the same content, back again, is offered and clears the error
       await this.#ensureWatcher(undefined);
-      context.fail(failure);
+      context.failed(failure, { step: 'fetch' });
       throw failure;
     }
     await this.#ensureWatcher(read.shape === 'directory' ? path : dirname(path));
@@ -129,20 +134,18 @@ export class FileSource<T> implements Source<T> {
       });
     } catch (error) {
       const failure = toLeaseholdError(error, 'LEASEHOLD_PARSE_FAILED', `${path} could not be parsed`);
-      context.fail(failure);
+      context.failed(failure, { step: 'fetch' });
       throw failure;
     }
-    try {
-      context.offer({ value: value as T, fingerprint: fingerprintOf(`${this.#format}\0${canonicalJson(value)}`) });
-    } catch (error) {
-      // The Secret refused the value (validate) and already recorded why.
-      throw toLeaseholdError(error, 'LEASEHOLD_VALIDATION_FAILED', `The value read from ${path} was refused`);
-    }
+    const verdict = context.offer({ value: value as T, fingerprint: fingerprintOf(`${this.#format}\0${canonicalJson(value)}`) });
+    // A refusal was recorded by the secret; refresh() still rejects with it.
+    if (verdict.outcome === 'refused') throw verdict.error;
   }
 
   async #updateWarnings(context: SourceContext<T>, read: MountRead): Promise<void> {
     const insecure = insecureModeWarning(this.#config.path, read);
-    context.warn(insecure ?? new LeaseholdError('LEASEHOLD_FILE_INSECURE_MODE', 'cleared'), insecure !== undefined);
+    if (insecure) context.warn(insecure);
+    else context.clearWarning('LEASEHOLD_FILE_INSECURE_MODE');
     if (this.#unobservableChecked) return;
     this.#unobservableChecked = true;
     const unobservable = await unobservableWarning(this.#config.path, read, this.#hooks.mountinfoPath);

@@ -16,6 +16,7 @@ import { LeaseholdError } from '../../errors.js';
 import { parseAwsIni } from './formats/aws-ini.js';
 import { parseDotenv } from './formats/dotenv.js';
 import { parseJson } from './formats/json.js';
+import { setOwn } from './formats/own-record.js';
 import type { MountRead } from './mount-reader.js';
 
 /** Formats of a file secret. */
@@ -67,7 +68,7 @@ function formatByContent(text: string): FileFormat {
 export function parseRead(format: FileFormat, read: MountRead, path: string, options: ParseOptions): unknown {
   if (format === 'keys') {
     const value: Record<string, string> = {};
-    for (const [name, file] of read.files) value[name] = decode(file.bytes, options.trimTrailingNewline);
+    for (const [name, file] of read.files) setOwn(value, name, decode(file.bytes, options.trimTrailingNewline));
     return value;
   }
   if (read.shape !== 'file') {

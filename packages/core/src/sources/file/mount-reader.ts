@@ -4,15 +4,22 @@
  * to, and `..data` is checked again afterwards: if it moved during the read, the read starts over,
  * so a value never mixes keys from two updates.
  */
+import { constants } from 'node:fs';
 import { lstat, open, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { LeaseholdError } from '../../errors.js';
-import { fileError, isMissing, symlinkEscapeError, tooLargeError } from './file-errors.js';
+import { fileError, isMissing, mountTooLargeError, symlinkEscapeError, tooLargeError } from './file-errors.js';
 
 /** The kubelet's link to the current timestamped directory of a volume. */
 export const DATA_LINK = '..data';
 /** How often a read restarts because the writer swapped `..data` (or removed a file) under it. */
 const MAX_READ_ATTEMPTS = 5;
+/**
+ * Opening a FIFO for reading blocks until a writer appears, and it blocks a libuv thread-pool
+ * thread with it (four such mounts stall every file read and DNS lookup in the process). With
+ * O_NONBLOCK the open returns at once and the descriptor's type is checked before any read.
+ */
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 /** Marks a read that must start over. */
 const RETRY = Symbol('retry');
 
@@ -41,6 +48,8 @@ export interface ReadOptions {
   readonly keys?: readonly string[] | undefined;
   /** Largest file read; a larger one is refused with LEASEHOLD_FILE_TOO_LARGE. */
   readonly maxFileBytes: number;
+  /** Largest total of all files of the mount; more is refused with LEASEHOLD_FILE_TOO_LARGE. */
+  readonly maxMountBytes: number;
 }
 
 /** Reads `path` once, consistently. Rejects with a LeaseholdError naming the path. */
@@ -85,10 +94,14 @@ async function readDirectory(dir: string, options: ReadOptions): Promise<MountRe
     throw new LeaseholdError('LEASEHOLD_FILE_NOT_FOUND', `${dir} holds no key files`, { retryable: true, details: { path: dir } });
   }
   const files = new Map<string, ReadFile>();
+  let total = 0;
   for (const name of [...names].sort()) {
     const shownPath = join(dir, name);
     try {
-      files.set(name, await readKeyFile(join(source, name), shownPath, root, options.maxFileBytes));
+      const budget = { bytesLeft: options.maxMountBytes - total, refuse: () => mountTooLargeError(dir, options.maxMountBytes) };
+      const file = await readKeyFile(join(source, name), shownPath, root, options.maxFileBytes, budget);
+      total += file.bytes.length;
+      files.set(name, file);
     } catch (error) {
       if (isMissing(error)) {
         // The writer removed the directory we resolved (a newer swap), or a temp file we listed was renamed.
@@ -112,7 +125,8 @@ async function readSingle(path: string, options: ReadOptions): Promise<MountRead
     });
   }
   try {
-    const file = await readKeyFile(path, path, root, options.maxFileBytes);
+    const budget = { bytesLeft: options.maxMountBytes, refuse: () => mountTooLargeError(path, options.maxMountBytes) };
+    const file = await readKeyFile(path, path, root, options.maxFileBytes, budget);
     return { shape: 'file', files: new Map([[basename(path), file]]), atomic };
   } catch (error) {
     throw fileError(error, path, 'read');
@@ -127,29 +141,50 @@ async function listKeys(source: string, shownDir: string): Promise<string[]> {
   return entries.filter((entry) => !entry.name.startsWith('.') && (entry.isFile() || entry.isSymbolicLink())).map((entry) => entry.name);
 }
 
+/** What is left of a mount's total size limit, and the error to raise when a file exceeds it. */
+interface MountBudget {
+  readonly bytesLeft: number;
+  readonly refuse: () => LeaseholdError;
+}
+
 /**
- * Reads one file, refusing a symlink that leaves `root` (when given) and anything over the size
- * limit. The size is checked on the open descriptor and again while reading, since a file can grow.
+ * Reads one file, refusing a symlink that leaves `root` (when given), anything that is not a
+ * regular file (a FIFO, a device, a socket: checked before opening and again on the descriptor,
+ * since the path can be swapped in between) and anything over the file limit or the mount's
+ * remaining budget. The size is checked on the open descriptor and again while reading, since a
+ * file can grow.
  */
-async function readKeyFile(path: string, shownPath: string, root: string | undefined, maxFileBytes: number): Promise<ReadFile> {
+async function readKeyFile(
+  path: string,
+  shownPath: string,
+  root: string | undefined,
+  maxFileBytes: number,
+  budget?: MountBudget,
+): Promise<ReadFile> {
+  const check = (size: number): void => {
+    if (size > maxFileBytes) throw tooLargeError(shownPath, maxFileBytes);
+    if (budget !== undefined && size > budget.bytesLeft) throw budget.refuse();
+  };
   let target = path;
   if (root !== undefined && (await lstat(path)).isSymbolicLink()) {
     target = await realpath(path);
     if (!isInside(root, target)) throw symlinkEscapeError(shownPath, dirname(shownPath));
   }
-  const handle = await open(target, 'r');
+  if (!(await stat(target)).isFile()) throw notRegular(shownPath);
+  const handle = await open(target, OPEN_FLAGS);
   try {
     const stats = await handle.stat();
     if (!stats.isFile()) throw notRegular(shownPath);
-    if (stats.size > maxFileBytes) throw tooLargeError(shownPath, maxFileBytes);
+    check(stats.size);
+    const readLimit = Math.min(maxFileBytes, budget?.bytesLeft ?? maxFileBytes);
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const chunk = Buffer.alloc(Math.min(64 * 1024, maxFileBytes + 1 - total));
+      const chunk = Buffer.alloc(Math.min(64 * 1024, readLimit + 1 - total));
       const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
       if (bytesRead === 0) break;
       total += bytesRead;
-      if (total > maxFileBytes) throw tooLargeError(shownPath, maxFileBytes);
+      check(total);
       chunks.push(chunk.subarray(0, bytesRead));
     }
     return { bytes: Buffer.concat(chunks, total), mode: stats.mode & 0o777, path: target };
@@ -175,5 +210,8 @@ function isInside(root: string, target: string): boolean {
 }
 
 function notRegular(path: string): LeaseholdError {
-  return new LeaseholdError('LEASEHOLD_FILE_READ_FAILED', `${path} is not a regular file`, { retryable: false, details: { path } });
+  return new LeaseholdError('LEASEHOLD_FILE_NOT_REGULAR', `${path} is not a regular file (a FIFO, device or socket is never read)`, {
+    retryable: false, // fails a start at once; after start the watch still picks up a fixed mount
+    details: { path },
+  });
 }

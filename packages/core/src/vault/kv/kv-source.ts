@@ -9,7 +9,7 @@ import type { TimerHandle } from '../../clock.js';
 import { LeaseholdError, toLeaseholdError } from '../../errors.js';
 import { requirePositive } from '../../options.js';
 import type { SecretOptions } from '../../secret/secret.js';
-import type { Source, SourceContext } from '../../secret/source.js';
+import type { OfferVerdict, Source, SourceContext } from '../../secret/source.js';
 import { fingerprintOf } from '../../secret/snapshot.js';
 import { retryDelay } from '../renewal/renewal-schedule.js';
 import type { VaultPort } from '../vault-port.js';
@@ -94,6 +94,7 @@ export class KvSource<T> implements Source<T> {
   async #read(): Promise<void> {
     const ctx = this.#ctx;
     if (!ctx || this.#closed) return;
+    let verdict: OfferVerdict<T>;
     try {
       const location = (this.#location ??= await this.#locate());
       const request = { method: 'GET', path: location.readPath } as const;
@@ -116,21 +117,28 @@ export class KvSource<T> implements Source<T> {
         throw new LeaseholdError('LEASEHOLD_VAULT_UNEXPECTED_RESPONSE', `Vault KV ${this.#path} answered without data`, { retryable: true });
       }
       const version = location.version === 2 ? body?.data?.metadata?.version : undefined;
-      ctx.warn(new LeaseholdError('LEASEHOLD_VAULT_KV_DELETED', `Vault KV ${this.#path} is readable again`), false);
+      ctx.clearWarning('LEASEHOLD_VAULT_KV_DELETED');
       const current = ctx.current();
       if (version !== undefined && version === this.#kvVersion && current) {
         // Same version: nothing to parse; offering the same fingerprint records that the read worked.
         ctx.offer({ value: current.value, fingerprint: current.fingerprint });
         return;
       }
-      const value = this.#options.map ? this.#options.map(data) : (data as T);
-      ctx.offer({ value, fingerprint: fingerprintOf(JSON.stringify(data)) });
-      this.#kvVersion = version;
+      let value: T;
+      try {
+        value = this.#options.map ? this.#options.map(data) : (data as T);
+      } catch (error) {
+        throw toLeaseholdError(error, 'LEASEHOLD_PARSE_FAILED', `Secret "${ctx.name}": map() threw for Vault KV ${this.#path}`);
+      }
+      verdict = ctx.offer({ value, fingerprint: fingerprintOf(JSON.stringify(data)) });
+      if (verdict.outcome !== 'refused') this.#kvVersion = version;
     } catch (error) {
       const failure = toLeaseholdError(error, 'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE', `Vault KV read of ${this.#path} failed`, true);
-      if (failure.code !== 'LEASEHOLD_VALIDATION_FAILED' && failure.code !== 'LEASEHOLD_PARSE_FAILED') ctx.fail(failure);
+      ctx.failed(failure, { step: 'fetch' });
       throw failure;
     }
+    // The secret recorded the refusal; the read itself worked, so it is not reported again.
+    if (verdict.outcome === 'refused') throw verdict.error;
   }
 
   /** Finds the mount and KV version of the path. */

@@ -204,17 +204,15 @@ export class LeaseSource<T> implements Source<T> {
     // The value is in hand: a refresh() from here on (even from a `rotated` listener or right
     // after ready() resolves) asks for newer credentials, so it must not join this run.
     this.#fetching = undefined;
-    try {
-      const adopted = ctx.offer({ value, fingerprint: fingerprintOf(JSON.stringify(data)), expiresAt: expiresAt === undefined ? undefined : new Date(expiresAt), leaseId, renewable: envelope.renewable === true });
-      if (!adopted && leaseId && leaseId !== previous?.leaseId) void this.#session.revokeLease(leaseId).catch(() => undefined);
-      if (adopted && leaseId) this.#outstanding.add(leaseId);
-    } catch (error) {
-      // validate refused it: the secret keeps the old value; this lease is of no use.
+    const verdict = ctx.offer({ value, fingerprint: fingerprintOf(JSON.stringify(data)), expiresAt: expiresAt === undefined ? undefined : new Date(expiresAt), leaseId, renewable: envelope.renewable === true });
+    if (verdict.outcome === 'refused') {
+      // validate refused it: the secret keeps the old value (and reported why); this lease is of no use.
       if (leaseId) void this.#session.revokeLease(leaseId).catch(() => undefined);
-      const failure = toLeaseholdError(error, 'LEASEHOLD_VALIDATION_FAILED', `Secret "${ctx.name}" refused the value from ${this.#path}`);
-      this.#failed(failure, 'fetch');
-      throw failure;
+      this.#failed(verdict.error, 'fetch', false);
+      throw verdict.error;
     }
+    if (verdict.outcome === 'unchanged' && leaseId && leaseId !== previous?.leaseId) void this.#session.revokeLease(leaseId).catch(() => undefined);
+    if (verdict.outcome === 'adopted' && leaseId) this.#outstanding.add(leaseId);
     this.#attempt = 0;
     this.#replaceRequired = false;
     ctx.logger.debug({ secret: ctx.name, path: this.#path, leaseId, durationMillis, reason }, 'leasehold: vault lease fetched');
@@ -274,8 +272,8 @@ export class LeaseSource<T> implements Source<T> {
     }
   }
 
-  /** Records a failure and schedules the next attempt (see the header for the rules). */
-  #failed(failure: LeaseholdError, step: 'fetch' | 'renew'): void {
+  /** Records a failure (unless the secret already did) and schedules the next attempt (see the header for the rules). */
+  #failed(failure: LeaseholdError, step: 'fetch' | 'renew', report = true): void {
     const ctx = this.#ctx;
     if (!ctx || this.#closed) return;
     const lease = this.#lease;
@@ -296,8 +294,7 @@ export class LeaseSource<T> implements Source<T> {
       const required = this.#replaceRequired;
       next = renewNext ? () => void this.#renew() : () => void this.#fetch(`retry after ${failure.code}`, required).catch(() => undefined);
     }
-    if (ctx.current()) ctx.renewalFailed(failure, new Date(now + delay));
-    else ctx.fail(failure);
+    if (report) ctx.failed(failure, { step, nextAttemptAt: new Date(now + delay) });
     this.#at(delay, next);
   }
 

@@ -1,3 +1,7 @@
+/**
+ * AppRole login (`auth/approle/login`), the machine login most non-Kubernetes services use; its
+ * errors are worded as Vault's builtin/credential/approle words them.
+ */
 import { randomUUID } from 'node:crypto';
 import type { EngineContext } from '../context.js';
 import { secret } from '../http/envelope.js';

@@ -1,3 +1,4 @@
+/** Kubernetes, AppRole and JWT logins answer as Vault's auth methods do, failures included. */
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signJwt } from './jwt.js';

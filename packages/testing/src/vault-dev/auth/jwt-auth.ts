@@ -1,3 +1,7 @@
+/**
+ * JWT login (`auth/jwt/login`), how CI systems with OIDC tokens reach Vault; verified with a
+ * configured public key like vault-plugin-auth-jwt with `jwt_validation_pubkeys`.
+ */
 import type { EngineContext } from '../context.js';
 import { secret } from '../http/envelope.js';
 import type { VaultReply } from '../http/envelope.js';

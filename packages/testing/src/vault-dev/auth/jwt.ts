@@ -1,3 +1,7 @@
+/**
+ * JWS signing and verification with node:crypto only, shared by the kubernetes and jwt auth
+ * methods and by the helpers that mint tokens for tests; no JWT library to trust or update.
+ */
 import { createPublicKey, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 

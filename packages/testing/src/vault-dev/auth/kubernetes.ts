@@ -1,3 +1,8 @@
+/**
+ * Kubernetes login (`auth/kubernetes/login`), how pods reach Vault: the service-account JWT is
+ * checked against the configured key and the role's bound names and namespaces, as
+ * vault-plugin-auth-kubernetes does after its TokenReview.
+ */
 import type { EngineContext } from '../context.js';
 import { secret } from '../http/envelope.js';
 import type { VaultReply } from '../http/envelope.js';

@@ -1,3 +1,4 @@
+/** Tests of Kubernetes login need the JWT a kubelet would project into a pod; this mints one. */
 import { createPrivateKey, randomUUID } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { signJwt } from './jwt.js';

@@ -1,3 +1,7 @@
+/**
+ * The token auth method (`auth/token/`): what every client calls to look up, renew and revoke its
+ * own token, with Vault's checks and messages (vault/token_store.go).
+ */
 import type { EngineContext } from '../context.js';
 import { parseDurationSeconds } from '../duration.js';
 import { NO_CONTENT, secret } from '../http/envelope.js';

@@ -1,3 +1,4 @@
+/** The AWS engine issues keys the local SigV4 endpoint accepts, with Vault's lease shapes. */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAwsEndpoint } from '../../aws-endpoint/aws-endpoint.js';

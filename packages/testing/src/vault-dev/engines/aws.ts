@@ -1,3 +1,7 @@
+/**
+ * The AWS secrets engine (builtin/logical/aws): IAM users and STS credentials whose keys the local
+ * SigV4 endpoint accepts until the lease ends, so AWS clients can be tested through a rotation.
+ */
 import { randomBytes } from 'node:crypto';
 import type { EngineContext } from '../context.js';
 import { optionSeconds, parseDurationSeconds } from '../duration.js';

@@ -1,3 +1,4 @@
+/** The database engine creates, renews and drops real PostgreSQL roles as Vault's does. */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
 import { connectPostgres } from '../../postgres-admin.js';

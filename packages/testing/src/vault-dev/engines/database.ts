@@ -1,3 +1,8 @@
+/**
+ * The database secrets engine (builtin/logical/database with the postgresql plugin) over a real
+ * PostgreSQL server: dynamic roles become real login roles, revocation really drops them, and
+ * static roles really change password, so pools are tested against what Postgres does.
+ */
 import pg from 'pg';
 import type { Pool as PgPool } from 'pg';
 import type { PostgresConnectionFacts } from '../../postgres-admin.js';

@@ -1,3 +1,4 @@
+/** KV v1 and v2 answer as vault-plugin-secrets-kv does, deleted and destroyed versions included. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVaultDev } from '../server.js';
 import type { VaultDevServer } from '../server.js';

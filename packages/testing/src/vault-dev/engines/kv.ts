@@ -1,3 +1,7 @@
+/**
+ * The KV secrets engine, v1 and v2 (vault-plugin-secrets-kv): versions, soft delete, destroy,
+ * check-and-set and metadata, with the 404-with-body answers clients must cope with.
+ */
 import type { VaultClock } from '../state/clock.js';
 import { parseDurationSeconds } from '../duration.js';
 import { NO_CONTENT, secret } from '../http/envelope.js';

@@ -1,3 +1,4 @@
+/** Every answer wears Vault's envelope and error bodies, down to the empty-array 404. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVaultDev } from '../server.js';
 import type { VaultDevServer } from '../server.js';

@@ -1,3 +1,7 @@
+/**
+ * Vault's response envelope (sdk/logical/response.go, http/logical.go): clients decode these exact
+ * keys, so every engine replies through here instead of shaping JSON itself.
+ */
 import { requestId } from '../state/ids.js';
 
 /** The `auth` block of a login or token response. */

@@ -1,3 +1,4 @@
+/** Error answers worded exactly as Vault words them; clients match on these texts. */
 /** Vault's body for a valid token whose policies deny the path. */
 export const PERMISSION_DENIED = '1 error occurred:\n\t* permission denied\n\n';
 /** Vault's body for an expired, revoked or unknown token. */

@@ -1,8 +1,10 @@
+/**
+ * The HTTP transport of the dev server: Vault's method mapping (PUT == POST, LIST), bodies with a
+ * size limit, both token headers, and answers with the headers Vault sends.
+ */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { VaultHttpError } from './http-error.js';
 import type { VaultOperation } from './request.js';
-
-// The HTTP transport of the dev server: method mapping, body and token reading, answers.
 
 /** Request bodies beyond this are refused; the dev server has no use for large ones. */
 const MAX_BODY_BYTES = 1024 * 1024;

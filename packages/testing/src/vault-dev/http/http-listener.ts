@@ -1,3 +1,7 @@
+/**
+ * The dev server's socket: node:http plus Vault's LIST verb, which node:http refuses to parse,
+ * and connections that close promptly so a test's server never holds the process open.
+ */
 import { STATUS_CODES, createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';

@@ -1,3 +1,7 @@
+/**
+ * A request as a mounted engine sees it (Vault's logical.Request, reduced), so engines never parse
+ * HTTP themselves.
+ */
 import type { TokenEntry } from '../state/tokens.js';
 import type { VaultReply } from './envelope.js';
 

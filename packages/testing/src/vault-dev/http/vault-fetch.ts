@@ -1,3 +1,4 @@
+/** A raw Vault HTTP call with no retries or decoding, for tests that check the wire itself. */
 /** Options of {@link vaultFetch}. */
 export interface VaultFetchOptions {
   /** Sent as `X-Vault-Token`. */

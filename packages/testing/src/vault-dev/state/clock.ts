@@ -1,3 +1,6 @@
+/**
+ * The dev server's time: real by default, movable by tests so a TTL can be crossed without sleeping.
+ */
 /** A source of the current time in epoch milliseconds. */
 export interface VaultClock {
   now(): number;

@@ -1,3 +1,7 @@
+/**
+ * Ids shaped like Vault's (base62 lease suffixes, `hvs.`/`hvb.` tokens, UUID request ids), so
+ * clients that check a prefix or a length see what Vault would send.
+ */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';

@@ -1,3 +1,4 @@
+/** Leases renew, cap at their max TTL with Vault's warning, expire and die with their token. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVaultDev } from '../server.js';
 import type { VaultDevServer } from '../server.js';

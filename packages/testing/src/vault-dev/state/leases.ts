@@ -1,3 +1,8 @@
+/**
+ * Vault's expiration manager (vault/expiration.go), reduced: every lease has an expiry and a hard
+ * max-TTL deadline, renewals are capped with Vault's warning, and revocation runs the engine's
+ * own undo (e.g. DROP ROLE) exactly once.
+ */
 import type { VaultClock } from './clock.js';
 import type { BackgroundWork } from './background.js';
 import { VaultHttpError, badRequest, PERMISSION_DENIED } from '../http/http-error.js';

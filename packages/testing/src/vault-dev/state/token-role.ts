@@ -1,3 +1,7 @@
+/**
+ * The token settings every auth role shares (TTLs, policies, type), so the three login methods
+ * mint tokens the same way Vault's tokenutil does.
+ */
 import type { DurationInput } from '../duration.js';
 import { optionSeconds } from '../duration.js';
 import type { TokenEntry, TokenStore } from './tokens.js';

@@ -1,3 +1,4 @@
+/** Tokens renew, cap, expire and take their children and leases with them, as Vault's do. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVaultDev } from '../server.js';
 import type { VaultDevServer } from '../server.js';

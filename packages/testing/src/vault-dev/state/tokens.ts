@@ -1,3 +1,7 @@
+/**
+ * Vault's token store (vault/token_store.go), reduced: service and batch tokens with TTL, max
+ * TTL and parents; a dying token takes its children and leases with it, which clients must survive.
+ */
 import { randomUUID } from 'node:crypto';
 import type { VaultClock } from './clock.js';
 import { formatGoDuration } from '../duration.js';

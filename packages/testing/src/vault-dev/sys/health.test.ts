@@ -1,3 +1,4 @@
+/** sys/health answers every status code Vault has, with its query overrides. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startVaultDev } from '../server.js';
 import type { VaultDevServer } from '../server.js';

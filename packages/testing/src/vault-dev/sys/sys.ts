@@ -1,3 +1,7 @@
+/**
+ * The system backend (vault/logical_system.go): health, seal, leases and mount information, the
+ * endpoints every Vault client calls besides the secrets themselves.
+ */
 import { randomUUID } from 'node:crypto';
 import type { BackgroundWork } from '../state/background.js';
 import type { EngineContext } from '../context.js';

@@ -4,6 +4,7 @@
  * at ` #`. Errors name the path and line number, never the line.
  */
 import { LeaseholdError } from '../../../errors.js';
+import { setOwn } from './own-record.js';
 
 const ASSIGNMENT = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*/;
 
@@ -33,10 +34,10 @@ export function parseDotenv(text: string, path: string): Record<string, string> 
       const trailing = body.slice(end + 1).trim();
       if (trailing !== '' && !trailing.startsWith('#')) throw malformed(path, index + 1, 'unexpected text after the closing quote');
       rest = body.slice(0, end);
-      result[key] = quote === '"' ? unescapeDouble(rest) : rest;
+      setOwn(result, key, quote === '"' ? unescapeDouble(rest) : rest);
     } else {
       const comment = rest.search(/\s#/);
-      result[key] = (comment >= 0 ? rest.slice(0, comment) : rest).trim();
+      setOwn(result, key, (comment >= 0 ? rest.slice(0, comment) : rest).trim());
     }
   }
   return result;

@@ -5,8 +5,24 @@
  */
 import { LeaseholdError } from '../../../errors.js';
 
+/**
+ * Deepest nesting of objects and arrays accepted. A secret is a flat map or close to it; JSON
+ * nested thousands deep is a mistake or an attack, and recursive code that walks it later (the
+ * error scanner below, a fingerprint, a validator) would overflow the stack.
+ */
+export const MAX_JSON_DEPTH = 64;
+
 /** Parses `text` as JSON; throws LEASEHOLD_PARSE_FAILED naming `path`, line and column, never the text. */
 export function parseJson(text: string, path: string): unknown {
+  const tooDeepAt = depthExceededAt(text, MAX_JSON_DEPTH);
+  if (tooDeepAt !== -1) {
+    const { line, column } = lineAndColumn(text, tooDeepAt);
+    throw new LeaseholdError(
+      'LEASEHOLD_PARSE_FAILED',
+      `${path} nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels (at line ${line}, column ${column})`,
+      { retryable: true, details: { path, line, column, offset: tooDeepAt, maxDepth: MAX_JSON_DEPTH } },
+    );
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -18,6 +34,26 @@ export function parseJson(text: string, path: string): unknown {
       details: { path, line, column, offset },
     });
   }
+}
+
+/**
+ * Offset of the first `{` or `[` that opens level `maxDepth + 1`, or -1. One pass, no recursion,
+ * strings skipped (a bracket inside a string is not nesting); it runs before anything recursive.
+ */
+export function depthExceededAt(text: string, maxDepth: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === 0x5c) i++; // backslash: skip the escaped character
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) inString = true;
+    else if (code === 0x7b || code === 0x5b) {
+      if (++depth > maxDepth) return i;
+    } else if (code === 0x7d || code === 0x5d) depth--;
+  }
+  return -1;
 }
 
 /** 1-based line and column of a character offset. */
