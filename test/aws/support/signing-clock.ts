@@ -18,6 +18,8 @@ interface PendingTimer extends TimerHandle {
 export class SigningClock implements Clock {
   #nextId = 0;
   readonly #timers = new Map<number, PendingTimer>();
+  /** Runs before each timer fires, with `Date` already at the timer's due time. */
+  beforeTimer: ((due: number) => Promise<void>) | undefined;
 
   constructor(startMillis = Date.now()) {
     vi.useFakeTimers({ toFake: ['Date'], now: startMillis });
@@ -46,6 +48,7 @@ export class SigningClock implements Clock {
       if (!next || next.due > target) break;
       this.#timers.delete(next.id);
       if (next.due > this.now()) vi.setSystemTime(next.due);
+      await this.beforeTimer?.(next.due);
       next.callback();
       await settle();
     }
