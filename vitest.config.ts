@@ -12,5 +12,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The AWS SDK warns once per process that its 2027 releases will need Node 22; the tests run on
+    // every supported Node and the warning is noise there. Set for tests only, never in library code.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

@@ -28,7 +28,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_REPLACE_AT_REMAINING_FRACTION, planAfterRenewal, renewalDelay, retryDelay } from '@leasehold/core';
+import { DEFAULT_REPLACE_AT_REMAINING_FRACTION } from '@leasehold/core';
+import { planAfterRenewal, renewalDelay, retryDelay } from '@leasehold/core/internal';
 
 const CLIENTS = Number(process.env.CLIENTS ?? 10_000);
 const LEASES_PER_CLIENT = 3;

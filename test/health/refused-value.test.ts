@@ -1,6 +1,7 @@
 // One value refused by `validate` is one fact: one `error` event, no `renewalFailed` (no renewal
 // ran), and the metrics count it once, whichever source read it.
-import { envSecret, fileSecret, registerMetrics, VaultClient, Sensitive, type LeaseholdError, type Secret } from '@leasehold/core';
+import { envSecret, fileSecret, registerMetrics, Sensitive, type LeaseholdError, type Secret } from '@leasehold/core';
+import { VaultClient } from '@leasehold/core/internal';
 import { atomicWriteDir } from '@leasehold/testing';
 import promClient from 'prom-client';
 import { describe, expect, it, onTestFinished } from 'vitest';

@@ -9,7 +9,13 @@ import { describe, expect, it } from 'vitest';
 const ROOT = join(import.meta.dirname, '..', '..');
 const CODE = /\bLEASEHOLD_[A-Z0-9_]+\b/g;
 /** Published packages and the union each declares in its own errors.ts. */
-const DECLARING = { core: 'LeaseholdErrorCode', pg: 'PgErrorCode', aws: 'AwsErrorCode', cli: 'CliErrorCode', testing: 'TestingErrorCode' } as const;
+const DECLARING = {
+  core: 'LeaseholdErrorCode',
+  pg: 'PgErrorCode',
+  aws: 'AwsErrorCode',
+  cli: 'CliErrorCode',
+  testing: 'TestingErrorCode',
+} as const;
 type PackageName = keyof typeof DECLARING;
 
 function sourceFiles(dir: string): string[] {
@@ -45,7 +51,9 @@ function codesRaisedBy(name: string): Set<string> {
 /** The string literal members of `export type <union> = ...` in packages/<name>/src/errors.ts. */
 function declaredCodes(name: PackageName): Set<string> {
   const file = parse(join(ROOT, 'packages', name, 'src', 'errors.ts'));
-  const alias = file.statements.find((statement): statement is ts.TypeAliasDeclaration => ts.isTypeAliasDeclaration(statement) && statement.name.text === DECLARING[name]);
+  const alias = file.statements.find(
+    (statement): statement is ts.TypeAliasDeclaration => ts.isTypeAliasDeclaration(statement) && statement.name.text === DECLARING[name],
+  );
   if (alias === undefined) throw new Error(`packages/${name}/src/errors.ts declares no ${DECLARING[name]}`);
   const members = ts.isUnionTypeNode(alias.type) ? alias.type.types : [alias.type];
   const codes = new Set<string>();

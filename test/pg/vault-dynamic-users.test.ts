@@ -1,6 +1,7 @@
 // The pool against the Vault-compatible dev server's database engine (real roles on the run's
 // PostgreSQL), in real time: leases with a 4 s TTL and an 8 s max TTL are replaced every few
-// seconds, and each revocation terminates the role's sessions and drops it, as Vault does.
+// seconds, and each revocation drops the role with Vault's default statements (which end no
+// session: the pool must have drained it first).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { VaultSession } from '@leasehold/core';
 import { connectPostgres, startVaultDev, type VaultDevServer } from '@leasehold/testing';

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort, startVaultDev, type VaultDevServer } from '@leasehold/testing';
-import { Sensitive, VaultClient, VaultSession } from '@leasehold/core';
+import { Sensitive, VaultSession } from '@leasehold/core';
+import { VaultClient } from '@leasehold/core/internal';
 
 let server: VaultDevServer | undefined;
 afterEach(async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Sensitive, VaultClient, type VaultSession } from '@leasehold/core';
+import { Sensitive, type VaultSession } from '@leasehold/core';
+import { VaultClient } from '@leasehold/core/internal';
 import { openSession, runFor, seededRandom, type Fixture, type VaultWorld } from './helpers.js';
 
 async function open(fixture: Fixture = {}): Promise<{ w: VaultWorld; s: VaultSession; root: VaultClient; rootToken: Sensitive }> {

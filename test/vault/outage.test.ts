@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { VAULT_BACKOFF, type HealthState } from '@leasehold/core';
+import type { HealthState } from '@leasehold/core';
+import { VAULT_BACKOFF } from '@leasehold/core/internal';
 import { openSession, runFor } from './helpers.js';
 
 const TTL = 10_000;

@@ -20,6 +20,7 @@ export {
   REFRESH_JITTER_MILLIS,
   SDK_REFRESH_WINDOW_MILLIS,
 } from './provider/refresh-schedule.js';
+export type { ProviderBackoff } from './provider/refresh-schedule.js';
 export { AwsError } from './errors.js';
 export type { AwsErrorCode } from './errors.js';
 export {

@@ -133,12 +133,7 @@ export function isLeaseholdError<Code extends string = string>(error: unknown, c
  * Wraps anything thrown into a {@link LeaseholdError} without copying its message, because a
  * foreign message (a parser's, a driver's) may quote the secret it choked on.
  */
-export function toLeaseholdError(
-  error: unknown,
-  code: LeaseholdErrorCode,
-  message: string,
-  retryable = false,
-): LeaseholdError {
+export function toLeaseholdError(error: unknown, code: LeaseholdErrorCode, message: string, retryable = false): LeaseholdError {
   if (error instanceof LeaseholdError) return error;
   return new LeaseholdError(code, message, { cause: sanitizeCause(error), retryable });
 }

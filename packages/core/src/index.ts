@@ -1,6 +1,6 @@
 // The public API of @leasehold/core. Every export is listed by name (STYLE.md: no `export *`).
-export { backoffDelay, CONSUMER_BACKOFF, VAULT_BACKOFF } from './backoff.js';
-export type { BackoffPolicy } from './backoff.js';
+// What leasehold's own packages, benchmarks and tests share (schedule math, backoff policies, the
+// raw Vault client) lives in ./internal.ts, the `@leasehold/core/internal` subpath: not public API.
 export { ManualClock, systemClock } from './clock.js';
 export type { Clock, TimerHandle } from './clock.js';
 export type { RecoverOptions, SecretConsumer, Subscription } from './secret/consumer.js';
@@ -19,6 +19,14 @@ export type { ComponentReport, HealthCheckOptions, HealthReport, HealthStatus, P
 export { healthHandler, healthResponse, healthRoutes } from './health/http-handler.js';
 export type { HealthEndpoint, HealthResponse, HealthRoutesOptions } from './health/http-handler.js';
 export { DEFAULT_ROTATION_BUCKETS_SECONDS, LeaseholdMetrics, METRIC_NAMES, registerMetrics } from './health/metrics.js';
+export { LeaseholdOtelMetrics, OTEL_METRIC_NAMES, registerOtelMetrics } from './health/otel-metrics.js';
+export type {
+  OtelInstrumentOptions,
+  OtelMeterLike,
+  OtelMetricsOptions,
+  OtelObservableLike,
+  OtelObservableResultLike,
+} from './health/otel-metrics.js';
 export { DEFAULT_STALLED_AFTER_MILLIS } from './health/stall-detector.js';
 export type {
   CounterLike,
@@ -40,8 +48,8 @@ export {
   Secret,
 } from './secret/secret.js';
 export type { SecretEvents, SecretOptions } from './secret/secret.js';
-export { createSnapshot, fingerprintOf } from './secret/snapshot.js';
-export type { Snapshot, SnapshotFields } from './secret/snapshot.js';
+export { fingerprintOf } from './secret/snapshot.js';
+export type { Snapshot } from './secret/snapshot.js';
 export type { OfferVerdict, Source, SourceContext, SourceFailure, SourceUpdate } from './secret/source.js';
 export {
   DEFAULT_FILE_DEBOUNCE_MILLIS,
@@ -67,19 +75,9 @@ export { parseVaultDuration } from './vault/client/durations.js';
 export { DEFAULT_KV_POLL_INTERVAL_MILLIS } from './vault/kv/kv-source.js';
 export type { VaultKvOptions } from './vault/kv/kv-source.js';
 export type { VaultLeaseOptions } from './vault/lease/lease-source.js';
-export {
-  DEFAULT_REPLACE_AT_REMAINING_FRACTION,
-  permissionDeniedDelay,
-  planAfterRenewal,
-  refetchDelay,
-  renewalDelay,
-  replacementDelay,
-  retryDelay,
-} from './vault/renewal/renewal-schedule.js';
-export type { RenewalOutcome } from './vault/renewal/renewal-schedule.js';
+export { DEFAULT_REPLACE_AT_REMAINING_FRACTION } from './vault/renewal/renewal-schedule.js';
 export type { TokenState } from './vault/session/token-keeper.js';
-export { DEFAULT_REQUEST_TIMEOUT_MILLIS, VaultClient } from './vault/client/vault-client.js';
-export type { VaultAuthBlock, VaultClientOptions, VaultEnvelope, VaultRequest, VaultResponse } from './vault/client/vault-client.js';
+export { DEFAULT_REQUEST_TIMEOUT_MILLIS } from './vault/client/vault-client.js';
 export { DEFAULT_VAULT_ADDRESS, VaultSession } from './vault/session/vault-session.js';
 export type { VaultSessionOptions } from './vault/session/vault-session.js';
 export type { SessionRequest, SessionResponse } from './vault/vault-port.js';

@@ -39,14 +39,14 @@ export type { DevTokenOptions, LeaseInfo, VaultDevServer } from './vault-dev/ser
 export type { RequestLogEntry } from './vault-dev/router.js';
 export type { VaultDevOptions } from './vault-dev/options.js';
 export type { VaultClock } from './vault-dev/state/clock.js';
-export { formatGoDuration, parseDurationSeconds } from './vault-dev/duration.js';
+export { formatGoDuration, formatVaultDuration, parseDurationSeconds } from './vault-dev/duration.js';
 export type { DurationInput } from './vault-dev/duration.js';
 export type { FaultHandle, FaultRule } from './vault-dev/faults.js';
 export type { HealthState } from './vault-dev/sys/sys.js';
 export type { TokenRoleSettings } from './vault-dev/state/token-role.js';
 export { KvEngine } from './vault-dev/engines/kv.js';
-export { DatabaseEngine, DEFAULT_CREATION_STATEMENTS } from './vault-dev/engines/database.js';
-export type { DatabaseEngineOptions, DatabaseRole, DatabaseStaticRole } from './vault-dev/engines/database.js';
+export { DatabaseEngine, DEFAULT_CREATION_STATEMENTS } from './vault-dev/engines/database/database.js';
+export type { DatabaseEngineOptions, DatabaseRole, DatabaseStaticRole } from './vault-dev/engines/database/database.js';
 export { AwsEngine } from './vault-dev/engines/aws.js';
 export type { AwsCredentialType, AwsEngineOptions, AwsIssuedKey, AwsRole } from './vault-dev/engines/aws.js';
 export { KubernetesAuthEngine } from './vault-dev/auth/kubernetes.js';

@@ -137,7 +137,10 @@ class AwsProviderSource implements Source<AwsIdentity> {
     if (verdict.outcome === 'unchanged' && expiresAt && verdict.snapshot.expiresAt?.getTime() !== expiresAt.getTime()) context.extend(leaseId, expiresAt);
     this.#attempt = 0;
     const now = context.clock.now();
-    this.#arm(context.clock, refreshDelay(expiresAt?.getTime(), now, this.#pollIntervalMillis, this.#random));
+    const delay = refreshDelay(expiresAt?.getTime(), now, this.#pollIntervalMillis, this.#random);
+    this.#arm(context.clock, delay);
+    // The routine plan: health calls the credentials expiring only if this refresh is late.
+    context.scheduled(new Date(now + delay));
   }
 
   #arm(clock: Clock, delayMillis: number): void {

@@ -4,7 +4,16 @@
  * @smithy/core's memoizeIdentityProvider), moved earlier by a random share so a fleet whose
  * credentials were issued together does not call STS in step.
  */
-import { backoffDelay, type BackoffPolicy } from '@leasehold/core';
+
+/** Shape of an exponential backoff with full jitter. */
+export interface ProviderBackoff {
+  /** Cap of the first retry's delay. */
+  readonly initialMillis: number;
+  /** Largest delay ever returned. */
+  readonly maxMillis: number;
+  /** Smallest delay ever returned: a retry never runs in a tight loop. */
+  readonly minMillis: number;
+}
 
 /** The SDK's refresh window: EXPIRATION_MS in @smithy/core and credential-provider-node. */
 export const SDK_REFRESH_WINDOW_MILLIS = 300_000;
@@ -27,7 +36,7 @@ const POLL_JITTER_FRACTION = 0.1;
  * Retries of a failed fetch: quick at first (an STS blip), at most a minute apart, and never
  * later than a third of the time the credentials in hand have left (see {@link retryDelay}).
  */
-export const PROVIDER_BACKOFF: BackoffPolicy = Object.freeze({ initialMillis: 1_000, maxMillis: 60_000, minMillis: 250 });
+export const PROVIDER_BACKOFF: ProviderBackoff = Object.freeze({ initialMillis: 1_000, maxMillis: 60_000, minMillis: 250 });
 
 /** Delay until the next refresh of credentials fetched at `now` that expire at `expiresAt` (epoch ms), if they do. */
 export function refreshDelay(expiresAt: number | undefined, now: number, pollIntervalMillis: number, random: () => number): number {
@@ -44,7 +53,9 @@ export function refreshDelay(expiresAt: number | undefined, now: number, pollInt
 
 /** Delay before retry `attempt` (0 first) of a failed fetch, bounded by the time the credentials in hand have left. */
 export function retryDelay(attempt: number, expiresAt: number | undefined, now: number, random: () => number): number {
-  const backoff = backoffDelay(PROVIDER_BACKOFF, attempt, random);
+  // Full jitter: uniform up to the exponential cap, so a fleet's retries spread out.
+  const cap = Math.min(PROVIDER_BACKOFF.maxMillis, PROVIDER_BACKOFF.initialMillis * 2 ** Math.min(attempt, 30));
+  const backoff = Math.max(PROVIDER_BACKOFF.minMillis, Math.floor(random() * cap));
   if (expiresAt === undefined) return backoff;
   const left = expiresAt - now;
   // Spread what is left over a few tries; once expired, the backoff alone paces the retries.

@@ -15,17 +15,14 @@
 import {
   fingerprintOf,
   LeaseholdError,
-  planAfterRenewal,
-  renewalDelay,
-  retryDelay,
   toLeaseholdError,
   type Snapshot,
   type Source,
   type SourceContext,
   type TimerHandle,
-  type VaultEnvelope,
   type VaultSession,
 } from '@leasehold/core';
+import { planAfterRenewal, renewalDelay, retryDelay, type VaultEnvelope } from '@leasehold/core/internal';
 import { CliError } from '../errors.js';
 
 /** What to read from Vault. */

@@ -6,10 +6,9 @@
  * and pool names, never values.
  */
 import { systemClock, type Clock } from '../clock.js';
-import type { LeaseholdError } from '../errors.js';
-import type { ComponentHealth, HealthReporter, HealthState } from '../component-health.js';
+import type { ComponentHealth, HealthReporter } from '../component-health.js';
 import { Secret } from '../secret/secret.js';
-import type { Snapshot } from '../secret/snapshot.js';
+import { HEALTH_STATES, healthOf, meterSecret, poolConnections } from './secret-meter.js';
 
 /** Label values as prom-client takes them. */
 type Labels = Readonly<Record<string, string>>;
@@ -81,13 +80,6 @@ export const METRIC_NAMES = Object.freeze({
   rotationDuration: 'leasehold_rotation_duration_seconds',
 } as const);
 
-const STATES: readonly HealthState[] = ['starting', 'ready', 'renewing', 'degraded', 'expired', 'failed', 'closed'];
-
-interface PendingRotation {
-  readonly version: number;
-  readonly startedAt: number;
-  readonly waiting: Set<string>;
-}
 
 /** Metrics registered by {@link registerMetrics}. `close()` removes them and every listener. */
 export class LeaseholdMetrics implements AsyncDisposable {
@@ -116,15 +108,15 @@ export class LeaseholdMetrics implements AsyncDisposable {
       ...config(METRIC_NAMES.state, 'Health state of each secret: 1 for the current state, 0 for the others', ['secret', 'state']),
       collect: () =>
         this.#collect(state, (health) =>
-          health.component === 'secret' ? STATES.map((name) => [{ secret: health.name, state: name }, name === health.state ? 1 : 0]) : [],
+          health.component === 'secret' ? HEALTH_STATES.map((name) => [{ secret: health.name, state: name }, name === health.state ? 1 : 0]) : [],
         ),
     });
     const generations: GaugeLike = new client.Gauge({
       ...config(METRIC_NAMES.poolGenerations, 'Open generations of a pool: 1 normally, more while old connections drain', ['pool', 'secret']),
       collect: () =>
         this.#collect(generations, (health) => {
-          const count = generationsOf(health);
-          return count === undefined ? [] : [[{ pool: health.name, secret: health.source ?? '' }, count]];
+          const connections = poolConnections(health);
+          return connections === undefined ? [] : [[{ pool: health.name, secret: health.source ?? '' }, connections.generations]];
         }),
     });
     this.#rotations = new client.Counter(config(METRIC_NAMES.rotations, 'Rotations: a different value adopted (the first load is not counted)', ['secret']));
@@ -176,44 +168,20 @@ export class LeaseholdMetrics implements AsyncDisposable {
     this.#rotations.inc(labels, 0);
     this.#renewals.inc({ ...labels, result: 'success' }, 0);
     this.#renewals.inc({ ...labels, result: 'failure' }, 0);
-    let pending: PendingRotation | undefined;
-
-    const onRotated = (next: Snapshot<unknown>, prev: Snapshot<unknown> | undefined): void => {
-      if (!prev) return;
-      this.#rotations.inc(labels);
-      const waiting = new Set((secret.health().consumers ?? []).map((consumer) => consumer.name));
-      // A newer rotation abandons an unfinished one: its duration would measure two rotations.
-      pending = waiting.size === 0 ? undefined : { version: next.version, startedAt: this.#clock.now(), waiting };
-    };
-    const onAdopted = (consumer: string, snapshot: Snapshot<unknown>): void => {
-      if (pending?.version !== snapshot.version) return;
-      pending.waiting.delete(consumer);
-      if (pending.waiting.size > 0) return;
-      this.#rotationDuration.observe(labels, (this.#clock.now() - pending.startedAt) / 1000);
-      pending = undefined;
-    };
-    const onRenewed = (): void => this.#renewals.inc({ ...labels, result: 'success' });
-    const onRenewalFailed = (): void => this.#renewals.inc({ ...labels, result: 'failure' });
-    const onError = (error: LeaseholdError): void => this.#sourceErrors.inc({ ...labels, code: error.code });
-
-    secret.on('rotated', onRotated).on('adopted', onAdopted).on('renewed', onRenewed);
-    secret.on('renewalFailed', onRenewalFailed).on('error', onError);
-    this.#unsubscribers.push(() => {
-      secret.off('rotated', onRotated).off('adopted', onAdopted).off('renewed', onRenewed);
-      secret.off('renewalFailed', onRenewalFailed).off('error', onError);
-    });
+    this.#unsubscribers.push(
+      meterSecret(secret, this.#clock, {
+        rotation: () => this.#rotations.inc(labels),
+        renewal: (result) => this.#renewals.inc({ ...labels, result }),
+        error: (code) => this.#sourceErrors.inc({ ...labels, code }),
+        rotationDuration: (seconds) => this.#rotationDuration.observe(labels, seconds),
+      }),
+    );
   }
 
   /** Refills `gauge` at scrape time from every component's current health. */
   #collect(gauge: GaugeLike, samples: (health: ComponentHealth) => readonly (readonly [Labels, number])[]): void {
     gauge.reset();
-    for (const component of this.#components) {
-      let health: ComponentHealth;
-      try {
-        health = component.health();
-      } catch {
-        continue; // the health report shows the failure; a scrape must not fail for it
-      }
+    for (const health of healthOf(this.#components)) {
       for (const [labels, value] of samples(health)) gauge.set(labels, value);
     }
   }
@@ -226,11 +194,4 @@ export class LeaseholdMetrics implements AsyncDisposable {
  */
 export function registerMetrics(components: readonly HealthReporter[], options: MetricsOptions): LeaseholdMetrics {
   return new LeaseholdMetrics(components, options);
-}
-
-/** A pool lists its open generations in `details.generations` (an array, or a count). */
-function generationsOf(health: ComponentHealth): number | undefined {
-  const generations = health.details?.['generations'];
-  if (typeof generations === 'number') return generations;
-  return Array.isArray(generations) ? generations.length : undefined;
 }

@@ -13,6 +13,15 @@ import type { Snapshot } from './snapshot.js';
  */
 export const EXPIRING_MAX_LIFETIME_FRACTION = 0.2;
 
+/**
+ * When the source said when it will renew or replace the value, the warning waits for that
+ * refresh to be late by this fraction of the time between the plan and expiry. An STS key
+ * re-fetched at 85-95 % of its life is then never "expiring" on its normal schedule (a fixed 80 %
+ * flipped health to degraded on every routine rotation), and a late refresh still leaves three
+ * quarters of that time to act.
+ */
+export const REFRESH_LATE_FRACTION = 0.25;
+
 /** What the watch calls. */
 export interface ExpiryHandlers<T> {
   expiring(snapshot: Snapshot<T>, millisLeft: number): void;
@@ -36,24 +45,30 @@ export class ExpiryWatch<T> {
   }
 
   /**
-   * Arms the timers for `snapshot`, which was granted its expiry just now: the warning comes
+   * Arms the timers for `snapshot`, which was granted its expiry just now. With `refreshAt` (when
+   * the source plans to renew or replace it) the warning comes once that refresh is late by
+   * {@link REFRESH_LATE_FRACTION} of the time left after it. Without a plan it comes
    * `thresholdMillis` before expiry, but never earlier than {@link EXPIRING_MAX_LIFETIME_FRACTION}
    * of the lifetime before it.
    */
-  watch(snapshot: Snapshot<T>): void {
+  watch(snapshot: Snapshot<T>, refreshAt?: number): void {
     this.clear();
     this.#watched = snapshot;
     const expiresAt = snapshot.expiresAt?.getTime();
     if (expiresAt === undefined) return;
     const now = this.#clock.now();
-    const threshold = Math.min(this.#thresholdMillis, Math.max(0, expiresAt - now) * EXPIRING_MAX_LIFETIME_FRACTION);
+    let warnAt: number;
+    if (refreshAt !== undefined && refreshAt < expiresAt) {
+      const plannedAt = Math.max(now, refreshAt);
+      warnAt = plannedAt + (expiresAt - plannedAt) * REFRESH_LATE_FRACTION;
+    } else {
+      warnAt = expiresAt - Math.min(this.#thresholdMillis, Math.max(0, expiresAt - now) * EXPIRING_MAX_LIFETIME_FRACTION);
+    }
     this.#expiringTimer = this.#clock.setTimeout(() => {
       this.#expiring = snapshot;
       this.#handlers.expiring(snapshot, expiresAt - this.#clock.now());
-    }, expiresAt - threshold - now);
-    this.#expiringTimer.unref?.();
+    }, warnAt - now);
     this.#expiredTimer = this.#clock.setTimeout(() => this.#handlers.expired(snapshot), expiresAt - now);
-    this.#expiredTimer.unref?.();
   }
 
   /** Whether the warning fired for the snapshot being watched. */

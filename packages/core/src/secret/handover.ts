@@ -232,7 +232,6 @@ export class Handover<T> {
       record.retryTimer = undefined;
       void this.#handOver(record);
     }, delay);
-    record.retryTimer.unref?.();
   }
 
   /** Keeps a replaced value until its consumers release it, bounded by a deadline before its expiry. */
@@ -245,7 +244,6 @@ export class Handover<T> {
       deadline = Math.min(deadline, expiresAt - margin);
     }
     const timer = this.#host.clock.setTimeout(() => this.#deadlinePassed(snapshot.version), deadline - now);
-    timer.unref?.();
     this.#retained.set(snapshot.version, { snapshot, deadline: timer, armedAt: now, extended: false });
   }
 
@@ -266,7 +264,6 @@ export class Handover<T> {
       const lastMoment = expiresAt - Math.min(this.#timing.retireMarginMillis, Math.max(0, expiresAt - retained.armedAt) / 4);
       if (now < lastMoment) {
         const timer = this.#host.clock.setTimeout(() => this.#deadlinePassed(version), lastMoment - now);
-        timer.unref?.();
         this.#retained.set(version, { ...retained, deadline: timer, extended: true });
         return;
       }
@@ -293,7 +290,6 @@ export class Handover<T> {
       if (!retained.extended || [...this.#consumers].some((record) => record.serving?.version === version)) continue;
       this.#host.clock.clearTimeout(retained.deadline);
       const timer = this.#host.clock.setTimeout(() => this.#deadlinePassed(version), this.#timing.releaseTimeoutMillis);
-      timer.unref?.();
       this.#retained.set(version, { ...retained, deadline: timer, extended: false });
     }
   }

@@ -96,7 +96,7 @@ describe('Secret', () => {
     const ready = secret.ready();
     await clock.advance(1_000);
     await expect(ready).rejects.toMatchObject({ code: 'LEASEHOLD_START_TIMEOUT' });
-    await expect(ready).rejects.toThrow(/LEASEHOLD_FILE_NOT_FOUND/);
+    await expect(ready).rejects.toThrow(/LEASEHOLD_FILE_NOT_FOUND: missing/);
     source.push(v1);
     await expect(secret.ready()).resolves.toMatchObject({ version: 1 });
   });

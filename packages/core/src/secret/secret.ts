@@ -11,8 +11,10 @@ import { publishDiagnostic } from '../diagnostics.js';
 import { LeaseholdError, toLeaseholdError, type LeaseholdErrorCode } from '../errors.js';
 import { ExpiryWatch } from './expiry-watch.js';
 import { Recovery } from './recovery.js';
+import { UnheardErrors } from './unheard-errors.js';
 import { Handover, healthError } from './handover.js';
 import type { ComponentHealth, HealthReporter, HealthState } from '../component-health.js';
+import { keepProcessAlive, type KeepAlive } from '../keep-alive.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { requireNonNegative } from '../options.js';
 import type { OfferVerdict, Source, SourceContext, SourceFailure, SourceUpdate } from './source.js';
@@ -21,8 +23,10 @@ import { createSnapshot, withExpiry, type Snapshot } from './snapshot.js';
 /** How long `ready()` waits for a first value by default. Long enough for a Vault login and a mount to appear. */
 export const DEFAULT_START_TIMEOUT_MILLIS = 30_000;
 /**
- * Default warning horizon before expiry. Capped at a fifth of the value's lifetime (see
- * expiry-watch.ts), so for a short lease `expiring` means "a renewal is late", not "a lease is short".
+ * Default warning horizon before expiry, for sources that do not say when they refresh (files,
+ * KV). Capped at a fifth of the value's lifetime (see expiry-watch.ts), so for a short lease
+ * `expiring` means "a renewal is late", not "a lease is short". Sources with a schedule (Vault
+ * leases) warn only once their planned refresh is late.
  */
 export const DEFAULT_EXPIRING_THRESHOLD_MILLIS = 300_000;
 /** How long consumers may hold a replaced value before it is retired anyway. */
@@ -69,7 +73,10 @@ export interface SecretOptions<T> {
   readonly validate?: (value: T) => boolean | string | undefined | void;
   /** How long `ready()` waits for a first value. Default {@link DEFAULT_START_TIMEOUT_MILLIS}. */
   readonly startTimeoutMillis?: number;
-  /** Warn (`expiring`, degraded) this long before expiry. Default {@link DEFAULT_EXPIRING_THRESHOLD_MILLIS}. */
+  /**
+   * Warn (`expiring`, degraded) this long before expiry when the source does not say when it
+   * refreshes. Default {@link DEFAULT_EXPIRING_THRESHOLD_MILLIS}.
+   */
   readonly expiringThresholdMillis?: number;
   /** Longest wait for consumers to release a replaced value. Default {@link DEFAULT_RELEASE_TIMEOUT_MILLIS}. */
   readonly releaseTimeoutMillis?: number;
@@ -96,10 +103,14 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
   readonly #handover: Handover<T>;
   readonly #expiry: ExpiryWatch<T>;
   readonly #required: boolean;
+  /** Errors nobody hears (no logger, no listener) become process warnings; undefined with a logger. */
+  readonly #unheard: UnheardErrors | undefined;
 
   #current: Snapshot<T> | undefined;
   #ready: Deferred<Snapshot<T>>;
   #startTimer: TimerHandle | undefined;
+  /** Held while a ready() waits for the first value. */
+  #keepAlive: KeepAlive | undefined;
   #lastError: { error: LeaseholdError; at: number } | undefined;
   /** The last value `validate` refused, so the same content read again is not reported twice. */
   #refused: { fingerprint: string; error: LeaseholdError } | undefined;
@@ -118,6 +129,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.name = options.name ?? source.name;
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
+    this.#unheard = options.logger ? undefined : new UnheardErrors();
     this.#validate = options.validate;
     this.#required = options.required ?? true;
     const startTimeoutMillis = requireNonNegative('startTimeoutMillis', options.startTimeoutMillis ?? DEFAULT_START_TIMEOUT_MILLIS);
@@ -135,7 +147,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
         current: () => this.#current,
         retire: (snapshot) => this.#retire(snapshot),
         adopted: (consumer, snapshot) => this.#emit('adopted', consumer, snapshot),
-        error: (error) => this.#emit('error', error),
+        error: (error) => this.#announceError(error),
         changed: () => this.#emitHealthIfChanged(),
       },
       {
@@ -146,14 +158,21 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
 
     this.#ready = deferred();
     this.#startTimer = this.#clock.setTimeout(() => this.#startTimedOut(startTimeoutMillis), startTimeoutMillis);
-    this.#startTimer.unref?.();
     source.start(this.#context());
   }
 
-  /** Resolves with the first value; rejects with LEASEHOLD_START_TIMEOUT, a non-retryable source error, or LEASEHOLD_CLOSED. */
+  /**
+   * Resolves with the first value; rejects with LEASEHOLD_START_TIMEOUT (its message names the
+   * last source error: the address and OS error, the missing path), a non-retryable source
+   * error, or LEASEHOLD_CLOSED. While it waits, the process stays alive (up to
+   * `startTimeoutMillis`), so a service awaiting its first credential fails loudly instead of
+   * exiting silently. Consumers (a pool's first query, an AWS client's first credential call)
+   * wait through this method.
+   */
   ready(): Promise<Snapshot<T>> {
     if (this.#closing) return Promise.reject(closedError(this.name));
     if (this.#current) return Promise.resolve(this.#current);
+    if (!this.#ready.settled) this.#keepAlive ??= keepProcessAlive(this.#clock);
     return this.#ready.promise;
   }
 
@@ -281,6 +300,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
       offer: (update) => this.#offer(update),
       extend: (leaseId, expiresAt) => this.#extend(leaseId, expiresAt),
       failed: (error, failure) => this.#failed(error, failure),
+      scheduled: (refreshAt) => this.#scheduled(refreshAt),
       setRenewing: (renewing) => {
         this.#renewing = renewing;
         this.#emitHealthIfChanged();
@@ -380,9 +400,15 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
       this.#settleReady(undefined, error);
     }
     this.#logger.warn({ secret: this.name, code: error.code, err: error.message }, 'leasehold: secret source error');
-    this.#emit('error', error);
+    this.#announceError(error);
     publishDiagnostic('error', () => ({ secret: this.name, code: error.code }));
     this.#emitHealthIfChanged();
+  }
+
+  /** Emits `error`; with nobody to hear it (no logger, no listener) it becomes a process warning. */
+  #announceError(error: LeaseholdError): void {
+    if (this.#unheard && this.#events.listenerCount('error') === 0) this.#unheard.report(this.name, error);
+    this.#emit('error', error);
   }
 
   #failed(error: LeaseholdError, { step, nextAttemptAt }: SourceFailure): void {
@@ -396,6 +422,13 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.#fail(error);
   }
 
+  #scheduled(refreshAt: Date): void {
+    const current = this.#current;
+    if (this.#closing || !current) return;
+    this.#expiry.watch(current, refreshAt.getTime());
+    this.#emitHealthIfChanged();
+  }
+
   #clearWarning(code: LeaseholdErrorCode): void {
     if (this.#warnings.delete(code)) this.#emitHealthIfChanged();
   }
@@ -404,6 +437,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     if (this.#warnings.has(error.code)) return;
     this.#warnings.set(error.code, { error, at: this.#clock.now() });
     this.#logger.warn({ secret: this.name, code: error.code, err: error.message }, 'leasehold: secret warning');
+    if (this.#unheard && this.#events.listenerCount('warning') === 0) this.#unheard.report(this.name, error);
     this.#emit('warning', error);
   }
 
@@ -471,13 +505,16 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
       undefined,
       new LeaseholdError(
         'LEASEHOLD_START_TIMEOUT',
-        `Secret "${this.name}" had no value after ${startTimeoutMillis} ms` + (cause ? ` (last error: ${cause.code})` : ''),
+        `Secret "${this.name}" had no value after ${startTimeoutMillis} ms` +
+          (cause ? `; last error ${cause.code}: ${cause.message}` : '; the source reported no error yet'),
         { retryable: true, ...(cause ? { cause } : {}) },
       ),
     );
   }
 
   #settleReady(value: Snapshot<T> | undefined, error?: LeaseholdError): void {
+    this.#keepAlive?.release();
+    this.#keepAlive = undefined;
     const ready = this.#ready;
     if (ready.settled) {
       // A value after a failed start: later ready() calls see it through #current.

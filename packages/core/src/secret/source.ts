@@ -61,6 +61,13 @@ export interface SourceContext<T> {
    * `step: 'renew'`. Cleared by the next adopted or unchanged offer, or extend.
    */
   failed(error: LeaseholdError, failure: SourceFailure): void;
+  /**
+   * Tells the secret when the source will renew or replace the current value on its normal
+   * schedule (not a retry after a failure). `expiring` then means this refresh is late, so a
+   * credential on its schedule is never reported degraded. Call it after each `offer` that
+   * adopted a value and each `extend`, which forget the previous plan.
+   */
+  scheduled(refreshAt: Date): void;
   /** Marks work in progress (health state `renewing`) or its end. */
   setRenewing(renewing: boolean): void;
   /** Raises a standing warning shown in health until cleared; raising a raised code again does nothing. */

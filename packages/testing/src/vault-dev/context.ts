@@ -11,6 +11,8 @@ export interface EngineContext {
   readonly clock: VaultClock;
   readonly leases: LeaseManager;
   readonly tokens: TokenStore;
+  /** Background failures (a static rotation the queue could not do) go to the server's error list. */
+  reportError(error: unknown): void;
   /** The short id Vault appends to lease ids created inside a namespace; undefined for root. */
   namespaceId(namespace: string): string | undefined;
 }

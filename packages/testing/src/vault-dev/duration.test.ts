@@ -1,6 +1,6 @@
 /** Durations are parsed and printed exactly as Go does, because clients parse Vault's warnings. */
 import { describe, expect, it } from 'vitest';
-import { formatGoDuration, parseDurationSeconds } from './duration.js';
+import { formatGoDuration, formatVaultDuration, parseDurationSeconds } from './duration.js';
 
 describe('Go duration formatting', () => {
   it('formats whole seconds exactly like time.Duration.String()', () => {
@@ -26,5 +26,14 @@ describe('Go duration formatting', () => {
   it('rejects garbage with a 400 naming the input', () => {
     expect(() => parseDurationSeconds('soon')).toThrow('time: invalid duration "soon"');
     expect(() => parseDurationSeconds('1x')).toThrow(/invalid duration/);
+  });
+
+  it('formats durations without zero elements, as Vault 1.15+ prints them in warnings', () => {
+    expect(formatVaultDuration(3600)).toBe('1h');
+    expect(formatVaultDuration(275)).toBe('4m35s');
+    expect(formatVaultDuration(3660)).toBe('1h1m');
+    expect(formatVaultDuration(2822400)).toBe('784h');
+    expect(formatVaultDuration(2793391)).toBe('775h56m31s');
+    expect(formatVaultDuration(0)).toBe('0s');
   });
 });

@@ -77,3 +77,21 @@ export function formatGoDuration(totalSeconds: number): string {
   else text = `${seconds}s`;
   return negative ? `-${text}` : text;
 }
+
+/**
+ * Formats whole seconds as Vault 1.15 and later print durations in warnings: Go's units with
+ * the zero elements left out (3600 -> "1h", 275 -> "4m35s", 3660 -> "1h1m", 0 -> "0s"), as in
+ * `TTL of "784h" exceeded the effective max_ttl of "775h56m31s"`. Earlier releases printed
+ * {@link formatGoDuration}'s "1h0m0s"; clients must read both.
+ */
+export function formatVaultDuration(totalSeconds: number): string {
+  const negative = totalSeconds < 0;
+  let seconds = Math.abs(Math.trunc(totalSeconds));
+  if (seconds === 0) return '0s';
+  const hours = Math.floor(seconds / 3600);
+  seconds -= hours * 3600;
+  const minutes = Math.floor(seconds / 60);
+  seconds -= minutes * 60;
+  const text = `${hours > 0 ? `${hours}h` : ''}${minutes > 0 ? `${minutes}m` : ''}${seconds > 0 ? `${seconds}s` : ''}`;
+  return negative ? `-${text}` : text;
+}

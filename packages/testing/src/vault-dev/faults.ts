@@ -16,6 +16,16 @@ export interface FaultRule {
   readonly latencyMillis?: number;
   /** Destroy the connection without answering. */
   readonly dropConnection?: boolean;
+  /**
+   * Answer as a standby that does not forward (http/handler.go, respondStandby): `status` (default
+   * 307) with `Location:` this address (`http://127.0.0.1:8200`) plus the request's path and query,
+   * and no body. 301, 302 and 308 stand for a load balancer in front of Vault.
+   */
+  readonly redirectTo?: string;
+  /** Sends `Retry-After: <seconds>` with the answer, as Vault's rate-limit quotas do on a 429. */
+  readonly retryAfterSeconds?: number;
+  /** More response headers to send with the answer. */
+  readonly headers?: Readonly<Record<string, string>>;
   /** How many requests the rule applies to (default: unlimited). */
   readonly times?: number;
 }
@@ -38,6 +48,9 @@ export function defaultFaultErrors(status: number): string[] {
   if (status === 429) return ['request path "": rate limit quota exceeded'];
   if (status === 503) return ['Vault is sealed'];
   if (status === 403) return ['1 error occurred:\n\t* permission denied\n\n'];
+  // Vault Enterprise performance standby that has not yet seen the client's X-Vault-Index; Vault's
+  // own client retries it (api/client.go DefaultRetryPolicy).
+  if (status === 412) return ['required index state not present'];
   if (status >= 500) return ['internal error'];
   return [`injected fault (HTTP ${status})`];
 }

@@ -1,18 +1,28 @@
 /**
  * The dev server's mount table, like Vault's router over its mount table (vault/mount.go,
  * vault/router.go): every engine and auth method sits at a path, and a request goes to the
- * longest mount path that prefixes it. Kept apart from the router so `sys/mounts` and
- * `sys/internal/ui/mounts` describe exactly what the router serves.
+ * longest mount path that prefixes it. Kept apart from the router so `sys/mounts`, `sys/auth`
+ * and `sys/internal/ui/mounts` describe exactly what the router serves, with the fields Vault's
+ * `mountInfo` gives each entry (vault/logical_system.go).
  */
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { MountedEngine } from './http/request.js';
-import type { MountInfo } from './sys/sys.js';
+
+/** A mount as the `sys/` endpoints describe it. */
+export interface MountInfo {
+  /** `secret/`, `auth/kubernetes/`. */
+  readonly path: string;
+  readonly type: string;
+  readonly options: Readonly<Record<string, string>> | null;
+  /** `kv_1a2b3c4d`, `auth_kubernetes_1a2b3c4d` (vault/mount.go, auth.go: type + 8 hex). */
+  readonly accessor: string;
+  readonly uuid: string;
+  readonly description: string;
+}
 
 /** One mounted engine. */
-export interface Mount {
-  /** With trailing slash: `secret/`, `auth/kubernetes/`, `sys/`. */
-  readonly path: string;
+export interface Mount extends MountInfo {
   readonly engine: MountedEngine;
-  readonly options: Readonly<Record<string, string>> | null;
 }
 
 /** Where a request path lands. */
@@ -23,6 +33,13 @@ export interface MountMatch {
   readonly subpath: string;
 }
 
+/** Descriptions Vault gives the mounts a dev server starts with. */
+const DEFAULT_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  'secret/': 'key/value secret storage',
+  'sys/': 'system endpoints used for control, policy and debugging',
+  'auth/token/': 'token based credentials',
+};
+
 /** Mounts by path; lookups pick the longest matching prefix. */
 export class MountTable {
   readonly #mounts = new Map<string, Mount>();
@@ -31,7 +48,16 @@ export class MountTable {
   /** Mounts `engine` at `path` (a trailing slash is added when missing). */
   add(path: string, engine: MountedEngine, options: Readonly<Record<string, string>> | null = null): void {
     const normalized = path.endsWith('/') ? path : `${path}/`;
-    this.#mounts.set(normalized, { path: normalized, engine, options });
+    const kind = normalized.startsWith('auth/') ? `auth_${engine.type}` : engine.type;
+    this.#mounts.set(normalized, {
+      path: normalized,
+      type: engine.type,
+      options,
+      accessor: `${kind}_${randomBytes(4).toString('hex')}`,
+      uuid: randomUUID(),
+      description: DEFAULT_DESCRIPTIONS[normalized] ?? '',
+      engine,
+    });
     this.#longestFirst = undefined;
   }
 
@@ -45,6 +71,6 @@ export class MountTable {
 
   /** Every mount as the `sys/` endpoints describe it. */
   infos(): MountInfo[] {
-    return [...this.#mounts.values()].map((mount) => ({ path: mount.path, type: mount.engine.type, options: mount.options }));
+    return [...this.#mounts.values()].map(({ engine: _engine, ...info }) => info);
   }
 }

@@ -4,7 +4,7 @@ import type { AppRoleAuthOptions } from './auth/approle.js';
 import type { JwtAuthOptions } from './auth/jwt-auth.js';
 import type { KubernetesAuthOptions } from './auth/kubernetes.js';
 import type { AwsEngineOptions } from './engines/aws.js';
-import type { DatabaseEngineOptions } from './engines/database.js';
+import type { DatabaseEngineOptions } from './engines/database/database.js';
 
 /** Options of {@link startVaultDev}. */
 export interface VaultDevOptions {

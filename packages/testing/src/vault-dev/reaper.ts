@@ -32,10 +32,13 @@ export class Reaper {
   /** Runs one pass unless one is running (then joins it). Never rejects. */
   reap(): Promise<void> {
     this.#reaping ??= (async () => {
-      try {
-        for (const step of this.#steps) await step();
-      } catch (error) {
-        this.#onError(error);
+      for (const step of this.#steps) {
+        try {
+          await step();
+        } catch (error) {
+          // One failing step (a revocation Postgres refused) must not stop the others.
+          this.#onError(error);
+        }
       }
       await this.#background.drain();
     })().finally(() => {

@@ -9,7 +9,7 @@ import type { VaultClock } from './state/clock.js';
 import { envelope } from './http/envelope.js';
 import type { VaultReply } from './http/envelope.js';
 import { defaultFaultErrors } from './faults.js';
-import type { FaultInjector } from './faults.js';
+import type { FaultInjector, FaultRule } from './faults.js';
 import { INVALID_TOKEN, PERMISSION_DENIED, VaultHttpError, noHandler } from './http/http-error.js';
 import { operationOf, parseBody, tokenOf } from './http/http-io.js';
 import type { RawRequest } from './http/http-io.js';
@@ -46,10 +46,19 @@ export interface RouterHost {
   readonly requireRequestHeader: boolean;
 }
 
-/** A status and JSON body (undefined body: none). */
+/** A status and JSON body (undefined body: none), with any extra headers. */
 export interface RoutedAnswer {
   readonly status: number;
   readonly body: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** The extra headers a fault rule adds to its answer. */
+function faultHeaders(fault: FaultRule): Record<string, string> {
+  return {
+    ...(fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) }),
+    ...fault.headers,
+  };
 }
 
 /** Routes raw HTTP requests to the mounted engines and logs them. */
@@ -86,6 +95,12 @@ export class Router {
     }
     let status: number;
     let body: unknown;
+    if (fault?.redirectTo !== undefined) {
+      // respondStandby: the active node's address with this request's path and query, no body.
+      const location = new URL(`${url.pathname}${url.search}`, fault.redirectTo).toString();
+      entry.status = fault.status ?? 307;
+      return { status: entry.status, body: undefined, headers: { ...faultHeaders(fault), Location: location } };
+    }
     if (fault?.status !== undefined) {
       status = fault.status;
       body = { errors: fault.errors ?? defaultFaultErrors(fault.status) };
@@ -106,7 +121,7 @@ export class Router {
       }
     }
     entry.status = status;
-    return { status, body };
+    return fault === undefined ? { status, body } : { status, body, headers: faultHeaders(fault) };
   }
 
   async #dispatch(
@@ -118,7 +133,8 @@ export class Router {
   ): Promise<RoutedAnswer> {
     const host = this.#host;
     if (host.requireRequestHeader && incoming.headers['x-vault-request'] !== 'true') {
-      throw new VaultHttpError(412, ["missing 'X-Vault-Request' header"]);
+      // Vault Agent/Proxy (command/agent.go verifyRequestHeader): `missing %q header`.
+      throw new VaultHttpError(412, ['missing "X-Vault-Request" header']);
     }
     const operation = operationOf(method, query);
     if (operation === undefined) throw new VaultHttpError(405, ['unsupported operation']);

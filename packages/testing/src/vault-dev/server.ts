@@ -14,7 +14,7 @@ import type { EngineContext } from './context.js';
 import { optionSeconds } from './duration.js';
 import type { DurationInput } from './duration.js';
 import { AwsEngine } from './engines/aws.js';
-import { DatabaseEngine } from './engines/database.js';
+import { DatabaseEngine } from './engines/database/database.js';
 import { KvEngine } from './engines/kv.js';
 import { FaultInjector } from './faults.js';
 import type { FaultHandle, FaultRule } from './faults.js';
@@ -42,6 +42,8 @@ export interface LeaseInfo {
   readonly renewable: boolean;
   /** The token that created it (the lease dies with it). */
   readonly token: string | undefined;
+  /** Why its last revocation failed, worded as Vault words it; undefined if none failed. */
+  readonly revokeError: string | undefined;
 }
 
 /** Options of {@link VaultDevServer.createToken}. */
@@ -140,6 +142,7 @@ export async function startVaultDev(options: VaultDevOptions = {}): Promise<Vaul
     clock,
     leases,
     tokens,
+    reportError: onError,
     namespaceId: (ns) => (ns === '' ? undefined : namespaceIds.get(ns.replace(/\/$/, ''))),
   };
   const policies = new Map(Object.entries(options.policies ?? {}));
@@ -224,6 +227,7 @@ export async function startVaultDev(options: VaultDevOptions = {}): Promise<Vaul
     expireTime: new Date(lease.expireTime),
     renewable: lease.renewable,
     token: lease.tokenId,
+    revokeError: lease.revokeError,
   });
 
   return {

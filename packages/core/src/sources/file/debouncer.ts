@@ -3,7 +3,8 @@
  * `waitMillis`, but never past `maxWaitMillis` after the first event of the burst, so a writer that
  * never pauses cannot starve the reader.
  */
-import type { Clock, TimerHandle } from '../../clock.js';
+import type { Clock } from '../../clock.js';
+import { TimerSlot } from '../../timer-slot.js';
 
 /** A trailing debounce with a maximum wait, on an injectable clock. */
 export class Debouncer {
@@ -11,7 +12,7 @@ export class Debouncer {
   readonly #waitMillis: number;
   readonly #maxWaitMillis: number;
   readonly #fire: () => void;
-  #timer: TimerHandle | undefined;
+  readonly #timer: TimerSlot;
   #firstAt: number | undefined;
 
   constructor(clock: Clock, waitMillis: number, maxWaitMillis: number, fire: () => void) {
@@ -19,26 +20,23 @@ export class Debouncer {
     this.#waitMillis = waitMillis;
     this.#maxWaitMillis = Math.max(waitMillis, maxWaitMillis);
     this.#fire = fire;
+    this.#timer = new TimerSlot(clock);
   }
 
   /** Records an event; the callback runs once the events pause. */
   trigger(): void {
     const now = this.#clock.now();
     this.#firstAt ??= now;
-    if (this.#timer) this.#clock.clearTimeout(this.#timer);
     const delay = Math.min(this.#waitMillis, this.#firstAt + this.#maxWaitMillis - now);
-    this.#timer = this.#clock.setTimeout(() => {
-      this.#timer = undefined;
+    this.#timer.set(Math.max(0, delay), () => {
       this.#firstAt = undefined;
       this.#fire();
-    }, Math.max(0, delay));
-    this.#timer.unref?.();
+    });
   }
 
   /** Drops a pending callback. */
   cancel(): void {
-    if (this.#timer) this.#clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#timer.clear();
     this.#firstAt = undefined;
   }
 }

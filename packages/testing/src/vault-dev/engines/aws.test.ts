@@ -72,8 +72,21 @@ describe('the AWS engine', () => {
       };
       const sts = new STSClient({ endpoint: endpoint.url, region: 'us-east-1', credentials, maxAttempts: 1 });
       await expect(sts.send(new GetCallerIdentityCommand({}))).resolves.toMatchObject({ Arn: res.body.data.arn });
+      // Vault's revoke of an STS lease is a no-op: the keys work until AWS expires them.
       await vault.revokeLease(res.body.lease_id as string);
-      await expect(sts.send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({ name: 'InvalidClientTokenId' });
+      await expect(sts.send(new GetCallerIdentityCommand({}))).resolves.toMatchObject({ Arn: res.body.data.arn });
+      const user = await vaultFetch(vault.address, 'GET', 'aws/creds/user', { token: vault.rootToken });
+      const userClient = new STSClient({
+        endpoint: endpoint.url,
+        region: 'us-east-1',
+        credentials: { accessKeyId: user.body.data.access_key as string, secretAccessKey: user.body.data.secret_key as string },
+        maxAttempts: 1,
+      });
+      await expect(userClient.send(new GetCallerIdentityCommand({}))).resolves.toBeDefined();
+      await vault.revokeLease(user.body.lease_id as string);
+      await expect(userClient.send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({ name: 'InvalidClientTokenId' });
+      await vault.advanceTime(3601_000);
+      await expect(sts.send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({ name: 'ExpiredToken' });
     } finally {
       await endpoint.close();
     }

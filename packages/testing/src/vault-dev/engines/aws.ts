@@ -171,9 +171,9 @@ export class AwsEngine implements MountedEngine, AwsKeyStore {
     });
   }
 
-  #namespace(request: VaultRequest): { namespaceId?: string } {
+  #namespace(request: VaultRequest): { namespace: string; namespaceId?: string } {
     const namespaceId = this.#context.namespaceId(request.namespace);
-    return namespaceId === undefined ? {} : { namespaceId };
+    return namespaceId === undefined ? { namespace: request.namespace } : { namespace: request.namespace, namespaceId };
   }
 
   #mark(accessKeyId: string, state: 'expired' | 'revoked'): AwsIssuedKey | undefined {
@@ -190,6 +190,9 @@ export class AwsEngine implements MountedEngine, AwsKeyStore {
    */
   #revokeKey(accessKeyId: string, reason: 'revoked' | 'expired'): Promise<void> {
     const record = this.#keys.get(accessKeyId);
+    // secret_access_keys.go secretAccessKeysRevoke: "STS cleans up after itself", so revoking an
+    // STS lease is a no-op and its keys keep working at AWS until they expire.
+    if (record?.sessionToken !== undefined && reason === 'revoked') return Promise.resolve();
     if (record?.state === 'valid') {
       const expired = reason === 'expired' || (record.expiresAt !== undefined && record.expiresAt.getTime() <= this.#context.clock.now());
       this.#mark(accessKeyId, expired ? 'expired' : 'revoked');

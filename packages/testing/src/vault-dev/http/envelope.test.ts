@@ -154,7 +154,7 @@ describe('Vault dev server options', () => {
     const vault = await startVaultDev({ requireRequestHeader: true });
     try {
       const bare = await vaultFetch(vault.address, 'GET', 'auth/token/lookup-self', { token: vault.rootToken });
-      expect(bare).toEqual({ status: 412, body: { errors: ["missing 'X-Vault-Request' header"] } });
+      expect(bare).toEqual({ status: 412, body: { errors: ['missing "X-Vault-Request" header'] } });
       const ok = await vaultFetch(vault.address, 'GET', 'auth/token/lookup-self', {
         token: vault.rootToken,
         headers: { 'X-Vault-Request': 'true' },

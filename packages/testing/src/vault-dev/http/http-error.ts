@@ -13,8 +13,8 @@ export class VaultHttpError extends Error {
   readonly errors: readonly string[];
   readonly body: unknown;
 
-  constructor(status: number, errors: readonly string[], body?: unknown) {
-    super(errors[0] ?? `HTTP ${status}`);
+  constructor(status: number, errors: readonly string[], body?: unknown, options?: { readonly cause?: unknown }) {
+    super(errors[0] ?? `HTTP ${status}`, options);
     this.name = 'VaultHttpError';
     this.status = status;
     this.errors = errors;

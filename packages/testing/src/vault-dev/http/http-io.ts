@@ -94,14 +94,21 @@ export function tokenOf(request: RawRequest): string | undefined {
 }
 
 /** Writes a JSON answer (or an empty one when `body` is undefined). */
-export function send(response: ServerResponse, status: number, body: unknown, head: boolean): void {
+export function send(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  head: boolean,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   if (body === undefined) {
-    response.writeHead(status, { 'Cache-Control': 'no-store', 'Content-Length': 0 });
+    response.writeHead(status, { ...headers, 'Cache-Control': 'no-store', 'Content-Length': 0 });
     response.end();
     return;
   }
   const text = JSON.stringify(body);
   response.writeHead(status, {
+    ...headers,
     'Content-Type': 'application/json',
     'Cache-Control': 'no-store',
     'Content-Length': Buffer.byteLength(text),

@@ -10,7 +10,9 @@ import { collect, parseListPacket, send } from './http-io.js';
 import type { RawRequest } from './http-io.js';
 
 /** The dev server's answer to one request; undefined when a fault dropped the connection. */
-export type Answer = (incoming: RawRequest) => Promise<{ status: number; body: unknown } | undefined>;
+export type Answer = (
+  incoming: RawRequest,
+) => Promise<{ readonly status: number; readonly body: unknown; readonly headers?: Readonly<Record<string, string>> } | undefined>;
 
 /** A listening dev server socket. */
 export interface HttpListener {
@@ -38,7 +40,7 @@ export async function listenHttp(answer: Answer, onError: (error: unknown) => vo
       drop: () => incoming.socket.destroy(),
     });
     if (!consumed) incoming.resume();
-    if (result !== undefined) send(response, result.status, result.body, incoming.method === 'HEAD');
+    if (result !== undefined) send(response, result.status, result.body, incoming.method === 'HEAD', result.headers);
   };
 
   const onListPacket = async (packet: Buffer, socket: Duplex): Promise<void> => {
@@ -56,8 +58,11 @@ export async function listenHttp(answer: Answer, onError: (error: unknown) => vo
     });
     if (result === undefined) return;
     const text = result.body === undefined ? '' : JSON.stringify(result.body);
+    const extra = Object.entries(result.headers ?? {})
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
     socket.end(
-      `HTTP/1.1 ${result.status} ${STATUS_CODES[result.status] ?? ''}\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n` +
+      `HTTP/1.1 ${result.status} ${STATUS_CODES[result.status] ?? ''}\r\n${extra}Content-Type: application/json\r\nCache-Control: no-store\r\n` +
         `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
     );
   };

@@ -51,7 +51,7 @@ describe('sys/leases', () => {
     const res = await renew({ lease_id: leaseId, increment: '1h' });
     expect(res.status).toBe(200);
     expect(res.body.lease_duration).toBe(275);
-    expect(res.body.warnings).toEqual(['TTL of "1h0m0s" exceeded the effective max_ttl of "4m35s"; TTL value is capped accordingly']);
+    expect(res.body.warnings).toEqual(['TTL of "1h" exceeded the effective max_ttl of "4m35s"; TTL value is capped accordingly']);
   });
 
   it('refuses to renew past the max TTL', async () => {
@@ -101,28 +101,38 @@ describe('sys/leases', () => {
     }
   });
 
-  it('refuses to renew a token lease here with 403', async () => {
-    const res = await renew({ lease_id: 'auth/token/create/abc' });
-    expect(res.status).toBe(403);
+  // vault/expiration.go Renew: a token lease is refused with ErrPermissionDenied.
+  it('refuses to renew a token lease here with 403 and Vault\'s message', async () => {
+    expect(await renew({ lease_id: 'auth/token/create/abc' })).toEqual({
+      status: 403,
+      body: { errors: ['tokens cannot be renewed through this endpoint'] },
+    });
   });
 
-  it('revokes with 202 and an empty body, 204 with sync, 202 for an unknown lease', async () => {
+  // vault/logical_system.go handleRevoke: `sync` defaults to true (204, revoked before the
+  // answer); sync=false queues the revocation (LazyRevoke) and answers 202 with no body.
+  it('revokes synchronously by default (204), with 202 only for sync=false, and succeeds for an unknown lease', async () => {
     const first = await issue();
-    const async = await fetch(`${vault.address}/v1/sys/leases/revoke`, {
+    const sync = await fetch(`${vault.address}/v1/sys/leases/revoke`, {
       method: 'PUT',
       headers: { 'X-Vault-Token': vault.rootToken },
       body: JSON.stringify({ lease_id: first }),
     });
-    expect(async.status).toBe(202);
-    expect(await async.text()).toBe('');
-    await vault.reap();
+    expect(sync.status).toBe(204);
+    expect(await sync.text()).toBe('');
     expect(vault.leases().some((lease) => lease.id === first)).toBe(false);
     const second = await issue();
-    const sync = await vaultFetch(vault.address, 'PUT', 'sys/leases/revoke', { token: vault.rootToken, body: { lease_id: second, sync: true } });
-    expect(sync).toEqual({ status: 204, body: undefined });
+    for (const flag of [false, 'false']) {
+      const lazy = await vaultFetch(vault.address, 'PUT', 'sys/leases/revoke', { token: vault.rootToken, body: { lease_id: second, sync: flag } });
+      expect(lazy).toEqual({ status: 202, body: undefined });
+    }
+    await vault.reap();
     expect(vault.leases().some((lease) => lease.id === second)).toBe(false);
     const unknown = await vaultFetch(vault.address, 'PUT', 'sys/leases/revoke', { token: vault.rootToken, body: { lease_id: 'aws/creds/app/unknown' } });
-    expect(unknown.status).toBe(202);
+    expect(unknown).toEqual({ status: 204, body: undefined });
+    const byUrl = await issue();
+    expect((await vaultFetch(vault.address, 'PUT', `sys/leases/revoke/${byUrl}`, { token: vault.rootToken })).status).toBe(204);
+    expect(vault.leases().some((lease) => lease.id === byUrl)).toBe(false);
   });
 
   it('looks a lease up', async () => {

@@ -5,7 +5,7 @@
  */
 import type { VaultClock } from './clock.js';
 import type { BackgroundWork } from './background.js';
-import { VaultHttpError, badRequest, PERMISSION_DENIED } from '../http/http-error.js';
+import { VaultHttpError, badRequest } from '../http/http-error.js';
 import { randomBase62 } from './ids.js';
 import { SYSTEM_MAX_TTL_SECONDS, capTtl } from './tokens.js';
 
@@ -34,7 +34,15 @@ export interface LeaseEntry {
   readonly maxDeadline: number;
   /** The token that created it; the lease dies with that token. */
   readonly tokenId: string | undefined;
+  /** The namespace it was issued in (`ns1/`, or `''` for the root namespace). */
+  readonly namespace: string;
   readonly hooks: LeaseHooks;
+  /** The last failed revocation, worded as Vault words it. */
+  revokeError: string | undefined;
+  /** Failed revocations of the expired lease so far (Vault gives up after {@link MAX_REVOKE_ATTEMPTS}). */
+  revokeAttempts: number;
+  /** When the reaper may try to revoke the expired lease again (epoch millis). */
+  nextRevokeAttempt: number;
 }
 
 /** Parameters of {@link LeaseManager.register}; durations in seconds. */
@@ -44,8 +52,25 @@ export interface RegisterLeaseParams {
   readonly maxTtlSeconds?: number;
   readonly renewable: boolean;
   readonly tokenId: string | undefined;
+  /** The namespace of the issuing request (`ns1/`); default the root namespace. */
+  readonly namespace?: string;
   readonly namespaceId?: string;
   readonly hooks: LeaseHooks;
+}
+
+/** Vault's expiration manager tries an expired lease's revocation this often (vault/expiration.go, maxRevokeAttempts)... */
+export const MAX_REVOKE_ATTEMPTS = 6;
+/** ...waiting 10 s, 20 s, 40 s, ... between tries (revokeRetryBase; Vault adds +-50 % jitter, the dev server none). */
+export const REVOKE_RETRY_BASE_MILLIS = 10_000;
+
+/**
+ * A revocation the engine could not carry out, worded as Vault's expiration manager wraps it
+ * (vault/expiration.go, revokeEntry): `failed to revoke entry: resp: (*logical.Response)(nil) err: ...`.
+ * `sys/leases/revoke` answers it as a 400 (logical_system.go, handleRevoke -> handleError).
+ */
+export function revocationFailed(cause: unknown): VaultHttpError {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return new VaultHttpError(400, [`failed to revoke entry: resp: (*logical.Response)(nil) err: ${message}`], undefined, { cause });
 }
 
 /** Vault's expiration manager, reduced to what the dev server needs. */
@@ -77,7 +102,11 @@ export class LeaseManager {
       defaultTtlSeconds: params.ttlSeconds,
       maxDeadline: now + maxTtl * 1000,
       tokenId: params.tokenId,
+      namespace: params.namespace ?? '',
       hooks: params.hooks,
+      revokeError: undefined,
+      revokeAttempts: 0,
+      nextRevokeAttempt: 0,
     };
     this.#leases.set(entry.id, entry);
     return entry;
@@ -94,12 +123,17 @@ export class LeaseManager {
   }
 
   /**
-   * `sys/leases/renew`, with Vault's checks in Vault's order: not found, expired, not renewable,
-   * past the max TTL; then capping with the warning.
+   * `sys/leases/renew`, with Vault's checks in Vault's order (vault/expiration.go, Renew): not
+   * found, expired, not renewable, a token lease, another namespace; then capping with the warning.
    */
-  async renew(id: string | undefined, incrementSeconds: number): Promise<{ lease: LeaseEntry; ttl: number; warnings: string[] }> {
+  async renew(
+    id: string | undefined,
+    incrementSeconds: number,
+    namespace = '',
+  ): Promise<{ lease: LeaseEntry; ttl: number; warnings: string[] }> {
     if (id === undefined || id === '') throw badRequest('lease_id must be specified');
-    if (id.startsWith('auth/')) throw new VaultHttpError(403, [PERMISSION_DENIED]);
+    // Token leases live under auth/; Vault refuses them here with ErrPermissionDenied.
+    if (id.startsWith('auth/')) throw new VaultHttpError(403, ['tokens cannot be renewed through this endpoint']);
     const entry = this.#leases.get(id);
     if (entry === undefined) throw badRequest('lease not found');
     const now = this.#clock.now();
@@ -108,6 +142,9 @@ export class LeaseManager {
       throw badRequest('lease expired');
     }
     if (!entry.renewable) throw badRequest('lease is not renewable');
+    // Renew: `if ns.ID != le.namespace.ID { return nil, errors.New("cannot renew a lease across
+    // namespaces") }`, answered 400 by handleError.
+    if (entry.namespace !== namespace) throw badRequest('cannot renew a lease across namespaces');
     const { ttl, warnings } = capTtl(incrementSeconds > 0 ? incrementSeconds : entry.defaultTtlSeconds, entry.maxDeadline, now);
     entry.expireTime = now + ttl * 1000;
     entry.lastRenewal = now;
@@ -115,7 +152,12 @@ export class LeaseManager {
     return { lease: entry, ttl, warnings };
   }
 
-  /** Revokes a lease (runs the engine's revocation once; concurrent callers share it). */
+  /**
+   * Revokes a lease: runs the engine's revocation once (concurrent callers share it) and forgets
+   * the lease only if that succeeded. As in Vault (expiration.go, revokeCommon), a failed
+   * revocation keeps the lease and rejects with {@link revocationFailed}; an unknown lease is
+   * already revoked.
+   */
   revoke(id: string, reason: 'revoked' | 'expired' = 'revoked'): Promise<void> {
     const running = this.#revoking.get(id);
     if (running !== undefined) return running;
@@ -124,8 +166,17 @@ export class LeaseManager {
     const work = (async () => {
       try {
         await entry.hooks.revoke(reason);
-      } finally {
         this.#leases.delete(id);
+      } catch (error) {
+        const failure = revocationFailed(error);
+        entry.revokeError = failure.errors[0];
+        if (reason === 'expired') {
+          // revocationJob.OnFailure: back off exponentially, then stop trying (irrevocable).
+          entry.revokeAttempts += 1;
+          entry.nextRevokeAttempt = this.#clock.now() + (1 << (entry.revokeAttempts - 1)) * REVOKE_RETRY_BASE_MILLIS;
+        }
+        throw failure;
+      } finally {
         this.#revoking.delete(id);
       }
     })();
@@ -133,22 +184,40 @@ export class LeaseManager {
     return work;
   }
 
-  /** Revokes every lease whose id starts with `prefix`. */
-  async revokePrefix(prefix: string): Promise<void> {
-    await Promise.all([...this.#leases.keys()].filter((id) => id.startsWith(prefix)).map((id) => this.revoke(id)));
+  /**
+   * Revokes every lease whose id starts with `prefix`; with `force`, a failed revocation is
+   * ignored and the lease forgotten (sys/leases/revoke-force, expiration.go RevokeForce).
+   */
+  async revokePrefix(prefix: string, force = false): Promise<void> {
+    const ids = [...this.#leases.keys()].filter((id) => id.startsWith(prefix));
+    await settleAll(
+      ids.map(async (id) => {
+        try {
+          await this.revoke(id);
+        } catch (error) {
+          if (!force) throw error;
+          this.#leases.delete(id);
+        }
+      }),
+    );
   }
 
   /** Revokes every lease created by `tokenId` (Vault does this when the token dies). */
   async revokeByToken(tokenId: string): Promise<void> {
     const owned = [...this.#leases.values()].filter((entry) => entry.tokenId === tokenId);
-    await Promise.all(owned.map((entry) => this.revoke(entry.id)));
+    await settleAll(owned.map((entry) => this.revoke(entry.id)));
   }
 
-  /** Revokes every lease past its expiry. */
+  /**
+   * Revokes every lease past its expiry whose revocation is not backing off or given up; rejects
+   * with the first failure once all have been tried.
+   */
   async expireDue(): Promise<void> {
     const now = this.#clock.now();
-    const due = [...this.#leases.values()].filter((entry) => entry.expireTime <= now);
-    await Promise.all(due.map((entry) => this.revoke(entry.id, 'expired')));
+    const due = [...this.#leases.values()].filter(
+      (entry) => entry.expireTime <= now && entry.revokeAttempts < MAX_REVOKE_ATTEMPTS && entry.nextRevokeAttempt <= now,
+    );
+    await settleAll(due.map((entry) => this.revoke(entry.id, 'expired')));
   }
 
   /** Every registered lease. */
@@ -167,4 +236,11 @@ export class LeaseManager {
       ttl: this.ttlOf(entry),
     };
   }
+}
+
+/** Waits for every promise, then rejects with the first failure (none is left unhandled). */
+async function settleAll(work: readonly Promise<void>[]): Promise<void> {
+  const results = await Promise.allSettled(work);
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
 }

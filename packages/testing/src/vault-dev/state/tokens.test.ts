@@ -67,7 +67,7 @@ describe('the token store', () => {
     expect(capped.status).toBe(200);
     expect(capped.body.auth.lease_duration).toBe(840);
     expect(capped.body.warnings).toEqual([
-      'TTL of "1h0m0s" exceeded the effective max_ttl of "14m0s"; TTL value is capped accordingly',
+      'TTL of "1h" exceeded the effective max_ttl of "14m"; TTL value is capped accordingly',
     ]);
   });
 

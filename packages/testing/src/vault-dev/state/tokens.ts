@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { VaultClock } from './clock.js';
-import { formatGoDuration } from '../duration.js';
+import { formatVaultDuration } from '../duration.js';
 import type { AuthBlock } from '../http/envelope.js';
 import { badRequest } from '../http/http-error.js';
 import { randomBase62, newToken } from './ids.js';
@@ -238,7 +238,7 @@ export class TokenStore {
 
 /**
  * framework.CalculateTTL's capping: the new TTL may not run past `maxDeadline`; the time left is
- * counted in whole seconds; the warning text is Vault's, durations formatted like Go.
+ * counted in whole seconds; the warning text is Vault's (1.15+: no zero elements in durations).
  */
 export function capTtl(ttlSeconds: number, maxDeadline: number | undefined, now: number): { ttl: number; warnings: string[] } {
   if (maxDeadline === undefined) return { ttl: ttlSeconds, warnings: [] };
@@ -248,7 +248,7 @@ export function capTtl(ttlSeconds: number, maxDeadline: number | undefined, now:
     return {
       ttl: maxValid,
       warnings: [
-        `TTL of "${formatGoDuration(ttlSeconds)}" exceeded the effective max_ttl of "${formatGoDuration(maxValid)}"; TTL value is capped accordingly`,
+        `TTL of "${formatVaultDuration(ttlSeconds)}" exceeded the effective max_ttl of "${formatVaultDuration(maxValid)}"; TTL value is capped accordingly`,
       ],
     };
   }

@@ -13,6 +13,8 @@ import { isAllowed } from '../state/policy.js';
 import type { PolicyTable } from '../state/policy.js';
 import { booleanField, stringField } from '../http/request.js';
 import type { MountedEngine, VaultRequest } from '../http/request.js';
+import type { MountInfo } from '../mount-table.js';
+import { SYSTEM_MAX_TTL_SECONDS } from '../state/tokens.js';
 
 /** The version the dev server reports. */
 export const DEV_SERVER_VERSION = '1.17.0-leasehold-dev';
@@ -24,14 +26,10 @@ export interface HealthState {
   standby: boolean;
   performanceStandby: boolean;
   drSecondary: boolean;
-}
-
-/** A mount as `sys/internal/ui/mounts` describes it. */
-export interface MountInfo {
-  /** `secret/`, `auth/kubernetes/`. */
-  readonly path: string;
-  readonly type: string;
-  readonly options: Readonly<Record<string, string>> | null;
+  /** The node was removed from its Raft cluster (Vault 1.19+): 530, `removedcode`. */
+  removedFromCluster?: boolean;
+  /** A standby's heartbeats to the active node fail (Vault 1.19+): 474, `haunhealthycode`. */
+  haConnectionUnhealthy?: boolean;
 }
 
 /** What the system backend needs from the server. */
@@ -43,6 +41,49 @@ export interface SystemHost {
 }
 
 const CLUSTER_ID = randomUUID();
+
+/** The version every dev-server plugin reports, like Vault's builtins (`v1.17.0+builtin.vault`). */
+const BUILTIN_PLUGIN_VERSION = `v${DEV_SERVER_VERSION.split('-')[0] ?? ''}+builtin.vault`;
+
+/** Mount types that are core parts of Vault rather than builtin plugins (no deprecation status). */
+const CORE_MOUNT_TYPES = new Set(['system', 'token', 'cubbyhole', 'identity']);
+
+/** `sync` of a revoke: true unless the caller says false (Vault's field default is true). */
+function syncOf(body: Readonly<Record<string, unknown>>): boolean {
+  const value = body['sync'];
+  return !(value === false || value === 'false' || value === '0' || value === 0);
+}
+
+/** Vault's sanitizePath: a trailing slash, no leading one. */
+function sanitizePath(path: string): string {
+  return (path.endsWith('/') ? path : `${path}/`).replace(/^\/+/, '');
+}
+
+/** One entry of `sys/mounts` or `sys/auth` with the fields of Vault's mountInfo (logical_system.go). */
+export function mountInfo(mount: MountInfo): Record<string, unknown> {
+  const auth = mount.path.startsWith('auth/');
+  return {
+    type: mount.type,
+    description: mount.description,
+    accessor: mount.accessor,
+    local: false,
+    seal_wrap: false,
+    external_entropy_access: false,
+    options: mount.options,
+    uuid: mount.uuid,
+    plugin_version: '',
+    running_plugin_version: BUILTIN_PLUGIN_VERSION,
+    running_sha256: '',
+    ...(CORE_MOUNT_TYPES.has(mount.type) ? {} : { deprecation_status: 'supported' }),
+    config: {
+      default_lease_ttl: 0,
+      max_lease_ttl: 0,
+      force_no_cache: false,
+      ...(auth ? { token_type: 'default-service' } : {}),
+      ...(mount.path === 'sys/' ? { passthrough_request_headers: ['Accept'] } : {}),
+    },
+  };
+}
 
 function queryCode(query: URLSearchParams, name: string, fallback: number): number {
   const value = query.get(name);
@@ -60,6 +101,10 @@ function queryFlag(query: URLSearchParams, name: string): boolean {
 export function healthStatus(health: HealthState, query: URLSearchParams): number {
   if (!health.initialized) return queryCode(query, 'uninitcode', 501);
   if (health.sealed) return queryCode(query, 'sealedcode', 503);
+  if (health.removedFromCluster === true) return queryCode(query, 'removedcode', 530);
+  // An unhealthy standby is 474 even with standbyok/perfstandbyok (Vault's own test of the
+  // feature asks with both set and expects 474).
+  if ((health.standby || health.performanceStandby) && health.haConnectionUnhealthy === true) return queryCode(query, 'haunhealthycode', 474);
   if (health.drSecondary) return queryCode(query, 'drsecondarycode', 472);
   if (health.performanceStandby) {
     return queryFlag(query, 'perfstandbyok') ? queryCode(query, 'activecode', 200) : queryCode(query, 'performancestandbycode', 473);
@@ -120,6 +165,8 @@ export class SystemEngine implements MountedEngine {
         performance_standby: health.performanceStandby,
         replication_performance_mode: 'disabled',
         replication_dr_mode: health.drSecondary ? 'secondary' : 'disabled',
+        removed_from_cluster: health.removedFromCluster === true,
+        ...(health.standby || health.performanceStandby ? { ha_connection_healthy: health.haConnectionUnhealthy !== true } : {}),
         server_time_utc: Math.floor(this.#context.clock.now() / 1000),
         version: DEV_SERVER_VERSION,
         enterprise: false,
@@ -145,24 +192,33 @@ export class SystemEngine implements MountedEngine {
     const renew = /^(?:leases\/renew|renew)(?:\/(.+))?$/.exec(subpath);
     if (renew !== null && op === 'update') {
       const id = renew[1] ?? stringField(body, 'lease_id') ?? stringField(body, 'url_lease_id');
-      const result = await leases.renew(id, parseDurationSeconds(body['increment'], 'increment'));
+      const result = await leases.renew(id, parseDurationSeconds(body['increment'], 'increment'), request.namespace);
       return secret({ leaseId: result.lease.id, renewable: true, leaseDuration: result.ttl, data: null, warnings: result.warnings });
     }
     const revoke = /^(?:leases\/revoke|revoke)(?:\/(.+))?$/.exec(subpath);
     if (revoke !== null && op === 'update') {
       const id = revoke[1] ?? stringField(body, 'lease_id') ?? stringField(body, 'url_lease_id');
       if (id === undefined || id === '') throw badRequest('lease_id must be specified');
-      if (booleanField(body, 'sync')) {
+      // logical_system.go handleRevoke: `sync` defaults to true; the revocation runs before the
+      // answer (204) and its failure is the caller's 400. Only sync=false queues it (202).
+      if (syncOf(body)) {
         await leases.revoke(id);
         return NO_CONTENT;
       }
       this.#host.background.track(leases.revoke(id));
       return raw(202);
     }
-    const prefix = /^leases\/revoke-(?:prefix|force)\/(.+)$/.exec(subpath);
+    const prefix = /^leases\/revoke-(prefix|force)\/(.+)$/.exec(subpath);
     if (prefix !== null && op === 'update') {
-      await leases.revokePrefix(prefix[1] ?? '');
-      return NO_CONTENT;
+      // handleRevokePrefixCommon: revoke-force is always synchronous and ignores engine failures.
+      const force = prefix[1] === 'force';
+      const work = leases.revokePrefix(prefix[2] ?? '', force);
+      if (force || syncOf(body)) {
+        await work;
+        return NO_CONTENT;
+      }
+      this.#host.background.track(work);
+      return raw(202);
     }
     if (subpath === 'leases/lookup' && op === 'update') {
       const id = stringField(body, 'lease_id');
@@ -195,20 +251,60 @@ export class SystemEngine implements MountedEngine {
       const secretMounts: Record<string, unknown> = {};
       const authMounts: Record<string, unknown> = {};
       for (const mount of this.#host.mounts()) {
-        const info = { type: mount.type, options: mount.options, description: '', local: false, seal_wrap: false };
+        const info = mountInfo(mount);
         if (mount.path.startsWith('auth/')) authMounts[mount.path.slice(5)] = info;
         else secretMounts[mount.path] = info;
       }
       return secret({ data: { secret: secretMounts, auth: authMounts } });
     }
-    if (subpath === 'mounts' && op === 'read') {
+    if ((subpath === 'mounts' || subpath === 'auth') && op === 'read') {
+      // handleMountTable / handleAuthTable: every entry of the table with mountInfo's fields.
+      const auth = subpath === 'auth';
       const data: Record<string, unknown> = {};
       for (const mount of this.#host.mounts()) {
-        if (!mount.path.startsWith('auth/')) data[mount.path] = { type: mount.type, options: mount.options, description: '' };
+        if (mount.path.startsWith('auth/') !== auth) continue;
+        data[auth ? mount.path.slice('auth/'.length) : mount.path] = mountInfo(mount);
       }
       return secret({ data });
     }
+    const tune = /^(mounts|auth)\/(.+?)\/tune$/.exec(subpath);
+    if (tune !== null && op === 'read') return secret({ data: this.#tune(tune[1] === 'auth', tune[2] ?? '') });
+    const readMount = /^mounts\/(.+)$/.exec(subpath);
+    if (readMount !== null && op === 'read') {
+      // handleReadMount: the mount that matches the path (longest prefix), or 400.
+      const path = sanitizePath(readMount[1] ?? '');
+      const mount = this.#matching(path);
+      if (mount === undefined) throw badRequest(`No secret engine mount at ${path}`);
+      return secret({ data: mountInfo(mount) });
+    }
+    const readAuth = /^auth\/(.+)$/.exec(subpath);
+    if (readAuth !== null && op === 'read') {
+      // handleReadAuth: an exact auth mount, or 400.
+      const path = sanitizePath(readAuth[1] ?? '');
+      const mount = this.#host.mounts().find((candidate) => candidate.path === `auth/${path}`);
+      if (mount === undefined) throw badRequest(`No auth engine at ${path}`);
+      return secret({ data: mountInfo(mount) });
+    }
     throw new VaultHttpError(404, [`no handler for route "${request.path}". route entry not found.`]);
+  }
+
+  #matching(path: string): MountInfo | undefined {
+    return [...this.#host.mounts()].sort((a, b) => b.path.length - a.path.length).find((candidate) => path.startsWith(candidate.path));
+  }
+
+  /** handleTuneReadCommon: the effective TTLs of the system view (the dev server sets none per mount). */
+  #tune(auth: boolean, rawPath: string): Record<string, unknown> {
+    const path = `${auth ? 'auth/' : ''}${sanitizePath(rawPath)}`;
+    const mount = this.#host.mounts().find((candidate) => candidate.path === path);
+    if (mount === undefined) throw badRequest(`cannot fetch mount entry for path "${path}"`);
+    return {
+      description: mount.description,
+      default_lease_ttl: SYSTEM_MAX_TTL_SECONDS,
+      max_lease_ttl: SYSTEM_MAX_TTL_SECONDS,
+      force_no_cache: false,
+      ...(mount.path.startsWith('auth/') ? { token_type: 'default-service' } : {}),
+      ...(mount.options === null ? {} : { options: mount.options }),
+    };
   }
 
   /**
@@ -227,19 +323,6 @@ export class SystemEngine implements MountedEngine {
       isAllowed(policies, this.#host.policies, path) ||
       policies.some((name) => (this.#host.policies.get(name) ?? []).some((prefix) => prefix.startsWith(mount.path)));
     if (!reachable) throw permissionDenied();
-    return secret({
-      data: {
-        path: mount.path,
-        type: mount.type,
-        options: mount.options,
-        description: '',
-        accessor: `${mount.type}_${mount.path.length.toString(16).padStart(8, '0')}`,
-        config: { default_lease_ttl: 0, max_lease_ttl: 0, force_no_cache: false },
-        external_entropy_access: false,
-        local: false,
-        seal_wrap: false,
-        uuid: CLUSTER_ID,
-      },
-    });
+    return secret({ data: { ...mountInfo(mount), path: mount.path } });
   }
 }
