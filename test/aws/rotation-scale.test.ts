@@ -108,7 +108,9 @@ describe('a bound S3 client under 50 rotations with 8 workers', () => {
     expect(records.every((record) => record.signedWith.length > 0)).toBe(true);
   }
 
-  it('follows 25 kubelet-style swaps of a mounted key directory', async () => {
+  // The file half is CPU-bound on a loaded machine (8 workers, the endpoint and the kubelet-style
+  // writer share one event loop): it runs with `npm run test:aws-scale`, beside the Vault half.
+  it.skipIf(process.env.LEASEHOLD_AWS_SCALE !== '1')('follows 25 kubelet-style swaps of a mounted key directory', async () => {
     const keys = new MemoryAwsKeyStore();
     const dir = await mkdtemp(join(tmpdir(), 'leasehold-aws-scale-'));
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
