@@ -1,17 +1,19 @@
 /**
- * A migration job, the way Flyway or any schema tool behaves under `leasehold exec`: it reads its
- * database credentials from the environment ONCE (PGUSER / PGPASSWORD, as libpq tools do), runs
- * its DDL and exits. It knows nothing of Vault; leasehold takes the lease before it starts,
+ * A migration job, the way Flyway or any schema tool behaves under `leasehold exec`: it connects
+ * the way libpq tools do (PGUSER, PGHOST, PGPORT, PGDATABASE from the environment), reads the
+ * password from the credential file leasehold wrote (re-read for every new connection, so a
+ * rotated file is picked up; PGPASSWORD when there is no file), runs its DDL and exits. It knows nothing of Vault; leasehold takes the lease before it starts,
  * renews it while it runs and revokes it (dropping the database user) when it exits.
  *
- *   leasehold exec --lease database/creds/migrate \
- *     --env PGUSER=username --env PGPASSWORD=password -- \
+ *   leasehold exec --lease database/creds/migrate --template libpq -- \
  *     node --import tsx examples/migration/migrate.ts
  *
  * The tables belong to MIGRATION_OWNER (a NOLOGIN role the Vault role grants to each dynamic
  * user), not to the short-lived user: objects owned by a dynamic user would block its DROP ROLE
  * at revocation, and would be dropped or orphaned with it.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import pg from 'pg';
 
 /** The migrations, in order. Each runs once; `schema_history` remembers which ran. */
@@ -25,8 +27,10 @@ const MIGRATIONS: readonly { readonly version: number; readonly description: str
 ];
 
 async function migrate(): Promise<number> {
-  // host, port, database, user and password all come from PG* variables, as for psql.
-  const client = new pg.Client();
+  // host, port, database and user come from PG* variables, as for psql; the password from the
+  // file when leasehold wrote one (a function: pg calls it for each new connection).
+  const dir = process.env.CREDENTIALS_DIRECTORY;
+  const client = new pg.Client(dir ? { password: () => readFile(join(dir, 'password'), 'utf8') } : {});
   await client.connect();
   try {
     const owner = process.env.MIGRATION_OWNER;

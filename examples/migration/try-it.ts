@@ -3,7 +3,7 @@
  * installed: starts an embedded PostgreSQL and the Vault-compatible dev server from
  * @leasehold/testing, then runs, exactly as a Kubernetes Job would,
  *
- *   leasehold exec --lease database/creds/migrate --env PGUSER=username --env PGPASSWORD=password \
+ *   leasehold exec --lease database/creds/migrate --template libpq --database-url postgresql://... \
  *     -- node --import tsx examples/migration/migrate.ts
  *
  * twice (the second run finds nothing to apply), and shows that each run's database user is
@@ -50,10 +50,11 @@ try {
         '--verbose',
         '--lease',
         'database/creds/migrate',
-        '--env',
-        'PGUSER=username',
-        '--env',
-        'PGPASSWORD=password',
+        // PGUSER and a private passfile (PGPASSFILE): the password never enters the job's environment.
+        '--template',
+        'libpq',
+        '--database-url',
+        `postgresql://${database.host}:${database.port}/${database.database}`,
         '--',
         process.execPath,
         '--import',
@@ -67,9 +68,6 @@ try {
           ...process.env,
           VAULT_ADDR: vault.address,
           VAULT_TOKEN: vault.createToken({ policies: ['migrate'] }),
-          PGHOST: database.host,
-          PGPORT: String(database.port),
-          PGDATABASE: database.database,
           MIGRATION_OWNER: 'app_owner',
         },
       },

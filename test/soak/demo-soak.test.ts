@@ -15,6 +15,9 @@ describe('soak', () => {
     // Max TTL 15 s: a replacement at least every 15 s of load.
     expect(summary.dbRotations).toBeGreaterThanOrEqual(Math.floor(seconds / 15) - 1);
     expect(summary.leasesRevoked).toBe(summary.dbRotations);
+    // Readiness was probed every 500 ms throughout, not once after the load.
+    expect(summary.readiness.ok).toBeGreaterThanOrEqual(seconds);
+    expect(summary.readiness.failed).toBe(0);
     expect(summary.rolesLeft).toEqual([]);
   });
 });

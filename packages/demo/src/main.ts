@@ -2,14 +2,26 @@
 /**
  * `npm run demo`: the payments service under live rotations. It lives in its own private workspace
  * because it needs the test servers and the AWS SDK clients, which no published package should pull in.
+ *
+ *   npm run demo -- [--seconds N] [--plain]
  */
+import { DEMO_LEASE_MAX_TTL } from './demo-world.js';
+import type { DemoView } from './demo-view.js';
+import { LiveView } from './live-view.js';
+import { PlainView } from './plain-view.js';
 import { runDemo } from './run-demo.js';
+import { summaryLines } from './summary.js';
 
 /** Where the demo writes. */
 interface Output {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
 }
+
+// The AWS SDK warns on Node 20 that its releases after January 2027 will need Node 22. This
+// project supports Node 20 (engines), the warning says nothing about this run, and on a live view
+// it would tear the picture; a user's own setting wins.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 async function demo(args: readonly string[], output: Output): Promise<number> {
   const index = args.indexOf('--seconds');
@@ -18,18 +30,11 @@ async function demo(args: readonly string[], output: Output): Promise<number> {
     output.err('demo: --seconds must be a positive number');
     return 2;
   }
-  const summary = await runDemo({ seconds, print: output.out });
+  // A redrawn picture only makes sense on a terminal; a pipe, a file or CI gets plain lines.
+  const view: DemoView = process.stdout.isTTY && !args.includes('--plain') ? new LiveView(process.stdout) : new PlainView(output.out);
+  const summary = await runDemo({ seconds, print: output.out, view });
+  for (const line of summaryLines(summary, DEMO_LEASE_MAX_TTL)) output.out(line);
   const failed = summary.queries.failed + summary.s3Calls.failed;
-  output.out('');
-  output.out('== summary ==');
-  output.out(`requests: ${summary.queries.describe('SQL')}; ${summary.s3Calls.describe('S3')}`);
-  output.out(
-    `rotations: database user x${summary.dbRotations} (renewals x${summary.dbRenewals}, old leases revoked x${summary.leasesRevoked}), ` +
-      `AWS keys x${summary.awsRotations}, mounted api-key x${summary.apiKeyRotations}; restarts: 0`,
-  );
-  output.out(`dynamic Postgres roles left after close: ${summary.rolesLeft.length} (every lease revoked)`);
-  output.out(`readiness during the run: /readyz answered ${summary.readyzStatus}`);
-  output.out(failed === 0 ? 'zero failed requests.' : `${failed} FAILED requests.`);
   return failed === 0 && summary.rolesLeft.length === 0 ? 0 : 1;
 }
 

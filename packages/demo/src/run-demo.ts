@@ -5,43 +5,63 @@
  *   renewed, capped, replaced, verified by the pool, drained and revoked (real roles dropped);
  * - AWS STS keys from Vault's AWS engine, signing S3 calls checked by a SigV4-verifying endpoint;
  * - an API key in a Kubernetes-style mounted directory, rewritten the way kubelet does.
- * It prints what happens as it happens and ends with the counts that matter: failed requests.
+ * It shows what happens as it happens (a live terminal view, or plain lines when not a terminal),
+ * polls /readyz throughout, and ends with what was measured: failed requests, p99 latency, probes,
+ * and exactly which credentials rotated.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { awsCredentials, bindAwsClient, type AwsIdentity } from '@leasehold/aws';
-import { fileSecret, healthCheck, healthRoutes, VaultSession, type ComponentHealth, type Secret } from '@leasehold/core';
+import { fileSecret, healthCheck, healthRoutes, VaultSession, type Secret } from '@leasehold/core';
 import { createPool } from '@leasehold/pg';
 import { DEMO_LEASE_MAX_TTL, DEMO_LEASE_TTL, DEMO_STS_TTL, startDemoWorld } from './demo-world.js';
+import type { CredentialRow, DemoView } from './demo-view.js';
 import { LoadCounter } from './load-counter.js';
+import { PlainView } from './plain-view.js';
+import { ReadinessPoller } from './readiness-poller.js';
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
   /** How long the load runs. */
   readonly seconds: number;
-  /** Where lines go. */
+  /** Where lines go when no `view` is given (a plain view is built on it). */
   readonly print: (line: string) => void;
+  /** What draws the run; default plain lines through `print`. */
+  readonly view?: DemoView | undefined;
+}
+
+/** What happened to one credential during the run. */
+export interface CredentialCounts {
+  /** Replacements adopted (the first value is not one). */
+  rotations: number;
+  renewals: number;
+  /** Renewals Vault granted shorter than asked: capped by the lease's max TTL. */
+  capped: number;
 }
 
 /** What the demo measured. */
 export interface DemoSummary {
+  readonly seconds: number;
   readonly queries: LoadCounter;
   readonly s3Calls: LoadCounter;
-  readonly dbRotations: number;
-  readonly dbRenewals: number;
+  readonly readiness: ReadinessPoller;
+  readonly db: CredentialCounts;
+  readonly aws: CredentialCounts;
+  readonly apiKey: CredentialCounts;
+  /** Replaced database leases the pool drained and leasehold revoked during the run. */
   readonly leasesRevoked: number;
-  readonly apiKeyRotations: number;
-  readonly awsRotations: number;
   /** Dynamic Postgres roles left after the service closed and revoked its leases. */
   readonly rolesLeft: readonly string[];
-  readonly readyzStatus: number;
+  /** Kept for the soak test: the same figures as `db`. */
+  readonly dbRotations: number;
 }
 
 const PG_WORKERS = 12;
 const S3_WORKERS = 3;
-const STATUS_EVERY_MILLIS = 3_000;
+/** The live view is redrawn this often; the plain view prints every few seconds on its own. */
+const STATUS_EVERY_MILLIS = 250;
 const API_KEY_ROTATION_EVERY_MILLIS = 7_000;
 
 interface DbCreds {
@@ -51,9 +71,9 @@ interface DbCreds {
 
 /** Runs the demo and returns its figures. Leaves nothing running. */
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
-  const { print } = options;
+  const view = options.view ?? new PlainView(options.print);
   const started = Date.now();
-  const log = (line: string): void => print(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
+  const log = (line: string): void => view.event(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
 
   log('starting PostgreSQL, a Vault-compatible server and an AWS endpoint on this machine ...');
   const world = await startDemoWorld();
@@ -84,21 +104,23 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const probes = await listen(createServer(healthRoutes(health)));
   const probeUrl = `http://127.0.0.1:${(probes.address() as AddressInfo).port}`;
 
-  const counts = { dbRotations: 0, dbRenewals: 0, leasesRevoked: 0, apiKeyRotations: 0, awsRotations: 0 };
-  follow(db, 'db', log, counts, 'dbRotations', 'dbRenewals');
-  follow(deploy, 'aws-deploy', log, counts, 'awsRotations');
-  follow(apiKey, 'api-key', log, counts, 'apiKeyRotations');
+  const counts = { db: follow(db, 'db', log), aws: follow(deploy, 'aws-deploy', log), apiKey: follow(apiKey, 'api-key', log) };
+  let leasesRevoked = 0;
   db.on('retired', (snapshot) => {
-    counts.leasesRevoked++;
-    log(`db: version ${snapshot.version} drained by the pool and its lease revoked (Vault dropped the role)`);
+    leasesRevoked++;
+    log(`db: v${snapshot.version} drained by the pool and its lease revoked (Vault dropped the role)`);
   });
-  db.on('adopted', (consumer, snapshot) => log(`db: ${consumer} verified version ${snapshot.version} and sends new queries to it`));
+  db.on('adopted', (consumer, snapshot) => log(`db: ${consumer} verified v${snapshot.version} and sends new queries to it`));
 
   await Promise.all([db.ready(), apiKey.ready(), deploy.ready()]);
-  log(`all credentials ready; probes at ${probeUrl}/healthz and /readyz; load: ${PG_WORKERS} SQL workers, ${S3_WORKERS} S3 workers`);
+  log(`all credentials ready; probes at ${probeUrl}/healthz and /readyz`);
+  // As a rollout does: traffic only once the readiness probe passes (the pool has verified its first user).
+  await waitUntilReady(() => health.report().ready);
+  log(`/readyz says ready; load: ${PG_WORKERS} SQL workers, ${S3_WORKERS} S3 workers`);
 
   const queries = new LoadCounter();
   const s3Calls = new LoadCounter();
+  const readiness = new ReadinessPoller(`${probeUrl}/readyz`);
   let running = true;
   const sqlWorker = async (): Promise<void> => {
     while (running) {
@@ -114,29 +136,34 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       await sleep(20);
     }
   };
+  readiness.start();
+  const loadStarted = Date.now();
   const workers = [...Array.from({ length: PG_WORKERS }, sqlWorker), ...Array.from({ length: S3_WORKERS }, s3Worker)];
 
-  const deadline = Date.now() + options.seconds * 1000;
-  let nextStatus = Date.now() + STATUS_EVERY_MILLIS;
-  let nextApiKey = Date.now() + API_KEY_ROTATION_EVERY_MILLIS;
+  const totalMillis = options.seconds * 1000;
+  const rows = (): CredentialRow[] =>
+    ([[db, counts.db], [deploy, counts.aws], [apiKey, counts.apiKey]] as const).map(([secret, count]) => {
+      const health = secret.health();
+      return { name: health.name, state: health.state, version: health.version, secondsLeft: health.secondsLeft, ...count };
+    });
+  const showStatus = (): void =>
+    view.status({ sinceStartMillis: Date.now() - started, elapsedMillis: Math.min(Date.now() - loadStarted, totalMillis), totalMillis, credentials: rows(), queries, s3Calls, readiness });
+  let nextApiKey = loadStarted + API_KEY_ROTATION_EVERY_MILLIS;
   let apiKeyGeneration = 1;
-  while (Date.now() < deadline) {
-    await sleep(100);
+  while (Date.now() < loadStarted + totalMillis) {
+    await sleep(STATUS_EVERY_MILLIS);
     if (Date.now() >= nextApiKey) {
       nextApiKey += API_KEY_ROTATION_EVERY_MILLIS;
       log('kubelet: swapping ..data of the mounted api-key directory');
       await world.rotateApiKey(++apiKeyGeneration);
     }
-    if (Date.now() >= nextStatus) {
-      nextStatus += STATUS_EVERY_MILLIS;
-      log(`status: ${[db, pool, apiKey, deploy].map((component) => describe(component.health())).join(' | ')}`);
-      log(`load: ${queries.describe('SQL')}; ${s3Calls.describe('S3')}`);
-    }
+    showStatus();
   }
   running = false;
   await Promise.all(workers);
-  const readyz = await fetch(`${probeUrl}/readyz`);
-  log(`GET /readyz -> ${readyz.status} ${JSON.stringify(((await readyz.json()) as { status?: string }).status)}`);
+  await readiness.stop();
+  showStatus();
+  log(`load stopped; /readyz ${readiness.describe()}`);
 
   log('closing: ending the pool, revoking leases, stopping the servers ...');
   await new Promise<void>((resolve) => probes.close(() => resolve()));
@@ -146,33 +173,56 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   s3.destroy();
   const rolesLeft = await world.dynamicRoles();
   await world.close();
-  return { queries, s3Calls, ...counts, rolesLeft, readyzStatus: readyz.status };
+  view.close();
+  return {
+    seconds: options.seconds,
+    queries,
+    s3Calls,
+    readiness,
+    ...counts,
+    leasesRevoked,
+    rolesLeft,
+    dbRotations: counts.db.rotations,
+  };
 }
 
-function follow<T>(
-  secret: Secret<T>,
-  label: string,
-  log: (line: string) => void,
-  counts: Record<string, number>,
-  rotations: string,
-  renewals?: string,
-): void {
+/** Logs a secret's rotations and renewals as they happen and counts them. */
+function follow<T>(secret: Secret<T>, label: string, log: (line: string) => void): CredentialCounts {
+  const counts: CredentialCounts = { rotations: 0, renewals: 0, capped: 0 };
+  /** The TTL each version was issued with: what a renewal asks for again. */
+  const issuedMillis = new Map<number, number>();
   secret.on('rotated', (next, prev) => {
-    if (prev) counts[rotations] = (counts[rotations] ?? 0) + 1;
-    const expiry = next.expiresAt ? `, expires in ${Math.round((next.expiresAt.getTime() - Date.now()) / 1000)} s` : '';
+    if (prev) counts.rotations++;
+    const left = next.expiresAt ? next.expiresAt.getTime() - Date.now() : undefined;
+    if (left !== undefined) issuedMillis.set(next.version, left);
+    const expiry = left === undefined ? '' : `, expires in ${Math.round(left / 1000)} s`;
     log(`${label}: ${prev ? `rotated v${prev.version} -> v${next.version}` : `loaded v${next.version}`}${expiry}`);
   });
   secret.on('renewed', (snapshot) => {
-    if (renewals) counts[renewals] = (counts[renewals] ?? 0) + 1;
-    log(`${label}: lease renewed, v${snapshot.version} now expires in ${Math.round(((snapshot.expiresAt?.getTime() ?? Date.now()) - Date.now()) / 1000)} s`);
+    counts.renewals++;
+    const granted = (snapshot.expiresAt?.getTime() ?? Date.now()) - Date.now();
+    const asked = issuedMillis.get(snapshot.version);
+    // Vault grants whole seconds: a renewal shorter than asked, in whole seconds, was capped by the max TTL.
+    if (asked !== undefined && Math.round(granted / 1000) < Math.round(asked / 1000)) {
+      counts.capped++;
+      log(`${label}: lease v${snapshot.version} renewed but CAPPED by its max TTL: ${Math.round(granted / 1000)} s left of the ${Math.round(asked / 1000)} s asked; a replacement is fetched`);
+    } else {
+      log(`${label}: lease v${snapshot.version} renewed, expires in ${Math.round(granted / 1000)} s`);
+    }
   });
   secret.on('error', (error) => log(`${label}: ${error.code}: ${error.message}`));
+  return counts;
 }
 
-function describe(health: ComponentHealth): string {
-  const left = health.secondsLeft === undefined ? '' : ` ${health.secondsLeft}s left`;
-  const version = health.version === undefined ? '' : ` v${health.version}`;
-  return `${health.name} ${health.state}${version}${left}`;
+/** Readiness before the load: a first pool verification takes a second or two. */
+const READY_WAIT_MILLIS = 30_000;
+
+async function waitUntilReady(ready: () => boolean): Promise<void> {
+  const deadline = Date.now() + READY_WAIT_MILLIS;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`the service was not ready ${READY_WAIT_MILLIS / 1000} s after its credentials`);
+    await sleep(50);
+  }
 }
 
 function listen(server: Server): Promise<Server> {

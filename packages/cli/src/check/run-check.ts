@@ -4,8 +4,8 @@
  * Meant for init containers and CI steps: "can this pod get its credentials?" before the real
  * work starts. A Vault lease taken for the check is revoked before the command exits.
  */
-import { parseArgs } from 'node:util';
-import { healthCheck, LeaseholdError, type HealthReport } from '@leasehold/core';
+import { healthCheck, type HealthReport } from '@leasehold/core';
+import { parseFlags } from '../shared/argv.js';
 import type { Output } from '../shared/output.js';
 import { CREDENTIAL_FLAGS, CREDENTIAL_USAGE, credentialPlan, invalid, type CredentialPlan } from '../shared/credential-options.js';
 import { CredentialSet } from '../shared/credential-set.js';
@@ -37,7 +37,7 @@ export async function runCheck(args: readonly string[], output: Output, env: Nod
   try {
     options = parseCheckArgs(args, env);
   } catch (error) {
-    output.err(`leasehold check: ${describeError(error)}\nrun "leasehold check --help" for the options`);
+    output.err(`leasehold check: ${describeError(error)}\nusage: leasehold check [options] (--lease <path> | --file <path>)...\nrun "leasehold check --help" for the options`);
     return CHECK_EXIT.usage;
   }
   if (options === 'help') {
@@ -76,12 +76,7 @@ export async function runCheck(args: readonly string[], output: Output, env: Nod
 }
 
 function parseCheckArgs(argv: readonly string[], env: NodeJS.ProcessEnv): CheckOptions | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...argv], options: { ...CREDENTIAL_FLAGS, require: { type: 'string', multiple: true } }, strict: true });
-  } catch (error) {
-    throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', (error as Error).message);
-  }
+  const parsed = parseFlags(argv, { ...CREDENTIAL_FLAGS, require: { type: 'string', multiple: true } } as const, { stopAtCommand: false });
   const { values } = parsed;
   if (values.help) return 'help';
   const required = values.require ?? [];

@@ -1,7 +1,8 @@
 /**
  * How a credential's fields reach the child's environment: `--env NAME=field` picks one field,
  * `--env-prefix P_` exports every top-level field as `P_<FIELD>` (upper-cased, non-alphanumerics
- * as `_`). The environment is fixed at spawn, which is why the lease behind it is pinned.
+ * as `_`). The environment is fixed at spawn, which is why the lease behind it is pinned, and why
+ * files (credential-files.ts) are the default delivery.
  */
 import { invalid, splitPair } from '../shared/credential-options.js';
 import type { LeaseData } from './pinned-lease-source.js';
@@ -20,9 +21,8 @@ export interface EnvPlan {
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Parses the `--env` and `--env-prefix` flags. At least one is needed: a job with no credentials in its env has no use for us. */
+/** Parses the `--env` and `--env-prefix` flags (both optional: files are the default delivery). */
 export function envPlan(pairs: readonly string[], prefix: string | undefined): EnvPlan {
-  if (pairs.length === 0 && prefix === undefined) invalid('at least one --env NAME=field or --env-prefix is required');
   if (prefix !== undefined && prefix !== '' && !ENV_NAME.test(prefix)) invalid('--env-prefix must be a valid environment variable name prefix');
   const mappings = pairs.map((pair) => {
     const [name, field] = splitPair('--env', pair);

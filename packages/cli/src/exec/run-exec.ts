@@ -1,23 +1,30 @@
 /**
  * `leasehold exec`: credential first, then the job, then the revocation.
  *
- * 1. Take the lease (or read the file) BEFORE spawning anything: a refusal exits 125 with the
- *    Vault error's code and message (never a value) and no command ever runs.
- * 2. Spawn the command with the fields mapped into its environment; hold the snapshot as a
- *    consumer that never releases it, so nothing retires it under the job.
+ * 1. Take the lease (or read the file) BEFORE spawning anything, saying at once on stderr what
+ *    it waits for and why it has to wait (the Vault address, ECONNREFUSED); a refusal or the
+ *    timeout exits 125 with the error (never a value) and no command ever runs.
+ * 2. Deliver it (credential-delivery.ts): files in a private directory by default, a tool's
+ *    template, `--env` mappings; the job never inherits leasehold's Vault login. Hold the
+ *    snapshot as a consumer that never releases it, so nothing retires it under the job; a new
+ *    value (a rotated mounted file) rewrites the files.
  * 3. While it runs the pinned source renews the lease; warnings (max TTL reached, renewal
- *    failing, expiry near) go to stderr, because a job cannot pick up a new credential.
- * 4. When it exits: revoke the lease (Vault drops the database user), close the session (which
- *    revokes the token if we logged in), exit with the job's code.
+ *    failing, expiry near) go to stderr, because a job cannot pick up a new lease.
+ * 4. When it exits (also by a relayed SIGTERM): remove the files, revoke the lease (Vault drops
+ *    the database user), close the session (which revokes the token if we logged in), exit with
+ *    the job's code.
  */
 import type { LeaseholdError, Secret, Snapshot } from '@leasehold/core';
 import type { Output } from '../shared/output.js';
-import { childVariables, missingFields, type EnvPlan } from './child-env.js';
-import { CredentialSet } from '../shared/credential-set.js';
-import { EXEC_USAGE, EXIT_EXEC_FAILED, parseExecArgs } from './exec-options.js';
+import { CredentialSet, type HeldCredential } from '../shared/credential-set.js';
+import { CredentialDelivery, deliveryMissing } from './credential-delivery.js';
+import { EXEC_SYNOPSIS, EXEC_USAGE, EXIT_EXEC_FAILED, parseExecArgs } from './exec-options.js';
 import type { LeaseData } from './pinned-lease-source.js';
 import { runChild, SignalRelay, signalExitCode } from './run-child.js';
 import { describeError, stderrLogger } from '../shared/stderr-logger.js';
+
+/** With nothing else said by then, a line saying what leasehold waits for: silence reads as a hang. */
+const WAITING_NOTICE_MILLIS = 5_000;
 
 /** Runs `leasehold exec` with `args` (after `exec`); resolves with the process exit code. */
 export async function runExec(args: readonly string[], output: Output, env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -26,7 +33,8 @@ export async function runExec(args: readonly string[], output: Output, env: Node
   try {
     parsed = parseExecArgs(args, env);
   } catch (error) {
-    say(`${describeError(error)}\nrun "leasehold exec --help" for the options`);
+    say(describeError(error));
+    output.err(`${EXEC_SYNOPSIS}\nrun "leasehold exec --help" for the options`);
     return EXIT_EXEC_FAILED;
   }
   if (parsed.help) {
@@ -38,7 +46,7 @@ export async function runExec(args: readonly string[], output: Output, env: Node
   let credentials: CredentialSet;
   try {
     credentials = CredentialSet.open(options.credentials, {
-      validate: (value) => fieldsMissing(options.env, value),
+      validate: (value) => deliveryMissing(options.delivery, value),
       logger: options.verbose ? stderrLogger(output) : undefined,
     });
   } catch (error) {
@@ -50,32 +58,49 @@ export async function runExec(args: readonly string[], output: Output, env: Node
     say(`${signal} before the command started; stopping`);
     interrupted.abort();
   });
+  let delivery: CredentialDelivery | undefined;
   try {
     const held = credentials.credentials[0];
     if (!held) return EXIT_EXEC_FAILED; // parseExecArgs guarantees exactly one
+    const where = credentials.session ? `${held.name} at ${credentials.session.client.address}` : held.name;
     let snapshot: Snapshot<LeaseData>;
     try {
-      [snapshot] = (await credentials.ready(interrupted.signal)) as [Snapshot<LeaseData>];
+      snapshot = await waitForCredential(credentials, held, where, say, interrupted.signal);
     } catch (error) {
       if (relay.received) return signalExitCode(relay.received);
-      say(`could not obtain credentials from ${held.name}: ${describeError(error)}; the command was not started`);
+      say(`could not obtain credentials from ${where}: ${describeError(error)}; the command was not started`);
       return EXIT_EXEC_FAILED;
     }
     verbose(`${held.name}: ${describeSnapshot(snapshot)}`);
-    if (relay.received) {
-      // Stopped between the credential and the spawn: the job never starts; the lease goes back.
+    if (relay.received) return await stopBeforeStart(credentials, relay.received);
+    try {
+      delivery = await CredentialDelivery.open(options.delivery, snapshot.value, env);
+    } catch (error) {
+      say(`could not write the credential files: ${describeError(error)}; the command was not started`);
       await credentials.revoke();
-      return signalExitCode(relay.received);
+      return EXIT_EXEC_FAILED;
     }
-    // Held until the job exits: a consumer holding a snapshot keeps it from being retired.
-    const subscription = held.secret.subscribe({ name: 'leasehold exec job', adopt: () => Promise.resolve() });
-    const stopWatching = watch(held.secret, say, verbose, () => held.lease?.extendable ?? false);
-    const outcome = await runChild(options.command, options.args, { ...env, ...childVariables(options.env, snapshot.value) }, relay);
+    if (delivery.dir) verbose(`credential files in ${delivery.dir}`);
+    if (relay.received) return await stopBeforeStart(credentials, relay.received);
+    const files = delivery;
+    // Held until the job exits: a consumer holding a snapshot keeps it from being retired. A new
+    // value (a mounted file rotated at its source) is written for a job that re-reads its files.
+    const subscription = held.secret.subscribe({
+      name: 'leasehold exec job',
+      adopt: async (next) => {
+        if (next.version === snapshot.version) return;
+        await files.update(next.value);
+        verbose(`${held.name}: version ${next.version} written to the credential files`);
+      },
+    });
+    const stopWatching = watch(held.secret, say, verbose, () => held.lease?.extendable ?? false, files.dir !== undefined);
+    const outcome = await runChild(options.command, options.args, files.env, relay);
     stopWatching();
     subscription.unsubscribe();
     if (outcome.error) say(describeError(outcome.error));
     else if (outcome.signal) verbose(`the command was killed by ${outcome.signal}`);
     else verbose(`the command exited with code ${outcome.exitCode}`);
+    await files.close();
     for (const revoked of await credentials.revoke()) {
       if (revoked.error) say(`could not revoke lease ${revoked.leaseId}: ${describeError(revoked.error)}; it ends with its token or at its expiry`);
       else verbose(`lease ${revoked.leaseId} revoked`);
@@ -83,13 +108,48 @@ export async function runExec(args: readonly string[], output: Output, env: Node
     return outcome.exitCode;
   } finally {
     relay[Symbol.dispose]();
+    await delivery?.close().catch(() => undefined);
     await credentials.close();
   }
 }
 
-function fieldsMissing(plan: EnvPlan, value: LeaseData): string | undefined {
-  const missing = missingFields(plan, value);
-  return missing.length === 0 ? undefined : `no usable field ${missing.map((field) => `"${field}"`).join(', ')} for --env`;
+/** Stopped between the credential and the spawn: the job never starts; the lease goes back. */
+async function stopBeforeStart(credentials: CredentialSet, signal: NodeJS.Signals): Promise<number> {
+  await credentials.revoke();
+  return signalExitCode(signal);
+}
+
+/**
+ * Waits for the credential, telling stderr at once what goes wrong while it waits (each new
+ * error once, with its cause: the address and the OS error) and, if nothing happens within
+ * {@link WAITING_NOTICE_MILLIS}, what it is waiting for.
+ */
+async function waitForCredential(
+  credentials: CredentialSet,
+  held: HeldCredential,
+  where: string,
+  say: (line: string) => void,
+  abort: AbortSignal,
+): Promise<Snapshot<LeaseData>> {
+  let said = '';
+  const tell = (error: LeaseholdError) => {
+    const line = describeError(error);
+    if (line === said) return;
+    said = line;
+    say(`waiting for ${where}: ${line}; trying again until ${credentials.timeoutMillis / 1_000} s have passed`);
+  };
+  const notice = setTimeout(() => {
+    if (said === '') say(`waiting for ${where} (up to ${credentials.timeoutMillis / 1_000} s) ...`);
+  }, WAITING_NOTICE_MILLIS);
+  notice.unref();
+  held.secret.on('error', tell);
+  try {
+    const [snapshot] = (await credentials.ready(abort)) as [Snapshot<LeaseData>];
+    return snapshot;
+  } finally {
+    clearTimeout(notice);
+    held.secret.off('error', tell);
+  }
 }
 
 /** Reports on stderr what the job should know while it runs. Returns the function that stops it. */
@@ -98,6 +158,7 @@ function watch(
   say: (line: string) => void,
   verbose: (line: string) => void,
   extendable: () => boolean,
+  files: boolean,
 ): () => void {
   const renewed = (snapshot: Snapshot<LeaseData>) => verbose(`lease ${snapshot.leaseId ?? ''} renewed until ${snapshot.expiresAt?.toISOString() ?? 'no expiry'}`);
   const warning = (error: LeaseholdError) => say(`warning: ${describeError(error)}`);
@@ -109,7 +170,10 @@ function watch(
     if (!extendable()) say(`warning: the credential expires in ${Math.round(millisLeft / 1000)} s (${snapshot.expiresAt?.toISOString() ?? ''}); the job must finish by then`);
   };
   const expired = () => say('warning: the credential expired; whatever the job does with it from now on fails');
-  const rotated = () => say('warning: the credential changed at its source; the job keeps the values it started with');
+  const rotated = (_next: Snapshot<LeaseData>, prev: Snapshot<LeaseData> | undefined) => {
+    if (!prev) return;
+    say(files ? 'the credential changed at its source; the files are rewritten, the environment keeps the values the job started with' : 'warning: the credential changed at its source; the job keeps the values it started with');
+  };
   secret.on('renewed', renewed).on('warning', warning).on('renewalFailed', renewalFailed).on('expiring', expiring).on('expired', expired).on('rotated', rotated);
   return () => {
     secret.off('renewed', renewed).off('warning', warning).off('renewalFailed', renewalFailed).off('expiring', expiring).off('expired', expired).off('rotated', rotated);

@@ -55,6 +55,11 @@ export class CredentialSet implements AsyncDisposable {
     this.#timeoutMillis = timeoutMillis;
   }
 
+  /** How long {@link ready} waits. */
+  get timeoutMillis(): number {
+    return this.#timeoutMillis;
+  }
+
   /** Starts reading every credential of `plan`. Throws LEASEHOLD_INVALID_OPTION for a bad option (an unreadable CA file). */
   static open(plan: CredentialPlan, options: CredentialSetOptions = {}): CredentialSet {
     const validate = options.validate;

@@ -14,13 +14,28 @@ export function stderrLogger(output: Output): Logger {
   return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
 }
 
-/** `CODE: message` for a LeaseholdError (and its cause's code), the error's name for anything else. */
+/**
+ * `CODE: message` for a LeaseholdError, followed by its causes (`; cause CODE: message`, e.g. the
+ * network error with Vault's address and ECONNREFUSED behind a start timeout). Core builds its
+ * messages without values; a foreign error is named by its code or name, never its message,
+ * which may quote what it choked on.
+ */
 export function describeError(error: unknown): string {
-  if (isLeaseholdError(error)) {
-    const cause = error.cause as { code?: unknown } | undefined;
-    const causeCode = typeof cause?.code === 'string' && cause.code !== error.code ? ` (cause ${cause.code})` : '';
-    return `${error.code}: ${error.message}${causeCode}`;
+  const parts: string[] = [];
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (current !== undefined && current !== null && !seen.has(current) && parts.length < 4) {
+    seen.add(current);
+    parts.push(describeOne(current));
+    current = (current as { cause?: unknown }).cause;
   }
-  // A foreign error's message may quote what it choked on: name it, do not print it.
+  const [first, ...causes] = parts;
+  return [first ?? 'unexpected failure', ...causes.map((cause) => `cause ${cause}`)].join('; ');
+}
+
+function describeOne(error: unknown): string {
+  if (isLeaseholdError(error)) return `${error.code}: ${error.message}`;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
   return error instanceof Error ? `${error.name}: unexpected failure` : 'unexpected failure';
 }
