@@ -41,7 +41,7 @@ describe('bindAwsClient', () => {
       const sts = new STSClient({ endpoint: endpoint.url, region: 'us-east-1', credentials: identity, maxAttempts: 1 });
       await sts.send(new GetCallerIdentityCommand({}));
     };
-    const s3 = bindAwsClient(
+    const binding = bindAwsClient(
       new S3Client({
         endpoint: endpoint.url,
         region: 'us-east-1',
@@ -52,8 +52,10 @@ describe('bindAwsClient', () => {
       manual.secret,
       options.verify ? { verify } : {},
     );
+    cleanup.push(() => binding.close());
+    const s3 = binding.client;
     await manual.secret.ready();
-    return { keys, endpoint, manual, s3, grant, first };
+    return { keys, endpoint, manual, s3, binding, grant, first };
   }
 
   async function settle(): Promise<void> {
@@ -118,7 +120,7 @@ describe('bindAwsClient', () => {
       manual.secret,
       // Accepts only the first keys: it must keep signing with them.
       { name: 'aws:cautious', verify: (identity) => (identity.accessKeyId === first.access_key ? Promise.resolve() : Promise.reject(new Error('not trusted yet'))) },
-    );
+    ).client;
     const second = grant(newKey());
     manual.set(second);
     const consumer = (name: string) => manual.secret.health().consumers?.find((entry) => entry.name === name);
@@ -141,7 +143,7 @@ describe('bindAwsClient', () => {
         verifyTimeoutMillis: 100,
         verify: (identity) => (identity.accessKeyId === first.access_key ? Promise.resolve() : new Promise<never>(() => undefined)),
       },
-    );
+    ).client;
     manual.set(grant(newKey()));
     await vi.waitFor(() =>
       expect(manual.secret.health().consumers?.find((consumer) => consumer.name === 'aws:stuck')).toMatchObject({ version: 1, verifyFailing: true }),

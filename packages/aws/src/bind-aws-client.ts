@@ -4,31 +4,36 @@
  * ones finish before the old lease is released, and a request refused for its credentials
  * (the SDK does not retry those) forces one refresh and is retried once.
  */
-import { type Secret, type Snapshot, type Subscription } from '@leasehold/core';
-import { AwsError } from './errors.js';
+import {
+  DEFAULT_RECOVER_TIMEOUT_MILLIS as CORE_RECOVER_TIMEOUT_MILLIS,
+  LeaseholdError,
+  sanitizeCause,
+  systemClock,
+  type Clock,
+  type ComponentHealth,
+  type HealthReporter,
+  type Secret,
+  type Snapshot,
+  type Subscription,
+} from '@leasehold/core';
 import { defaultAwsIdentity, identityOf, type AwsIdentity, type AwsIdentityMapping } from './aws-identity.js';
+import { withClockTimeout } from './clock-timeout.js';
+import { AwsError } from './errors.js';
+import { isCredentialError } from './credential-errors.js';
 import { outsideSigningScope, withSigningScope } from './signing-scope.js';
 
 /**
- * Error names AWS answers when the signing credential is wrong, expired or revoked. The SDK
- * treats all of them as final, so without help a rotation the SDK missed fails the request.
+ * How long a refused request waits for a refreshed credential to be verified before failing:
+ * core's consumer default (an STS verification with room for one retry).
  */
-export const CREDENTIAL_ERROR_NAMES: ReadonlySet<string> = new Set([
-  'ExpiredToken',
-  'ExpiredTokenException',
-  'InvalidAccessKeyId',
-  'InvalidClientTokenId',
-  'UnrecognizedClientException',
-  'SignatureDoesNotMatch',
-]);
-
-/** How long a refused request waits for a refreshed credential to be verified before failing. */
-export const DEFAULT_RECOVER_TIMEOUT_MILLIS = 10_000;
+export const DEFAULT_RECOVER_TIMEOUT_MILLIS = CORE_RECOVER_TIMEOUT_MILLIS;
 /**
  * How long a `verify` call may take. A hung verification (an STS call with no request timeout)
  * would otherwise hold the client on its old keys forever: the secret retries only after a refusal.
  */
 export const DEFAULT_VERIFY_TIMEOUT_MILLIS = 10_000;
+/** How long `close()` lets requests already running finish before it releases their credentials anyway. */
+export const DEFAULT_CLOSE_DRAIN_MILLIS = 10_000;
 
 /** The part of an AWS SDK v3 client this module uses. */
 export interface AwsClientLike {
@@ -53,31 +58,74 @@ export interface BindAwsClientOptions<T> {
   readonly recoverTimeoutMillis?: number;
   /** How long `verify` may take before the new credentials count as unverified. Default {@link DEFAULT_VERIFY_TIMEOUT_MILLIS}. */
   readonly verifyTimeoutMillis?: number;
+  /** How long `close()` waits for running requests. Default {@link DEFAULT_CLOSE_DRAIN_MILLIS}. */
+  readonly closeDrainMillis?: number;
+  /** Clock for every deadline. Default the system clock. */
+  readonly clock?: Clock;
 }
 
-const MIDDLEWARE_NAME = 'leaseholdCredentialFollower';
+/** A client bound to a secret. Close it before the client is destroyed or the secret closed. */
+export interface AwsClientBinding<C> extends HealthReporter, AsyncDisposable {
+  /** The bound client; send requests with it as usual. */
+  readonly client: C;
+  /** Name in health. */
+  readonly name: string;
+  /** The binding's own health: the version it signs with, refusals and recoveries. */
+  health(): ComponentHealth;
+  /**
+   * Removes the binding's middleware, lets running requests finish (at most `closeDrainMillis`)
+   * and unsubscribes from the secret. Idempotent: every caller gets the same promise. The client
+   * itself stays usable, signing with the secret's current credentials unverified.
+   */
+  close(): Promise<void>;
+}
 
 type Handler = (args: unknown) => Promise<unknown>;
 
+let bindings = 0;
+
 /**
- * Binds `client` to `secret` and returns the client. Construct the client with
- * `credentials: awsCredentials(secret)` so it signs with what this binding verified.
+ * Binds `client` to `secret`. Construct the client with `credentials: awsCredentials(secret)` so
+ * it signs with what this binding verified.
+ *
+ * ```ts
+ * const s3 = bindAwsClient(new S3Client({ credentials: awsCredentials(aws) }), aws);
+ * await s3.client.send(new ListBucketsCommand({}));
+ * await s3.close();
+ * ```
  */
-export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Secret<T>, options: BindAwsClientOptions<T> = {}): C {
+export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Secret<T>, options: BindAwsClientOptions<T> = {}): AwsClientBinding<C> {
   const name = options.name ?? `aws:${client.constructor.name}`;
-  const mapping = options.mapping ?? (defaultAwsIdentity);
-  const recoverTimeoutMillis = options.recoverTimeoutMillis ?? DEFAULT_RECOVER_TIMEOUT_MILLIS;
-  const verifyTimeoutMillis = options.verifyTimeoutMillis ?? DEFAULT_VERIFY_TIMEOUT_MILLIS;
+  const mapping = options.mapping ?? defaultAwsIdentity;
+  const clock = options.clock ?? systemClock;
+  const recoverTimeoutMillis = nonNegative('recoverTimeoutMillis', options.recoverTimeoutMillis ?? DEFAULT_RECOVER_TIMEOUT_MILLIS);
+  const verifyTimeoutMillis = nonNegative('verifyTimeoutMillis', options.verifyTimeoutMillis ?? DEFAULT_VERIFY_TIMEOUT_MILLIS);
+  const closeDrainMillis = nonNegative('closeDrainMillis', options.closeDrainMillis ?? DEFAULT_CLOSE_DRAIN_MILLIS);
+  // One name per binding: closing one binding never removes another's middleware.
+  const middlewareName = `leaseholdCredentialFollower${++bindings}`;
   const inFlight = new Map<number, number>();
   const draining = new Map<number, Snapshot<T>>();
+  const idleWaiters = new Set<() => void>();
+  const stats = { requests: 0, refused: 0, recovered: 0, recoveryFailed: 0 };
   let serving: Snapshot<T> | undefined;
-  let recovering: Promise<void> | undefined;
+  let verifyFailing: { error: LeaseholdError; at: number } | undefined;
+  let lastRefusal: { code: string; at: number; version: number; recovered: boolean; failure?: string } | undefined;
+  let running = 0;
+  let closing: Promise<void> | undefined;
 
   const subscription: Subscription<T> = secret.subscribe({
     name,
     async adopt(next, prev) {
       const identity = identityOf(secret.name, next.value, mapping);
-      if (options.verify) await withTimeout(options.verify(identity), verifyTimeoutMillis, name);
+      if (options.verify) {
+        try {
+          await withClockTimeout(clock, options.verify(identity), verifyTimeoutMillis, () => authFailed(`${name}: verify did not finish within ${verifyTimeoutMillis} ms`));
+        } catch (error) {
+          verifyFailing = { error: authFailed(`${name}: verification of version ${next.version} failed`, error), at: clock.now() };
+          throw error;
+        }
+      }
+      verifyFailing = undefined;
       serving = next;
       if (prev) {
         draining.set(prev.version, prev);
@@ -94,21 +142,14 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
     }
   }
 
-  /** Refreshes the secret once for everyone refused with `version`, and waits for a newer verified one. */
-  function recover(version: number): Promise<void> {
+  /**
+   * Core's recovery: one source read shared by every refused request (and every other consumer),
+   * resolved once this binding has verified and adopted something newer than `version`.
+   */
+  function recover(version: number): Promise<unknown> {
     if ((serving?.version ?? 0) > version) return Promise.resolve();
-    recovering ??= (async () => {
-      try {
-        const fresh = await outsideSigningScope(() => secret.refresh());
-        // The source has nothing newer (a file not yet rotated): fail now rather than wait.
-        if (fresh.version <= version) throw new Error('no newer credential');
-        if ((serving?.version ?? 0) > version) return;
-        await waitForVersionAbove(secret, () => serving?.version ?? 0, version, recoverTimeoutMillis);
-      } finally {
-        recovering = undefined;
-      }
-    })();
-    return recovering;
+    // The refresh belongs to the secret, not to the request that asked: run it outside its scope.
+    return outsideSigningScope(() => subscription.recover(version, { timeoutMillis: recoverTimeoutMillis }));
   }
 
   const middleware = (next: Handler): Handler => (args) => {
@@ -122,6 +163,8 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
       held.add(version);
       inFlight.set(version, (inFlight.get(version) ?? 0) + 1);
     };
+    stats.requests++;
+    running++;
     if (serving) hold(serving.version);
     const scope = { secret, serving: () => serving, signed: (snapshot: Snapshot<T>) => hold(snapshot.version) };
     return withSigningScope(scope, async () => {
@@ -130,12 +173,22 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
         return await next(args);
       } catch (error) {
         if (!isCredentialError(error)) throw error;
+        stats.refused++;
+        const refused = Math.max(version, ...held);
+        const refusal: NonNullable<typeof lastRefusal> = { code: (error as { name: string }).name, at: clock.now(), version: refused, recovered: false };
+        lastRefusal = refusal;
         try {
-          await recover(Math.max(version, ...held));
-        } catch {
+          await recover(refused);
+        } catch (recoverError) {
+          stats.recoveryFailed++;
+          const code = (recoverError as { code?: unknown } | null)?.code;
+          refusal.failure = typeof code === 'string' ? code : 'unknown';
           throw error; // no better credential to retry with: the original refusal is the truth
         }
-        return await next(args);
+        const result = await next(args);
+        stats.recovered++;
+        refusal.recovered = true;
+        return result;
       } finally {
         done = true;
         for (const heldVersion of held) {
@@ -144,52 +197,92 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
           else inFlight.set(heldVersion, left);
           releaseIfIdle(heldVersion);
         }
+        running--;
+        if (running === 0) for (const wake of [...idleWaiters]) wake();
       }
     });
   };
-  client.middlewareStack.add(middleware, { step: 'initialize', name: MIDDLEWARE_NAME, override: true });
-  return client;
-}
+  client.middlewareStack.add(middleware, { step: 'initialize', name: middlewareName, override: true });
 
-function isCredentialError(error: unknown): boolean {
-  const name = (error as { name?: unknown } | null)?.name;
-  return typeof name === 'string' && CREDENTIAL_ERROR_NAMES.has(name);
-}
+  /** A refusal nothing has answered yet: no retry succeeded and no newer version was adopted since. */
+  function openRefusal(): typeof lastRefusal {
+    return lastRefusal && !lastRefusal.recovered && (serving?.version ?? 0) <= lastRefusal.version ? lastRefusal : undefined;
+  }
 
-function waitForVersionAbove<T>(secret: Secret<T>, servingVersion: () => number, version: number, timeoutMillis: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    // This binding's own serving version decides: two clients of one class share a default name.
-    const onAdopted = (): void => {
-      if (servingVersion() > version) finish();
+  function state(): ComponentHealth['state'] {
+    if (closing) return 'closed';
+    if (!serving) return 'starting';
+    if (serving.expiresAt && clock.now() >= serving.expiresAt.getTime()) return 'expired';
+    if (verifyFailing || openRefusal()) return 'degraded';
+    return 'ready';
+  }
+
+  function health(): ComponentHealth {
+    const refusal = openRefusal();
+    const lastError =
+      verifyFailing ??
+      (refusal
+        ? { error: authFailed(`${name}: AWS refused version ${refusal.version} with ${refusal.code} and recovery failed (${refusal.failure ?? 'pending'})`), at: refusal.at }
+        : undefined);
+    return {
+      name,
+      component: 'aws-client',
+      source: secret.name,
+      state: state(),
+      version: serving?.version,
+      expiresAt: serving?.expiresAt?.toISOString(),
+      lastError: lastError ? { code: lastError.error.code, message: lastError.error.message, at: new Date(lastError.at).toISOString() } : undefined,
+      required: true,
+      details: {
+        holding: [...draining.keys()],
+        inFlight: running,
+        requests: stats.requests,
+        credentialRefusals: stats.refused,
+        recoveredRequests: stats.recovered,
+        failedRecoveries: stats.recoveryFailed,
+        lastRefusal: lastRefusal
+          ? { code: lastRefusal.code, version: lastRefusal.version, at: new Date(lastRefusal.at).toISOString(), recovered: lastRefusal.recovered, recoveryFailure: lastRefusal.failure }
+          : undefined,
+      },
     };
-    const timer = setTimeout(() => {
-      secret.off('adopted', onAdopted);
-      reject(
-        new AwsError(
-          'LEASEHOLD_AWS_AUTH_FAILED',
-          `AWS refused the credentials of secret "${secret.name}" (version ${version}) and no newer verified credential arrived within ${timeoutMillis} ms`,
-          { retryable: true },
-        ),
-      );
-    }, timeoutMillis);
-    timer.unref();
-    function finish(): void {
-      clearTimeout(timer);
-      secret.off('adopted', onAdopted);
-      resolve();
+  }
+
+  async function shutdown(): Promise<void> {
+    client.middlewareStack.remove(middlewareName);
+    if (running > 0) {
+      let wake: (() => void) | undefined;
+      const idle = new Promise<void>((resolve) => {
+        wake = resolve;
+        idleWaiters.add(resolve);
+      });
+      // Requests still running after the deadline lose their hold; the secret may retire their keys.
+      await withClockTimeout(clock, idle, closeDrainMillis, () => authFailed(`${name}: requests still running at close`)).catch(() => undefined);
+      idleWaiters.delete(wake!);
     }
-    secret.on('adopted', onAdopted);
-  });
+    subscription.unsubscribe();
+  }
+
+  return {
+    client,
+    name,
+    health,
+    close() {
+      closing ??= shutdown();
+      return closing;
+    },
+    [Symbol.asyncDispose]() {
+      return this.close();
+    },
+  };
 }
 
-function withTimeout<R>(work: Promise<R>, timeoutMillis: number, name: string): Promise<R> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new AwsError('LEASEHOLD_AWS_AUTH_FAILED', `${name}: verify did not finish within ${timeoutMillis} ms`, { retryable: true })),
-      timeoutMillis,
-    );
-    timer.unref();
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+function authFailed(message: string, cause?: unknown): LeaseholdError {
+  return new AwsError('LEASEHOLD_AWS_AUTH_FAILED', message, { retryable: true, ...(cause === undefined ? {} : { cause: sanitizeCause(cause) }) });
+}
+
+function nonNegative(option: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', `Option ${option} must be a finite number >= 0 (got ${String(value)})`);
+  }
+  return value;
 }

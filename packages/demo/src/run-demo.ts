@@ -96,11 +96,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       new GetCallerIdentityCommand({}),
     );
   };
-  const s3 = bindAwsClient(
+  const s3Binding = bindAwsClient(
     new S3Client({ endpoint: world.aws.url, region: 'us-east-1', forcePathStyle: true, credentials: awsCredentials(deploy), maxAttempts: 1 }),
     deploy,
     { verify: verifyKeys },
   );
+  const s3 = s3Binding.client;
   const health = healthCheck([session, db, pool, apiKey, deploy]);
   const probes = await listen(createServer(healthRoutes(health)));
   const probeUrl = `http://127.0.0.1:${(probes.address() as AddressInfo).port}`;
@@ -169,6 +170,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   log('closing: ending the pool, revoking leases, stopping the servers ...');
   await new Promise<void>((resolve) => probes.close(() => resolve()));
   await pool.end();
+  await s3Binding.close();
   await Promise.all([apiKey.close(), session.close()]);
   s3.destroy();
   const rolesLeft = await world.dynamicRoles();

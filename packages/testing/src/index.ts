@@ -22,6 +22,15 @@ export type {
 export { startAwsEndpoint } from './aws-endpoint/aws-endpoint.js';
 export type { AwsEndpoint, AwsEndpointOptions, AwsEndpointTally } from './aws-endpoint/aws-endpoint.js';
 export { MemoryAwsKeyStore } from './aws-endpoint/aws-key-store.js';
+export {
+  DEFAULT_CONTAINER_KEY_TTL_MILLIS,
+  DEFAULT_CONTAINER_ROTATE_BEFORE_MILLIS,
+  startContainerCredentialsEndpoint,
+} from './aws-endpoint/container-credentials.js';
+export type { ContainerCredentialsEndpoint, ContainerCredentialsOptions } from './aws-endpoint/container-credentials.js';
+export { issueTemporaryKey } from './aws-endpoint/issued-keys.js';
+export type { IssuedKey } from './aws-endpoint/issued-keys.js';
+export type { WebIdentityOptions } from './aws-endpoint/sts-web-identity.js';
 export type { AwsKeyRecord, AwsKeyStore } from './aws-endpoint/aws-key-store.js';
 export { manualSecret } from './manual-secret.js';
 export type { ManualSecret } from './manual-secret.js';

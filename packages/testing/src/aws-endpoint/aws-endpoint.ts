@@ -2,12 +2,14 @@
  * A local stand-in for AWS that real AWS SDK v3 clients talk to: it verifies each request's
  * SigV4 signature against the keys that are valid now and answers like AWS does for the rest.
  * Speaks enough S3 (ListBuckets) and STS (GetCallerIdentity) to prove which credential signed
- * a request and that a revoked one is refused.
+ * a request and that a revoked one is refused, and, when `webIdentity` is set, the unsigned
+ * AssumeRoleWithWebIdentity call that IRSA's `fromTokenFile` makes.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { AwsKeyStore } from './aws-key-store.js';
 import { parseAuthorization, verifySignature } from './sigv4-verifier.js';
+import { assumeRoleWithWebIdentity, type WebIdentityOptions } from './sts-web-identity.js';
 
 /** Options of {@link startAwsEndpoint}. */
 export interface AwsEndpointOptions {
@@ -15,8 +17,10 @@ export interface AwsEndpointOptions {
   readonly keys: AwsKeyStore;
   /** Bucket names ListBuckets returns. Default `['leasehold-test']`. */
   readonly buckets?: readonly string[];
-  /** Current time in ms, for key expiry. Default Date.now. */
+  /** Current time in ms, for key expiry and issued keys. Default Date.now. */
   readonly now?: () => number;
+  /** Answer STS AssumeRoleWithWebIdentity (IRSA). Default: not answered (403 AccessDenied). */
+  readonly webIdentity?: WebIdentityOptions;
 }
 
 /** What the endpoint answered, by outcome: `ok` or an AWS error code. */
@@ -30,6 +34,8 @@ export interface AwsEndpoint {
   tally(): AwsEndpointTally;
   /** Access key ids that signed accepted requests, in order. */
   readonly acceptedKeys: readonly string[];
+  /** Access key ids issued by AssumeRoleWithWebIdentity, in order. */
+  readonly issuedKeys: readonly string[];
   /** Stops the server. Idempotent. */
   close(): Promise<void>;
 }
@@ -46,6 +52,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
   const buckets = options.buckets ?? ['leasehold-test'];
   const tally: Record<string, number> = {};
   const acceptedKeys: string[] = [];
+  const issuedKeys: string[] = [];
   const sockets = new Set<Socket>();
 
   const server = createServer((request, response) => {
@@ -63,6 +70,17 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
     const body = await readBody(request);
     const url = new URL(request.url ?? '/', 'http://localhost');
     const auth = parseAuthorization(request.headers.authorization);
+    if (!auth && options.webIdentity) {
+      const params = new URLSearchParams(body.toString('utf8'));
+      if (params.get('Action') === 'AssumeRoleWithWebIdentity') {
+        const answer = assumeRoleWithWebIdentity(options.webIdentity, params, now());
+        const outcome = answer.code ?? 'ok';
+        tally[outcome] = (tally[outcome] ?? 0) + 1;
+        if (answer.issued) issuedKeys.push(answer.issued.accessKeyId);
+        if (answer.xml !== undefined) return sendXml(response, answer.status, answer.xml);
+        return sendError(response, 'sts', { status: answer.status, code: answer.code ?? 'InternalFailure', message: answer.message ?? '' });
+      }
+    }
     const service = auth?.service ?? 'unknown';
     const rejection = await check();
     const outcome = rejection?.code ?? 'ok';
@@ -112,6 +130,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
     url: `http://127.0.0.1:${port}`,
     tally: () => ({ ...tally }),
     acceptedKeys,
+    issuedKeys,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
