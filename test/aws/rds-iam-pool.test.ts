@@ -28,10 +28,9 @@ const ROTATIONS = 20;
 const MAX = 4;
 const keys = { accessKeyId: 'AKIARDSPOOL000000001', secretAccessKey: 'rds-pool-secret-key-xxxxxxxxxxxxxxxxxxxxx' };
 
-// Needs createPool's password-only rotation path (one pg-pool, new connections use the new
-// password): the generation-per-password pool opens up to twice `max`. Set LEASEHOLD_RDS_POOL=1
-// to run it before that path is in; drop this condition once it is.
-describe.skipIf(process.env.LEASEHOLD_RDS_POOL !== '1')('an RDS IAM token secret feeding createPool', () => {
+// Relies on createPool's password-only rotation path: one pg-pool, new connections use the new
+// password, so a token rotation never opens more than `max` connections.
+describe('an RDS IAM token secret feeding createPool', () => {
   it(`serves queries through ${ROTATIONS} token rotations with 0 failures and never more than max connections`, async () => {
     const role = await admin.createRole();
     await admin.adminQuery(`GRANT ALL ON SCHEMA public TO ${quoteIdent(role.name)}`, [], { database: db.database });
