@@ -58,7 +58,10 @@ async function serveEndpoint(): Promise<void> {
 async function main(): Promise<void> {
   const child = fork(fileURLToPath(import.meta.url), ['--endpoint'], { execArgv: process.execArgv });
   const { url, call } = await connect(child);
-  const newKeys = (): Keys => ({ accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(30).toString('base64') });
+  const newKeys = (): Keys => ({
+    accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(30).toString('base64'),
+  });
 
   const staticKeys = newKeys();
   await call('add', staticKeys);
@@ -69,7 +72,13 @@ async function main(): Promise<void> {
   const rotating = manualSecret<Keys>('bench/aws-keys', first);
   rotating.onRetire((snapshot) => call('revoke', snapshot.value));
   const binding = bindAwsClient(
-    new S3Client({ endpoint: url, region: 'us-east-1', forcePathStyle: true, credentials: awsCredentials(rotating.secret), maxAttempts: 1 }),
+    new S3Client({
+      endpoint: url,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: awsCredentials(rotating.secret),
+      maxAttempts: 1,
+    }),
     rotating.secret,
   );
   const bound = binding.client;

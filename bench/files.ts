@@ -107,7 +107,9 @@ try {
     naive: { missed: naiveMissed },
   };
   console.log(`leasehold fileSecret: ${SWAPS} swaps, missed ${missed}, torn ${torn}, out of order ${outOfOrder}`);
-  console.log(`  latency ..data rename -> rotated: p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, max ${round(latencies.at(-1) ?? NaN)} ms`);
+  console.log(
+    `  latency ..data rename -> rotated: p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, max ${round(latencies.at(-1) ?? NaN)} ms`,
+  );
   console.log(`naive (chokidar 5 watching the file): missed ${naiveMissed} of ${SWAPS}`);
   console.log(`bare fs.watch on the file (not in the results file): missed ${rawMissed} of ${SWAPS}`);
   await mkdir(dirname(RESULTS), { recursive: true });

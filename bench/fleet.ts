@@ -328,7 +328,9 @@ const leasehold = (random: () => number, fleet: Fleet): Renewer => {
     revokesReplaced: true,
     afterFetch: (lease, now) => {
       const ttl = fleet.ttl[lease]!;
-      fleet.replaceAt[lease] = fleet.knownMax[lease] ? fleet.deadline[lease]! - fraction * ttl * (1 + random() * REPLACE_JITTER_FRACTION) : Number.NaN;
+      fleet.replaceAt[lease] = fleet.knownMax[lease]
+        ? fleet.deadline[lease]! - fraction * ttl * (1 + random() * REPLACE_JITTER_FRACTION)
+        : Number.NaN;
       return planRenewal(lease, now);
     },
     afterRenew: (lease, granted, now) => {
@@ -359,8 +361,13 @@ const started = performance.now();
 for (const scenario of SCENARIOS) {
   const ours = simulate(scenario, leasehold);
   const theirs = simulate(scenario, naive);
-  console.log(`${scenario.name}: ${CLIENTS} clients, lease TTLs ${scenario.ttls.map((ttl) => `${ttl / MINUTE} min`).join(' / ')}, max TTL 24 h, ${scenario.outageMillis / MINUTE}-minute outage at 27 h (fake time)`);
-  for (const [name, figures] of [['leasehold', ours], ['naive', theirs]] as const) {
+  console.log(
+    `${scenario.name}: ${CLIENTS} clients, lease TTLs ${scenario.ttls.map((ttl) => `${ttl / MINUTE} min`).join(' / ')}, max TTL 24 h, ${scenario.outageMillis / MINUTE}-minute outage at 27 h (fake time)`,
+  );
+  for (const [name, figures] of [
+    ['leasehold', ours],
+    ['naive', theirs],
+  ] as const) {
     console.log(
       `  ${name.padEnd(9)} steady ${figures.steadyRps} req/s (busiest steady second ${figures.steadyPeakRps}), ` +
         `peak after recovery ${figures.peakRps} req/s = ${figures.peakOverSteady} x steady, requests during the outage ${figures.outageRequests}, ` +
@@ -370,9 +377,15 @@ for (const scenario of SCENARIOS) {
   }
   const { outageRequests: _o, steadyPeakRps: _s, expiredAtRecovery: _e, ...kept } = ours;
   const { outageRequests: _o2, steadyPeakRps: _s2, expiredAtRecovery: _e2, ...keptNaive } = theirs;
-  result[scenario.name] = { ...kept, expiredAtRecovery: ours.expiredAtRecovery, naive: { ...keptNaive, expiredAtRecovery: theirs.expiredAtRecovery } };
+  result[scenario.name] = {
+    ...kept,
+    expiredAtRecovery: ours.expiredAtRecovery,
+    naive: { ...keptNaive, expiredAtRecovery: theirs.expiredAtRecovery },
+  };
   if (scenario.name === 'outage10m') {
-    console.log(`  target peakOverSteady <= 3: ${ours.peakOverSteady <= 3 ? 'met' : 'MISSED'} (${ours.peakOverSteady}); expired 0: ${ours.expired === 0 ? 'met' : 'MISSED'} (${ours.expired})`);
+    console.log(
+      `  target peakOverSteady <= 3: ${ours.peakOverSteady <= 3 ? 'met' : 'MISSED'} (${ours.peakOverSteady}); expired 0: ${ours.expired === 0 ? 'met' : 'MISSED'} (${ours.expired})`,
+    );
   } else {
     const p99 = ours.recovery?.p99Ms;
     console.log(`  target recovery p99 <= 3000 ms: ${p99 !== undefined && p99 <= 3_000 ? 'met' : 'MISSED'} (${p99 ?? 'n/a'} ms)`);

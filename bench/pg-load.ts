@@ -71,11 +71,19 @@ export function percentile(sorted: Float64Array, p: number): number {
 }
 
 /** Latency summary of the requests selected by `include` (by start time). */
-export function latencyOf(recording: Recording, include: (start: number) => boolean): { count: number; p50Ms: number; p99Ms: number; maxMs: number } {
+export function latencyOf(
+  recording: Recording,
+  include: (start: number) => boolean,
+): { count: number; p50Ms: number; p99Ms: number; maxMs: number } {
   const picked: number[] = [];
   for (let i = 0; i < recording.count; i++) if (include(recording.starts[i]!)) picked.push(recording.latencies[i]!);
   const sorted = Float64Array.from(picked).sort();
-  return { count: sorted.length, p50Ms: round(percentile(sorted, 50)), p99Ms: round(percentile(sorted, 99)), maxMs: round(sorted.at(-1) ?? NaN) };
+  return {
+    count: sorted.length,
+    p50Ms: round(percentile(sorted, 50)),
+    p99Ms: round(percentile(sorted, 99)),
+    maxMs: round(sorted.at(-1) ?? NaN),
+  };
 }
 
 /** True when `time` falls in one of the half-open intervals. */

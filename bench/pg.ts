@@ -75,7 +75,9 @@ try {
   const rawQps = rawCount / ((slices * SLICE_MILLIS) / 1_000);
   const leaseholdQps = leaseholdCount / ((slices * SLICE_MILLIS) / 1_000);
   await Promise.all([raw.end(), leasehold.end(), fixed.secret.close()]);
-  console.log(`no rotation: raw pg.Pool ${Math.round(rawQps)} qps, leasehold ${Math.round(leaseholdQps)} qps, total ratio ${round(leaseholdQps / rawQps, 3)}, median pair ratio ${round(medianPairRatio, 3)}`);
+  console.log(
+    `no rotation: raw pg.Pool ${Math.round(rawQps)} qps, leasehold ${Math.round(leaseholdQps)} qps, total ratio ${round(leaseholdQps / rawQps, 3)}, median pair ratio ${round(medianPairRatio, 3)}`,
+  );
 
   // 2. Rotation strategies.
   const strategies: Record<string, unknown> = {};
@@ -231,7 +233,16 @@ async function restartRun(): Promise<unknown> {
   const start = async (password: string): Promise<ChildProcess> => {
     const child = fork(join(HERE, 'pg-restart-worker.ts'), [], {
       execArgv: ['--import', 'tsx'],
-      env: { ...process.env, PGHOST: target.host, PGPORT: String(target.port), PGDATABASE: target.database, PGUSER: role.name, PGPASSWORD: password, PORT: String(port), POOL_MAX: String(POOL_MAX) },
+      env: {
+        ...process.env,
+        PGHOST: target.host,
+        PGPORT: String(target.port),
+        PGDATABASE: target.database,
+        PGUSER: role.name,
+        PGPASSWORD: password,
+        PORT: String(port),
+        POOL_MAX: String(POOL_MAX),
+      },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     await new Promise<void>((resolve, reject) => {
@@ -286,14 +297,25 @@ async function restartRun(): Promise<unknown> {
   worker.kill('SIGTERM');
   agent.destroy();
   gaps.sort((a, b) => a - b);
-  const steady = latencyOf(recording, (at) => !inAny(triggers.map((t, i) => [t, (swaps[i] ?? t) + SWAP_WINDOW_MILLIS] as const), at));
+  const steady = latencyOf(
+    recording,
+    (at) =>
+      !inAny(
+        triggers.map((t, i) => [t, (swaps[i] ?? t) + SWAP_WINDOW_MILLIS] as const),
+        at,
+      ),
+  );
   const result = {
     rotations: gaps.length,
     requests: recording.count + recording.failed,
     failed: recording.failed,
     failedPerRotation: round(recording.failed / Math.max(1, gaps.length), 1),
     failures: recording.failures,
-    unavailableMsPerRotation: { mean: round(gaps.reduce((a, b) => a + b, 0) / Math.max(1, gaps.length), 0), p50: round(gaps[Math.floor(gaps.length / 2)] ?? NaN, 0), max: round(gaps.at(-1) ?? NaN, 0) },
+    unavailableMsPerRotation: {
+      mean: round(gaps.reduce((a, b) => a + b, 0) / Math.max(1, gaps.length), 0),
+      p50: round(gaps[Math.floor(gaps.length / 2)] ?? NaN, 0),
+      max: round(gaps.at(-1) ?? NaN, 0),
+    },
     stopMsMean: round(stopMillis.reduce((a, b) => a + b, 0) / Math.max(1, stopMillis.length), 0),
     startMsMean: round(startMillis.reduce((a, b) => a + b, 0) / Math.max(1, startMillis.length), 0),
     qps: Math.round(recording.count / ((recording.endedAt - recording.startedAt) / 1_000)),

@@ -25,7 +25,9 @@ function load(name: string): Json | undefined {
 
 /** `a.b.c` of a parsed result, or undefined. */
 function at(value: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Json)[key] : undefined), value);
+  return path
+    .split('.')
+    .reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Json)[key] : undefined), value);
 }
 
 function show(value: unknown): string {
@@ -82,7 +84,12 @@ if (pg) {
     ['user', 0.93],
   ] as const) {
     const s = strategy(name);
-    rows.push([`${name} rotation every 2 s: qps / adjacent raw`, at(pg, `${s}.rawRatio`) ?? at(pg, `${s}.qpsOverAdjacentRaw`), `>= ${target}`, (value) => value >= target]);
+    rows.push([
+      `${name} rotation every 2 s: qps / adjacent raw`,
+      at(pg, `${s}.rawRatio`) ?? at(pg, `${s}.qpsOverAdjacentRaw`),
+      `>= ${target}`,
+      (value) => value >= target,
+    ]);
     rows.push([`${name}: failed queries`, at(pg, `${s}.failed`), '0', (value) => value === 0]);
     rows.push([`${name}: swap p99 / steady p99`, at(pg, `${s}.swapP99OverSteadyP99`), '<= 1.5', (value) => value <= 1.5]);
     rows.push([`${name}: peak connections`, at(pg, `${s}.peakConnections`)]);

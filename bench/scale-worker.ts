@@ -19,7 +19,11 @@ const secrets: Secret<unknown>[] = [];
 let session: VaultSession | undefined;
 const startedAt = performance.now();
 if (mode === 'leases') {
-  session = new VaultSession({ address: process.env.SCALE_VAULT_ADDR, auth: { method: 'token', token: process.env.SCALE_VAULT_TOKEN }, revokeOnClose: true });
+  session = new VaultSession({
+    address: process.env.SCALE_VAULT_ADDR,
+    auth: { method: 'token', token: process.env.SCALE_VAULT_TOKEN },
+    revokeOnClose: true,
+  });
   for (let i = 0; i < count; i++) secrets.push(session.lease<unknown>(process.env.SCALE_LEASE_PATH ?? 'aws/creds/scale'));
 } else if (mode === 'files') {
   const root = process.env.SCALE_FILES_DIR ?? '';

@@ -29,10 +29,14 @@ interface WorkerResult {
 
 function runWorker(env: Record<string, string>): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--conditions=@leasehold/source', '--import', 'tsx', join(HERE, 'scale-worker.ts')], {
-      env: { ...process.env, SCALE_COUNT: String(COUNT), ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', '--conditions=@leasehold/source', '--import', 'tsx', join(HERE, 'scale-worker.ts')],
+      {
+        env: { ...process.env, SCALE_COUNT: String(COUNT), ...env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('error', reject);
@@ -47,7 +51,12 @@ function runWorker(env: Record<string, string>): Promise<WorkerResult> {
 const vault = await startVaultDev({ aws: { roles: { scale: { credentialType: 'iam_user', defaultTtl: '1h', maxTtl: '24h' } } } });
 let leases: WorkerResult;
 try {
-  leases = await runWorker({ SCALE_MODE: 'leases', SCALE_VAULT_ADDR: vault.address, SCALE_VAULT_TOKEN: vault.rootToken, SCALE_LEASE_PATH: 'aws/creds/scale' });
+  leases = await runWorker({
+    SCALE_MODE: 'leases',
+    SCALE_VAULT_ADDR: vault.address,
+    SCALE_VAULT_TOKEN: vault.rootToken,
+    SCALE_LEASE_PATH: 'aws/creds/scale',
+  });
 } finally {
   await vault.close();
 }
@@ -78,4 +87,6 @@ const result = {
   machine: { node: process.version, cpus: (await import('node:os')).cpus().length },
 };
 await writeFile(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
-process.stdout.write(`${JSON.stringify({ leases: result.leases, rssMb: result.rssMb, idleCpuPct: result.idleCpuPct, fileSecrets: result.fileSecrets, fileRssMb: result.fileRssMb, fileIdleCpuPct: result.fileIdleCpuPct, met: result.met })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ leases: result.leases, rssMb: result.rssMb, idleCpuPct: result.idleCpuPct, fileSecrets: result.fileSecrets, fileRssMb: result.fileRssMb, fileIdleCpuPct: result.fileIdleCpuPct, met: result.met })}\n`,
+);

@@ -76,7 +76,9 @@ try {
     const users = await postgres.adminQuery<{ n: string }>(
       `SELECT count(*) AS n FROM pg_auth_members a JOIN pg_roles o ON o.oid = a.roleid WHERE o.rolname = 'app_owner'`,
     );
-    console.log(`== run ${run}: exit code ${String(status)}; dynamic users left: ${users.rows[0]?.n ?? '?'}; outstanding leases: ${vault.leases().length}`);
+    console.log(
+      `== run ${run}: exit code ${String(status)}; dynamic users left: ${users.rows[0]?.n ?? '?'}; outstanding leases: ${vault.leases().length}`,
+    );
     failed ||= status !== 0;
   }
   const tables = await postgres.adminQuery<{ tablename: string; tableowner: string }>(

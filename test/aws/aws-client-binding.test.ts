@@ -34,7 +34,13 @@ describe('an AWS client binding', () => {
     const manual = manualSecret<Keys>('aws/creds/binding', first, { clock });
     cleanup.push(() => manual.secret.close());
     manual.onRetire((snapshot) => keys.revoke(snapshot.value.accessKeyId));
-    const client = new S3Client({ endpoint: endpoint.url, region: 'us-east-1', forcePathStyle: true, credentials: awsCredentials(manual.secret, { clock }), maxAttempts: 1 });
+    const client = new S3Client({
+      endpoint: endpoint.url,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: awsCredentials(manual.secret, { clock }),
+      maxAttempts: 1,
+    });
     cleanup.push(() => Promise.resolve(client.destroy()));
     const binding = bindAwsClient(client, manual.secret, { clock });
     cleanup.push(() => binding.close());
@@ -68,7 +74,11 @@ describe('an AWS client binding', () => {
     const { binding, keys, first } = await setup();
     keys.revoke(first.accessKeyId);
     await expect(binding.client.send(new ListBucketsCommand({}))).rejects.toMatchObject({ name: 'InvalidAccessKeyId' });
-    expect(binding.health()).toMatchObject({ state: 'degraded', lastError: { code: 'LEASEHOLD_AWS_AUTH_FAILED' }, details: { failedRecoveries: 1 } });
+    expect(binding.health()).toMatchObject({
+      state: 'degraded',
+      lastError: { code: 'LEASEHOLD_AWS_AUTH_FAILED' },
+      details: { failedRecoveries: 1 },
+    });
   });
 
   it('times out the wait for a verified credential on its clock, not on a raw timer', async () => {

@@ -116,10 +116,20 @@ describe('bindAwsClient', () => {
   it('signs each client with the keys it verified itself, even when another client already moved on', async () => {
     const { endpoint, manual, s3, grant, first } = await setup({ verify: true });
     const cautious = bindAwsClient(
-      new S3Client({ endpoint: endpoint.url, region: 'us-east-1', forcePathStyle: true, credentials: awsCredentials(manual.secret), maxAttempts: 1 }),
+      new S3Client({
+        endpoint: endpoint.url,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: awsCredentials(manual.secret),
+        maxAttempts: 1,
+      }),
       manual.secret,
       // Accepts only the first keys: it must keep signing with them.
-      { name: 'aws:cautious', verify: (identity) => (identity.accessKeyId === first.access_key ? Promise.resolve() : Promise.reject(new Error('not trusted yet'))) },
+      {
+        name: 'aws:cautious',
+        verify: (identity) =>
+          identity.accessKeyId === first.access_key ? Promise.resolve() : Promise.reject(new Error('not trusted yet')),
+      },
     ).client;
     const second = grant(newKey());
     manual.set(second);
@@ -136,7 +146,13 @@ describe('bindAwsClient', () => {
   it('counts a verify that never answers as failed after verifyTimeoutMillis, and keeps signing with the old keys', async () => {
     const { endpoint, manual, grant, first } = await setup();
     const stuck = bindAwsClient(
-      new S3Client({ endpoint: endpoint.url, region: 'us-east-1', forcePathStyle: true, credentials: awsCredentials(manual.secret), maxAttempts: 1 }),
+      new S3Client({
+        endpoint: endpoint.url,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: awsCredentials(manual.secret),
+        maxAttempts: 1,
+      }),
       manual.secret,
       {
         name: 'aws:stuck',
@@ -146,7 +162,10 @@ describe('bindAwsClient', () => {
     ).client;
     manual.set(grant(newKey()));
     await vi.waitFor(() =>
-      expect(manual.secret.health().consumers?.find((consumer) => consumer.name === 'aws:stuck')).toMatchObject({ version: 1, verifyFailing: true }),
+      expect(manual.secret.health().consumers?.find((consumer) => consumer.name === 'aws:stuck')).toMatchObject({
+        version: 1,
+        verifyFailing: true,
+      }),
     );
     await stuck.send(new ListBucketsCommand({}));
     expect(endpoint.acceptedKeys.at(-1)).toBe(first.access_key);

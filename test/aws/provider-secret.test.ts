@@ -38,7 +38,11 @@ describe('awsProviderSecret with real SDK providers', () => {
     const clock = new ManualClock(Date.now());
     const keys = new MemoryAwsKeyStore();
     let validToken = 'projected-token-1';
-    const endpoint = await startAwsEndpoint({ keys, now: () => clock.now(), webIdentity: { keys, acceptToken: (token) => token === validToken } });
+    const endpoint = await startAwsEndpoint({
+      keys,
+      now: () => clock.now(),
+      webIdentity: { keys, acceptToken: (token) => token === validToken },
+    });
     cleanup.push(() => endpoint.close());
     const volume = await tokenVolume(validToken);
     const provider = fromTokenFile({
@@ -190,10 +194,13 @@ describe('awsProviderSecret with real SDK providers', () => {
   it('stops fetching once closed, and a refresh after close rejects with LEASEHOLD_CLOSED', async () => {
     const clock = new ManualClock();
     let calls = 0;
-    const secret = awsProviderSecret(() => {
-      calls++;
-      return Promise.resolve({ accessKeyId: 'AKIASTATIC', secretAccessKey: 'static-secret' });
-    }, { clock, pollIntervalMillis: MINUTE });
+    const secret = awsProviderSecret(
+      () => {
+        calls++;
+        return Promise.resolve({ accessKeyId: 'AKIASTATIC', secretAccessKey: 'static-secret' });
+      },
+      { clock, pollIntervalMillis: MINUTE },
+    );
     await secret.ready();
     await Promise.all([secret.close(), secret.close()]);
     await clock.advance(10 * MINUTE);

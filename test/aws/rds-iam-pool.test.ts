@@ -54,7 +54,9 @@ describe('an RDS IAM token secret feeding createPool', () => {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        const rows = await admin.adminQuery<{ n: string }>(`SELECT count(*)::text AS n FROM pg_stat_activity WHERE usename = ${quoteLiteral(role.name)}`);
+        const rows = await admin.adminQuery<{ n: string }>(
+          `SELECT count(*)::text AS n FROM pg_stat_activity WHERE usename = ${quoteLiteral(role.name)}`,
+        );
         peak = Math.max(peak, Number(rows.rows[0]?.n ?? 0));
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
@@ -81,7 +83,9 @@ describe('an RDS IAM token secret feeding createPool', () => {
       expect(tokens.size).toBe(ROTATIONS + 1);
       expect(peak).toBeLessThanOrEqual(MAX);
       expect(secret.health().state).toBe('ready');
-      console.log(`rds-iam-pool: ${ROTATIONS} rotations, ${result.ok} queries, ${result.failed} failed, peak ${peak} connections (max ${MAX})`);
+      console.log(
+        `rds-iam-pool: ${ROTATIONS} rotations, ${result.ok} queries, ${result.failed} failed, peak ${peak} connections (max ${MAX})`,
+      );
     } finally {
       sampling = false;
       await sampler;

@@ -1,5 +1,11 @@
 import { inspect } from 'node:util';
-import { DEFAULT_RDS_TOKEN_REFRESH_MILLIS, RDS_TOKEN_LIFETIME_MILLIS, rdsIamSecret, type AwsIdentity, type RdsIamSecretOptions } from '@leasehold/aws';
+import {
+  DEFAULT_RDS_TOKEN_REFRESH_MILLIS,
+  RDS_TOKEN_LIFETIME_MILLIS,
+  rdsIamSecret,
+  type AwsIdentity,
+  type RdsIamSecretOptions,
+} from '@leasehold/aws';
 import { LeaseholdError } from '@leasehold/core';
 import { manualSecret } from '@leasehold/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -51,7 +57,11 @@ describe('rdsIamSecret', () => {
     expect(params.get('X-Amz-Date')).toBe('20261130T120000Z');
     expect(first.expiresAt?.getTime()).toBe(first.fetchedAt.getTime() + RDS_TOKEN_LIFETIME_MILLIS);
     expect(first.fetchedAt.getTime()).toBe(clock.now());
-    expect(secret.health()).toMatchObject({ kind: 'rds-iam', source: 'rds-iam:payments_app@payments.cluster-abc.eu-west-1.rds.amazonaws.com:5432', state: 'ready' });
+    expect(secret.health()).toMatchObject({
+      kind: 'rds-iam',
+      source: 'rds-iam:payments_app@payments.cluster-abc.eu-west-1.rds.amazonaws.com:5432',
+      state: 'ready',
+    });
     for (const printed of [inspect(first), JSON.stringify(first), JSON.stringify(secret.health())]) expect(printed).not.toContain(token);
   });
 
@@ -94,7 +104,8 @@ describe('rdsIamSecret', () => {
 
   it('keeps the last token when signing fails, reports degraded and retries before it expires', async () => {
     let failing = false;
-    const provider = () => (failing ? Promise.reject(new Error('credential_process exited 1: aws_secret_access_key=abc')) : Promise.resolve(keys1));
+    const provider = () =>
+      failing ? Promise.reject(new Error('credential_process exited 1: aws_secret_access_key=abc')) : Promise.resolve(keys1);
     const { clock, secret } = open({ credentials: provider });
     const first = await secret.ready();
     failing = true;

@@ -44,7 +44,13 @@ describe('a bound S3 client under 50 rotations with 8 workers', () => {
     const endpoint = await startAwsEndpoint({ keys: keysEndpoint });
     cleanup.push(() => endpoint.close());
     const binding = bindAwsClient(
-      new S3Client({ endpoint: endpoint.url, region: 'us-east-1', forcePathStyle: true, credentials: awsCredentials(secret), maxAttempts: 1 }),
+      new S3Client({
+        endpoint: endpoint.url,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: awsCredentials(secret),
+        maxAttempts: 1,
+      }),
       secret,
     );
     cleanup.push(() => binding.close());
@@ -110,39 +116,59 @@ describe('a bound S3 client under 50 rotations with 8 workers', () => {
 
   // The file half is CPU-bound on a loaded machine (8 workers, the endpoint and the kubelet-style
   // writer share one event loop): it runs with `npm run test:aws-scale`, beside the Vault half.
-  it.skipIf(process.env.LEASEHOLD_AWS_SCALE !== '1')('follows 25 kubelet-style swaps of a mounted key directory', async () => {
-    const keys = new MemoryAwsKeyStore();
-    const dir = await mkdtemp(join(tmpdir(), 'leasehold-aws-scale-'));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
-    const write = async (generation: number) => {
-      const id = `AKIAFILE${String(generation).padStart(12, '0')}`;
-      const secretKey = `file-secret-${generation}-${'f'.repeat(24)}`;
-      keys.add(id, { secretAccessKey: secretKey });
-      await atomicWriteDir(dir, { AWS_ACCESS_KEY_ID: id, AWS_SECRET_ACCESS_KEY: secretKey });
-    };
-    await write(0);
-    const secret = fileSecret<Record<string, string>>({ path: dir, name: 'aws-mounted', debounceMillis: 20 });
-    cleanup.push(() => secret.close());
-    const result = await drive(secret, keys, (value) => value.AWS_ACCESS_KEY_ID ?? '', (rotation) => write(rotation));
-    check(result, 1);
-  }, TEST_TIMEOUT_MILLIS);
+  it.skipIf(process.env.LEASEHOLD_AWS_SCALE !== '1')(
+    'follows 25 kubelet-style swaps of a mounted key directory',
+    async () => {
+      const keys = new MemoryAwsKeyStore();
+      const dir = await mkdtemp(join(tmpdir(), 'leasehold-aws-scale-'));
+      cleanup.push(() => rm(dir, { recursive: true, force: true }));
+      const write = async (generation: number) => {
+        const id = `AKIAFILE${String(generation).padStart(12, '0')}`;
+        const secretKey = `file-secret-${generation}-${'f'.repeat(24)}`;
+        keys.add(id, { secretAccessKey: secretKey });
+        await atomicWriteDir(dir, { AWS_ACCESS_KEY_ID: id, AWS_SECRET_ACCESS_KEY: secretKey });
+      };
+      await write(0);
+      const secret = fileSecret<Record<string, string>>({ path: dir, name: 'aws-mounted', debounceMillis: 20 });
+      cleanup.push(() => secret.close());
+      const result = await drive(
+        secret,
+        keys,
+        (value) => value.AWS_ACCESS_KEY_ID ?? '',
+        (rotation) => write(rotation),
+      );
+      check(result, 1);
+    },
+    TEST_TIMEOUT_MILLIS,
+  );
 
-  it('follows 25 Vault STS leases, each revoked once the client released it', async () => {
-    const vault = await startVaultDev({
-      aws: { roles: { deploy: { credentialType: 'assumed_role' } } },
-      policies: { app: ['aws/sts/deploy', 'sys/leases/revoke'] },
-    });
-    cleanup.push(() => vault.close());
-    const session = new VaultSession({ env: { VAULT_ADDR: vault.address, VAULT_TOKEN: vault.createToken({ policies: ['app'], ttl: '1h' }) } });
-    cleanup.push(() => session.close());
-    const lease = session.lease<{ access_key: string }>('aws/sts/deploy', { name: 'aws-sts', body: { ttl: '900s' } });
-    const retired: number[] = [];
-    lease.on('retired', (snapshot) => retired.push(snapshot.version));
-    const result = await drive(lease, vault.aws, (value) => value.access_key, async () => {
-      await lease.refresh();
-    });
-    check(result, 1);
-    // Every replaced lease was drained and revoked: its keys are refused from then on.
-    await vi.waitFor(() => expect(retired.length).toBe(ROTATIONS_PER_SOURCE));
-  }, TEST_TIMEOUT_MILLIS);
+  it(
+    'follows 25 Vault STS leases, each revoked once the client released it',
+    async () => {
+      const vault = await startVaultDev({
+        aws: { roles: { deploy: { credentialType: 'assumed_role' } } },
+        policies: { app: ['aws/sts/deploy', 'sys/leases/revoke'] },
+      });
+      cleanup.push(() => vault.close());
+      const session = new VaultSession({
+        env: { VAULT_ADDR: vault.address, VAULT_TOKEN: vault.createToken({ policies: ['app'], ttl: '1h' }) },
+      });
+      cleanup.push(() => session.close());
+      const lease = session.lease<{ access_key: string }>('aws/sts/deploy', { name: 'aws-sts', body: { ttl: '900s' } });
+      const retired: number[] = [];
+      lease.on('retired', (snapshot) => retired.push(snapshot.version));
+      const result = await drive(
+        lease,
+        vault.aws,
+        (value) => value.access_key,
+        async () => {
+          await lease.refresh();
+        },
+      );
+      check(result, 1);
+      // Every replaced lease was drained and revoked: its keys are refused from then on.
+      await vi.waitFor(() => expect(retired.length).toBe(ROTATIONS_PER_SOURCE));
+    },
+    TEST_TIMEOUT_MILLIS,
+  );
 });

@@ -54,7 +54,11 @@ describe('leasehold exec: delivering the credential', () => {
     const path = join(world.dir, 'default-files.json');
     const token = world.migrateToken();
 
-    const result = await runCli(['exec', '--lease', 'database/creds/migrate', '--', ...FILES_JOB], { ...vaultEnv(token), BAO_TOKEN: token, JOB_REPORT: path });
+    const result = await runCli(['exec', '--lease', 'database/creds/migrate', '--', ...FILES_JOB], {
+      ...vaultEnv(token),
+      BAO_TOKEN: token,
+      JOB_REPORT: path,
+    });
 
     const job = await report(path);
     expect(result.code).toBe(0);
@@ -75,17 +79,34 @@ describe('leasehold exec: delivering the credential', () => {
     const path = join(world.dir, 'pass-token.json');
     const token = world.migrateToken();
 
-    const passed = await runCli(['exec', '--pass-vault-token', '--lease', 'database/creds/migrate', '--env', 'PGUSER=username', '--env', 'PGPASSWORD=password', '--', ...JOB], {
-      ...vaultEnv(token),
-      JOB_REPORT: path,
-    });
+    const passed = await runCli(
+      [
+        'exec',
+        '--pass-vault-token',
+        '--lease',
+        'database/creds/migrate',
+        '--env',
+        'PGUSER=username',
+        '--env',
+        'PGPASSWORD=password',
+        '--',
+        ...JOB,
+      ],
+      {
+        ...vaultEnv(token),
+        JOB_REPORT: path,
+      },
+    );
     expect(passed.code).toBe(0);
     expect((await readJobReport(path))?.vaultToken).toBe(token);
 
-    const withheld = await runCli(['exec', '--lease', 'database/creds/migrate', '--env', 'PGUSER=username', '--env', 'PGPASSWORD=password', '--', ...JOB], {
-      ...vaultEnv(token),
-      JOB_REPORT: path,
-    });
+    const withheld = await runCli(
+      ['exec', '--lease', 'database/creds/migrate', '--env', 'PGUSER=username', '--env', 'PGPASSWORD=password', '--', ...JOB],
+      {
+        ...vaultEnv(token),
+        JOB_REPORT: path,
+      },
+    );
     expect(withheld.code).toBe(0);
     expect((await readJobReport(path))?.vaultToken).toBe('');
   });
@@ -114,7 +135,11 @@ describe('leasehold exec: delivering the credential', () => {
 
   it('removes the files after a SIGTERM relayed to the job, and revokes the lease', async () => {
     const path = join(world.dir, 'sigterm-files.json');
-    const run = startCli(['exec', '--lease', 'database/creds/migrate', '--', ...FILES_JOB], { ...vaultEnv(), JOB_REPORT: path, JOB_SECONDS: '60' });
+    const run = startCli(['exec', '--lease', 'database/creds/migrate', '--', ...FILES_JOB], {
+      ...vaultEnv(),
+      JOB_REPORT: path,
+      JOB_SECONDS: '60',
+    });
     const started = await reportOnceWritten(path);
     expect(existsSync(join(started.dir, 'password'))).toBe(true);
 
@@ -130,7 +155,17 @@ describe('leasehold exec: delivering the credential', () => {
     const path = join(world.dir, 'libpq.json');
     const { database } = world;
     const result = await runCli(
-      ['exec', '--lease', 'database/creds/migrate', '--template', 'libpq', '--database-url', `postgresql://${database.host}:${database.port}/${database.database}`, '--', ...JOB],
+      [
+        'exec',
+        '--lease',
+        'database/creds/migrate',
+        '--template',
+        'libpq',
+        '--database-url',
+        `postgresql://${database.host}:${database.port}/${database.database}`,
+        '--',
+        ...JOB,
+      ],
       { VAULT_ADDR: world.server.address, VAULT_TOKEN: world.migrateToken(), PGPASSWORD: 'stale-inherited-password', JOB_REPORT: path },
     );
 

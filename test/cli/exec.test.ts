@@ -115,7 +115,9 @@ describe('leasehold exec', () => {
 
   it('stops at once, starting nothing, when SIGTERM arrives while it waits for the credential', async () => {
     const report = join(world.dir, 'early-signal.json');
-    const run = startCli(['exec', '--verbose', '--file', join(world.dir, 'not-mounted-yet'), ...DB_ENV, '--', ...JOB], { JOB_REPORT: report });
+    const run = startCli(['exec', '--verbose', '--file', join(world.dir, 'not-mounted-yet'), ...DB_ENV, '--', ...JOB], {
+      JOB_REPORT: report,
+    });
     let stderr = '';
     run.process.stderr!.on('data', (chunk: string) => (stderr += chunk));
     while (!stderr.includes('LEASEHOLD_FILE_NOT_FOUND')) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -172,11 +174,27 @@ describe('leasehold exec', () => {
   it('logs in with Kubernetes auth and revokes the lease and the login token when the job exits', async () => {
     const report = join(world.dir, 'kubernetes.json');
     const tokenPath = join(world.dir, 'sa-token');
-    await writeFile(tokenPath, signServiceAccountToken({ privateKey: world.clusterKey, namespace: 'payments', serviceAccountName: 'migrate' }));
+    await writeFile(
+      tokenPath,
+      signServiceAccountToken({ privateKey: world.clusterKey, namespace: 'payments', serviceAccountName: 'migrate' }),
+    );
     world.server.clearRequestLog();
 
     const result = await runCli(
-      ['exec', '--auth', 'kubernetes', '--role', 'migrate', '--token-path', tokenPath, '--lease', 'database/creds/migrate', ...DB_ENV, '--', ...JOB],
+      [
+        'exec',
+        '--auth',
+        'kubernetes',
+        '--role',
+        'migrate',
+        '--token-path',
+        tokenPath,
+        '--lease',
+        'database/creds/migrate',
+        ...DB_ENV,
+        '--',
+        ...JOB,
+      ],
       { ...world.pgEnv, VAULT_ADDR: world.server.address, JOB_REPORT: report },
     );
 

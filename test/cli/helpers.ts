@@ -6,7 +6,14 @@ import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { connectPostgres, DEFAULT_CREATION_STATEMENTS, startVaultDev, type PostgresAdmin, type PostgresDatabase, type VaultDevServer } from '@leasehold/testing';
+import {
+  connectPostgres,
+  DEFAULT_CREATION_STATEMENTS,
+  startVaultDev,
+  type PostgresAdmin,
+  type PostgresDatabase,
+  type VaultDevServer,
+} from '@leasehold/testing';
 import { inject } from 'vitest';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -113,7 +120,9 @@ export async function startCliWorld(options: WorldOptions = {}): Promise<CliWorl
     auth: {
       kubernetes: {
         publicKeys: publicKey,
-        roles: { migrate: { boundServiceAccountNames: ['migrate'], boundServiceAccountNamespaces: ['payments'], policies: ['migrate'], ttl: '1h' } },
+        roles: {
+          migrate: { boundServiceAccountNames: ['migrate'], boundServiceAccountNamespaces: ['payments'], policies: ['migrate'], ttl: '1h' },
+        },
       },
     },
   });

@@ -34,8 +34,15 @@ describe('leasehold, first contact', () => {
     const out = join(mount, 'seen.txt');
 
     const result = await runCli([
-      'exec', '--file', mount, '--env', 'APP_USER=username',
-      'node', '-e', 'require("fs").writeFileSync(process.argv[1], process.env.APP_USER); process.exitCode = 3', out,
+      'exec',
+      '--file',
+      mount,
+      '--env',
+      'APP_USER=username',
+      'node',
+      '-e',
+      'require("fs").writeFileSync(process.argv[1], process.env.APP_USER); process.exitCode = 3',
+      out,
     ]);
 
     expect(result.code).toBe(3);
@@ -44,17 +51,29 @@ describe('leasehold, first contact', () => {
   });
 
   it('refuses an option it does not know with its own usage line and the right advice, never echoing a value', async () => {
-    const result = await runCli(['exec', '--lease', 'database/creds/migrate', '-url=jdbc:postgresql://db/app?password=hunter2', 'flyway', 'migrate']);
+    const result = await runCli([
+      'exec',
+      '--lease',
+      'database/creds/migrate',
+      '-url=jdbc:postgresql://db/app?password=hunter2',
+      'flyway',
+      'migrate',
+    ]);
 
     expect(result.code).toBe(125);
-    expect(result.stderr).toContain('leasehold exec: LEASEHOLD_INVALID_OPTION: unknown option "-url"; if it is an option of the command, put the command after "--"');
+    expect(result.stderr).toContain(
+      'leasehold exec: LEASEHOLD_INVALID_OPTION: unknown option "-url"; if it is an option of the command, put the command after "--"',
+    );
     expect(result.stderr).toContain('usage: leasehold exec [options] -- <command> [args...]');
     expect(result.stderr).not.toMatch(/positional argument|hunter2/);
   });
 
   it('names the Vault address and ECONNREFUSED while it is still waiting, long before its timeout', async () => {
     const address = `http://127.0.0.1:${await closedPort()}`;
-    const run = startCli(['exec', '--timeout', '120', '--lease', 'database/creds/migrate', '--', 'node', '-e', '1'], { VAULT_ADDR: address, VAULT_TOKEN: 'not-a-real-token' });
+    const run = startCli(['exec', '--timeout', '120', '--lease', 'database/creds/migrate', '--', 'node', '-e', '1'], {
+      VAULT_ADDR: address,
+      VAULT_TOKEN: 'not-a-real-token',
+    });
     let stderr = '';
     run.process.stderr!.on('data', (chunk: string) => (stderr += chunk));
     while (!stderr.includes('ECONNREFUSED')) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -72,10 +91,15 @@ describe('leasehold, first contact', () => {
   it('names the last error, with its address, when the timeout ends the wait', async () => {
     const address = `http://127.0.0.1:${await closedPort()}`;
 
-    const result = await runCli(['exec', '--timeout', '1', '--lease', 'database/creds/migrate', '--', 'node', '-e', '1'], { VAULT_ADDR: address, VAULT_TOKEN: 'x' });
+    const result = await runCli(['exec', '--timeout', '1', '--lease', 'database/creds/migrate', '--', 'node', '-e', '1'], {
+      VAULT_ADDR: address,
+      VAULT_TOKEN: 'x',
+    });
 
     expect(result.code).toBe(125);
-    expect(result.stderr).toContain(`could not obtain credentials from vault:database/creds/migrate at ${address}: LEASEHOLD_START_TIMEOUT`);
+    expect(result.stderr).toContain(
+      `could not obtain credentials from vault:database/creds/migrate at ${address}: LEASEHOLD_START_TIMEOUT`,
+    );
     expect(result.stderr).toMatch(/cause LEASEHOLD_VAULT_NETWORK: Vault GET \S+ at http:\/\/127\.0\.0\.1:\d+ failed: ECONNREFUSED/);
     expect(result.stderr).toContain('the command was not started');
   });

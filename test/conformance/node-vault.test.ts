@@ -6,7 +6,14 @@ import { generateKeyPairSync } from 'node:crypto';
 import pg from 'pg';
 import nodeVault from 'node-vault';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { connectPostgres, formatVaultDuration, signServiceAccountToken, startVaultDev, type PostgresDatabase, type VaultDevServer } from '@leasehold/testing';
+import {
+  connectPostgres,
+  formatVaultDuration,
+  signServiceAccountToken,
+  startVaultDev,
+  type PostgresDatabase,
+  type VaultDevServer,
+} from '@leasehold/testing';
 
 const ROLE_ID = 'payments-role-id';
 const SECRET_ID = 'payments-secret-id-0123456789';
@@ -27,7 +34,14 @@ describe('node-vault 0.12 against the dev server', () => {
         approle: { roles: { payments: { roleId: ROLE_ID, secretIds: [SECRET_ID], policies: ['payments'], ttl: '1h', maxTtl: '4h' } } },
         kubernetes: {
           publicKeys: clusterKey.publicKey,
-          roles: { payments: { boundServiceAccountNames: ['payments'], boundServiceAccountNamespaces: ['prod'], policies: ['payments'], ttl: '30m' } },
+          roles: {
+            payments: {
+              boundServiceAccountNames: ['payments'],
+              boundServiceAccountNamespaces: ['prod'],
+              policies: ['payments'],
+              ttl: '30m',
+            },
+          },
         },
       },
     });
@@ -94,7 +108,9 @@ describe('node-vault 0.12 against the dev server', () => {
     });
     expect(vault.token).toBe(login.auth.client_token);
     const stranger = signServiceAccountToken({ privateKey: clusterKey.privateKey, namespace: 'dev', serviceAccountName: 'payments' });
-    await expect(client().kubernetesLogin({ role: 'payments', jwt: stranger, kubernetesPath: 'kubernetes' })).rejects.toMatchObject({ response: { statusCode: 403 } });
+    await expect(client().kubernetesLogin({ role: 'payments', jwt: stranger, kubernetesPath: 'kubernetes' })).rejects.toMatchObject({
+      response: { statusCode: 403 },
+    });
   });
 
   // https://developer.hashicorp.com/vault/api-docs/secret/kv/kv-v2
@@ -136,11 +152,16 @@ describe('node-vault 0.12 against the dev server', () => {
     const capped = await vault.renew({ lease_id: creds.lease_id, increment: 3 * 3600 });
     expect(capped.lease_duration).toBeLessThanOrEqual(7200);
     expect(capped.lease_duration).toBeGreaterThan(7100);
-    expect(capped.warnings).toEqual([`TTL of "3h" exceeded the effective max_ttl of "${formatVaultDuration(capped.lease_duration as number)}"; TTL value is capped accordingly`]);
+    expect(capped.warnings).toEqual([
+      `TTL of "3h" exceeded the effective max_ttl of "${formatVaultDuration(capped.lease_duration as number)}"; TTL value is capped accordingly`,
+    ]);
 
     await expect(vault.revoke({ lease_id: creds.lease_id })).resolves.toBeDefined();
     expect(await admin.roleExists(username)).toBe(false);
-    await expect(vault.renew({ lease_id: creds.lease_id })).rejects.toMatchObject({ message: 'lease not found', response: { statusCode: 400 } });
+    await expect(vault.renew({ lease_id: creds.lease_id })).rejects.toMatchObject({
+      message: 'lease not found',
+      response: { statusCode: 400 },
+    });
     // Revoking a lease Vault no longer knows succeeds too.
     await expect(vault.revoke({ lease_id: creds.lease_id })).resolves.toBeDefined();
   });

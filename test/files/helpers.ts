@@ -65,7 +65,10 @@ export function serial(text: string): number {
 const NODE_ARGS = ['--conditions=@leasehold/source', '--import', 'tsx'];
 
 /** Runs a fixture; resolves with its output, or with `killed: true` if it had not exited by itself in time. */
-export function runFixture(args: string[], options: { uid?: number; gid?: number } = {}): Promise<{ code: number | null; stdout: string; killed: boolean }> {
+export function runFixture(
+  args: string[],
+  options: { uid?: number; gid?: number } = {},
+): Promise<{ code: number | null; stdout: string; killed: boolean }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'], ...options });
     let stdout = '';

@@ -68,8 +68,17 @@ describe('fileSecret never shows a secret value', () => {
     const shown = [
       ...lines,
       ...errors.map(errorText),
-      ...[secret, jsonSecret, aws].flatMap((s) => [inspect(s, { depth: 10 }), JSON.stringify(s.health()), inspect(s.health(), { depth: 10 })]),
-      ...[...snapshots, awsSnapshot].flatMap((s) => [inspect(s, { depth: 10 }), JSON.stringify(s), inspect(s.value), JSON.stringify(s.value)]),
+      ...[secret, jsonSecret, aws].flatMap((s) => [
+        inspect(s, { depth: 10 }),
+        JSON.stringify(s.health()),
+        inspect(s.health(), { depth: 10 }),
+      ]),
+      ...[...snapshots, awsSnapshot].flatMap((s) => [
+        inspect(s, { depth: 10 }),
+        JSON.stringify(s),
+        inspect(s.value),
+        JSON.stringify(s.value),
+      ]),
     ].join('\n');
     expect(errors.length).toBeGreaterThanOrEqual(3);
     expect(lines.length).toBeGreaterThan(0);

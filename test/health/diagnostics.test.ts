@@ -24,7 +24,10 @@ describe('diagnostics channels', () => {
     db.offer({ password: 'Diag-Pa55word-2' }, { expiresAt: new Date(clock.now() + 60_000), leaseId: 'lease-2' });
     await clock.advance(0);
     db.context.extend('lease-2', new Date(clock.now() + 60_000));
-    db.context.failed(new LeaseholdError('LEASEHOLD_VAULT_UNAVAILABLE', 'Vault answered 503'), { step: 'renew', nextAttemptAt: new Date(clock.now() + 1000) });
+    db.context.failed(new LeaseholdError('LEASEHOLD_VAULT_UNAVAILABLE', 'Vault answered 503'), {
+      step: 'renew',
+      nextAttemptAt: new Date(clock.now() + 1000),
+    });
     await clock.advance(60_000);
 
     const names = seen.map(([name]) => name);

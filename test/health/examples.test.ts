@@ -135,7 +135,11 @@ describe.each(examples)('examples/%s start-up failure', (_name, start) => {
     const role = await admin.createRole();
     const dir = await mkdtemp(join(tmpdir(), 'leasehold-example-'));
     await atomicWriteDir(dir, { username: role.name, password: role.password });
-    const options = { secretDir: dir, database: { host: database.host, port: database.port, database: database.database }, logger: pino({ level: 'silent' }) };
+    const options = {
+      secretDir: dir,
+      database: { host: database.host, port: database.port, database: database.database },
+      logger: pino({ level: 'silent' }),
+    };
     const first = await start({ ...options, port: 0 });
     try {
       const port = Number(new URL(first.url).port);

@@ -32,7 +32,12 @@ function setup() {
       component: 'pg-pool',
       source: 'db-credentials',
       state: 'ready',
-      details: { generations: [{ version: 2, state: 'active' }, { version: 1, state: 'draining' }] },
+      details: {
+        generations: [
+          { version: 2, state: 'active' },
+          { version: 1, state: 'draining' },
+        ],
+      },
     }),
   };
   const metrics = registerMetrics([db.secret, pool], { client: promClient, registry, clock });
@@ -42,13 +47,22 @@ function setup() {
 describe('registerMetrics', () => {
   it('exposes expiry, state, rotations, renewals, errors, pool generations and rotation duration by name only', async () => {
     const { clock, registry, db, metrics, adopted } = setup();
-    db.offer({ username: 'app', password: PASSWORDS[0]! }, { expiresAt: new Date(clock.now() + 3_600_000), leaseId: 'database/creds/app/1' });
+    db.offer(
+      { username: 'app', password: PASSWORDS[0]! },
+      { expiresAt: new Date(clock.now() + 3_600_000), leaseId: 'database/creds/app/1' },
+    );
     await clock.advance(1500);
-    db.offer({ username: 'app', password: PASSWORDS[1]! }, { expiresAt: new Date(clock.now() + 3_600_000), leaseId: 'database/creds/app/2' });
+    db.offer(
+      { username: 'app', password: PASSWORDS[1]! },
+      { expiresAt: new Date(clock.now() + 3_600_000), leaseId: 'database/creds/app/2' },
+    );
     await clock.advance(1500);
     expect(adopted).toEqual([1, 2]);
     db.context.extend('database/creds/app/2', new Date(clock.now() + 7_200_000));
-    db.context.failed(new LeaseholdError('LEASEHOLD_VAULT_UNAVAILABLE', 'Vault answered 503 for lease database/creds/app/2', { retryable: true }), { step: 'renew', nextAttemptAt: new Date(clock.now() + 1000) });
+    db.context.failed(
+      new LeaseholdError('LEASEHOLD_VAULT_UNAVAILABLE', 'Vault answered 503 for lease database/creds/app/2', { retryable: true }),
+      { step: 'renew', nextAttemptAt: new Date(clock.now() + 1000) },
+    );
 
     const text = await registry.metrics();
     expect(text).toContain('leasehold_secret_expiry_seconds{secret="db-credentials"} 7200');

@@ -105,8 +105,14 @@ describe('no secret value in any output', () => {
     const metrics = registerMetrics([db.secret], { client: promClient, registry, clock });
     const check = healthCheck([db.secret], { clock });
 
-    db.offer({ username: 'v-app-1', password: secrets[0]! }, { expiresAt: new Date(clock.now() + 90_000), leaseId: 'database/creds/app/abc' });
-    db.context.failed(new LeaseholdError('LEASEHOLD_VAULT_UNAVAILABLE', 'Vault answered 503 renewing database/creds/app/abc', { retryable: true }), { step: 'renew', nextAttemptAt: new Date(clock.now() + 10_000) });
+    db.offer(
+      { username: 'v-app-1', password: secrets[0]! },
+      { expiresAt: new Date(clock.now() + 90_000), leaseId: 'database/creds/app/abc' },
+    );
+    db.context.failed(
+      new LeaseholdError('LEASEHOLD_VAULT_UNAVAILABLE', 'Vault answered 503 renewing database/creds/app/abc', { retryable: true }),
+      { step: 'renew', nextAttemptAt: new Date(clock.now() + 10_000) },
+    );
     await clock.advance(60_000);
     expect(db.secret.health().state).toBe('degraded');
     await clock.advance(30_000);

@@ -47,21 +47,36 @@ describe('registerOtelMetrics', () => {
     });
     const metrics = registerOtelMetrics([db.secret], { meter, clock });
 
-    db.offer({ username: 'app', password: PASSWORDS[0]! }, { expiresAt: new Date(clock.now() + 3_600_000), leaseId: 'database/creds/app/1' });
+    db.offer(
+      { username: 'app', password: PASSWORDS[0]! },
+      { expiresAt: new Date(clock.now() + 3_600_000), leaseId: 'database/creds/app/1' },
+    );
     await clock.advance(1500);
-    db.offer({ username: 'app', password: PASSWORDS[1]! }, { expiresAt: new Date(clock.now() + 3_600_000), leaseId: 'database/creds/app/2' });
+    db.offer(
+      { username: 'app', password: PASSWORDS[1]! },
+      { expiresAt: new Date(clock.now() + 3_600_000), leaseId: 'database/creds/app/2' },
+    );
     await clock.advance(1500);
     db.context.extend('database/creds/app/2', new Date(clock.now() + 7_200_000));
-    db.context.failed(new LeaseholdError('LEASEHOLD_VAULT_UNAVAILABLE', 'Vault answered 503 for lease database/creds/app/2', { retryable: true }), {
-      step: 'renew',
-      nextAttemptAt: new Date(clock.now() + 1000),
-    });
+    db.context.failed(
+      new LeaseholdError('LEASEHOLD_VAULT_UNAVAILABLE', 'Vault answered 503 for lease database/creds/app/2', { retryable: true }),
+      {
+        step: 'renew',
+        nextAttemptAt: new Date(clock.now() + 1000),
+      },
+    );
 
     const exported = await collect();
     const secret = { 'leasehold.secret.name': 'db-credentials' };
     expect(points(exported, 'leasehold.secret.expiry')).toEqual([{ attributes: secret, value: 7200 }]);
-    expect(points(exported, 'leasehold.secret.state')).toContainEqual({ attributes: { ...secret, 'leasehold.secret.state': 'degraded' }, value: 1 });
-    expect(points(exported, 'leasehold.secret.state')).toContainEqual({ attributes: { ...secret, 'leasehold.secret.state': 'ready' }, value: 0 });
+    expect(points(exported, 'leasehold.secret.state')).toContainEqual({
+      attributes: { ...secret, 'leasehold.secret.state': 'degraded' },
+      value: 1,
+    });
+    expect(points(exported, 'leasehold.secret.state')).toContainEqual({
+      attributes: { ...secret, 'leasehold.secret.state': 'ready' },
+      value: 0,
+    });
     expect(points(exported, 'leasehold.secret.rotations')).toEqual([{ attributes: secret, value: 1 }]);
     expect(points(exported, 'leasehold.secret.renewals')).toEqual(
       expect.arrayContaining([
@@ -69,7 +84,9 @@ describe('registerOtelMetrics', () => {
         { attributes: { ...secret, 'leasehold.renewal.result': 'failure' }, value: 1 },
       ]),
     );
-    expect(points(exported, 'leasehold.secret.errors')).toEqual([{ attributes: { ...secret, 'error.type': 'LEASEHOLD_VAULT_UNAVAILABLE' }, value: 1 }]);
+    expect(points(exported, 'leasehold.secret.errors')).toEqual([
+      { attributes: { ...secret, 'error.type': 'LEASEHOLD_VAULT_UNAVAILABLE' }, value: 1 },
+    ]);
     const [duration] = points(exported, 'leasehold.secret.rotation.duration');
     expect(duration?.value).toMatchObject({ count: 1, sum: 1.5 });
     const units = Object.fromEntries(exported.map((metric) => [metric.descriptor.name, metric.descriptor.unit]));
@@ -119,10 +136,15 @@ describe('registerOtelMetrics', () => {
       const exported = await collect();
       const poolName = pool.health().name;
       const connections = points(exported, 'db.client.connection.count');
-      expect(connections).toContainEqual({ attributes: { 'db.client.connection.pool.name': poolName, 'db.client.connection.state': 'used' }, value: 1 });
+      expect(connections).toContainEqual({
+        attributes: { 'db.client.connection.pool.name': poolName, 'db.client.connection.state': 'used' },
+        value: 1,
+      });
       const idle = connections.find((point) => point.attributes['db.client.connection.state'] === 'idle');
       expect(idle?.value).toBeGreaterThanOrEqual(1);
-      expect(points(exported, 'leasehold.pool.generations')).toEqual([{ attributes: { 'db.client.connection.pool.name': poolName }, value: 1 }]);
+      expect(points(exported, 'leasehold.pool.generations')).toEqual([
+        { attributes: { 'db.client.connection.pool.name': poolName }, value: 1 },
+      ]);
       expect(JSON.stringify(exported)).not.toContain(role.password);
 
       held.release();

@@ -11,7 +11,11 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY_POINTS = ['core', 'pg', 'aws', 'testing', 'cli'].map((name) => `${ROOT}packages/${name}/src/index.ts`);
 
 function program(): ts.Program {
-  const config = ts.getParsedCommandLineOfConfigFile(`${ROOT}tsconfig.json`, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+  const config = ts.getParsedCommandLineOfConfigFile(
+    `${ROOT}tsconfig.json`,
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
+  );
   if (!config) throw new Error('tsconfig.json could not be read');
   return ts.createProgram({ rootNames: ENTRY_POINTS, options: { ...config.options, noEmit: true } });
 }

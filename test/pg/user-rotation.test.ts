@@ -37,7 +37,10 @@ function dynamicUsers(): { source: ManualSecret<DbCreds>; issue: () => Promise<v
   const issue = async (): Promise<void> => {
     const role = await admin.createRole();
     await admin.adminQuery(`GRANT SELECT, INSERT ON tx_user TO ${quoteIdent(role.name)}`, [], { database: db.database });
-    source.set({ username: role.name, password: role.password }, { expiresAt: new Date(Date.now() + 120_000), leaseId: `database/creds/app/${role.name}` });
+    source.set(
+      { username: role.name, password: role.password },
+      { expiresAt: new Date(Date.now() + 120_000), leaseId: `database/creds/app/${role.name}` },
+    );
   };
   return { source, issue, sessionsAtRevoke };
 }
@@ -131,10 +134,9 @@ describe('a dynamic user rotation (new user per lease)', () => {
     await pool.end();
     const result = await load.stop();
     for (const error of result.errors) expect(isPoolEnded(error)).toBe(true);
-    const sessions = await admin.adminQuery<{ n: number }>(
-      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = ANY($1)',
-      [users],
-    );
+    const sessions = await admin.adminQuery<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = ANY($1)', [
+      users,
+    ]);
     expect(sessions.rows[0]).toEqual({ n: 0 });
     expect(pool.totalCount).toBe(0);
     await source.secret.close();

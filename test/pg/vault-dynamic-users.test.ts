@@ -16,7 +16,11 @@ beforeAll(async () => {
   vault = await startVaultDev({
     policies: { app: ['database/creds/app', 'sys/leases/revoke'] },
     database: { connection: facts, roles: { app: { defaultTtl: '4s', maxTtl: '8s' } } },
-    auth: { approle: { roles: { app: { roleId: 'pg-role', secretIds: ['pg-secret-id-0123456789'], policies: ['app'], ttl: '1h', maxTtl: '24h' } } } },
+    auth: {
+      approle: {
+        roles: { app: { roleId: 'pg-role', secretIds: ['pg-secret-id-0123456789'], policies: ['app'], ttl: '1h', maxTtl: '24h' } },
+      },
+    },
   });
 });
 afterAll(async () => {
@@ -26,7 +30,10 @@ afterAll(async () => {
 
 describe('a pool on Vault dynamic database users', () => {
   it('follows lease replacements under load without a failed query, each old user revoked after it drained', async () => {
-    const session = new VaultSession({ address: vault.address, auth: { method: 'approle', roleId: 'pg-role', secretId: 'pg-secret-id-0123456789' } });
+    const session = new VaultSession({
+      address: vault.address,
+      auth: { method: 'approle', roleId: 'pg-role', secretId: 'pg-secret-id-0123456789' },
+    });
     // Leases this short leave no room for the default 5 s retire margin.
     const db = session.lease<{ username: string; password: string }>('database/creds/app', { retireMarginMillis: 500 });
     const pool = createPool(db, { host: facts.host, port: facts.port, database: facts.database, max: 4 });

@@ -33,7 +33,18 @@ function agentServer(): { server: Server; agent: Agent } {
     }
     if (path === 'auth/token/lookup-self') return res.end(JSON.stringify({ data: { ttl: 0, renewable: false, accessor: 'acc' } }));
     if (path === 'database/creds/app') {
-      return res.end(JSON.stringify({ lease_id: 'database/creds/app/abc', renewable: true, lease_duration: 3600, data: { username: 'v-agent', password: 'agent-pw' }, mount_type: 'database', warnings: null, auth: null, wrap_info: null }));
+      return res.end(
+        JSON.stringify({
+          lease_id: 'database/creds/app/abc',
+          renewable: true,
+          lease_duration: 3600,
+          data: { username: 'v-agent', password: 'agent-pw' },
+          mount_type: 'database',
+          warnings: null,
+          auth: null,
+          wrap_info: null,
+        }),
+      );
     }
     res.statusCode = 404;
     res.end('{"errors":[]}');
@@ -79,7 +90,12 @@ describe('a Vault Agent on a unix socket', () => {
       await agent.close();
       rmSync(dir, { recursive: true, force: true });
     });
-    const session = new VaultSession({ address: `unix://${socket}`, auth: { method: 'token', token: 'hvs.mine' }, clock: new ManualClock(Date.now()), env: {} });
+    const session = new VaultSession({
+      address: `unix://${socket}`,
+      auth: { method: 'token', token: 'hvs.mine' },
+      clock: new ManualClock(Date.now()),
+      env: {},
+    });
     cleanup.push(() => session.close());
     await session.request({ method: 'GET', path: 'database/creds/app' });
     expect(agent.seen.find((entry) => entry.path === 'database/creds/app')?.headers['x-vault-token']).toBe('hvs.mine');
@@ -92,7 +108,10 @@ describe('VAULT_AGENT_ADDR', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     cleanup.push(() => agent.close());
     const agentAddress = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const session = new VaultSession({ env: { VAULT_ADDR: 'https://vault.invalid:8200', VAULT_AGENT_ADDR: agentAddress, HOME: tmpdir() }, clock: new ManualClock(Date.now()) });
+    const session = new VaultSession({
+      env: { VAULT_ADDR: 'https://vault.invalid:8200', VAULT_AGENT_ADDR: agentAddress, HOME: tmpdir() },
+      clock: new ManualClock(Date.now()),
+    });
     cleanup.push(() => session.close());
     expect(session.client.address).toBe(agentAddress);
     const secret = session.lease<{ username: string }>('database/creds/app');
@@ -110,7 +129,9 @@ describe('VAULT_AGENT_ADDR', () => {
     expect(fromBao.client.address).toBe(agentAddress);
     const inCode = new VaultSession({ agentAddress, auth: { method: 'agent' }, env: {} });
     cleanup.push(() => inCode.close());
-    await expect(inCode.request({ method: 'GET', path: 'database/creds/app' })).resolves.toMatchObject({ lease_id: 'database/creds/app/abc' });
+    await expect(inCode.request({ method: 'GET', path: 'database/creds/app' })).resolves.toMatchObject({
+      lease_id: 'database/creds/app/abc',
+    });
   });
 
   it('still needs auth when no agent address is set and no token is found', () => {

@@ -34,13 +34,30 @@ export interface FakeVault {
 
 /** A Vault envelope with Vault's zero values. */
 export function envelope(fields: Record<string, unknown>): Record<string, unknown> {
-  return { request_id: 'r', lease_id: '', renewable: false, lease_duration: 0, data: null, wrap_info: null, warnings: null, auth: null, ...fields };
+  return {
+    request_id: 'r',
+    lease_id: '',
+    renewable: false,
+    lease_duration: 0,
+    data: null,
+    wrap_info: null,
+    warnings: null,
+    auth: null,
+    ...fields,
+  };
 }
 
 /** A database/creds answer. */
 export function dbCreds(n: number, leaseDuration: unknown = 30, extra: Record<string, unknown> = {}): FakeAnswer {
   return {
-    json: envelope({ lease_id: `database/creds/app/lease${n}`, renewable: true, lease_duration: leaseDuration, data: { username: `v-app-${n}`, password: `pw-${n}` }, mount_type: 'database', ...extra }),
+    json: envelope({
+      lease_id: `database/creds/app/lease${n}`,
+      renewable: true,
+      lease_duration: leaseDuration,
+      data: { username: `v-app-${n}`, password: `pw-${n}` },
+      mount_type: 'database',
+      ...extra,
+    }),
   };
 }
 
@@ -48,7 +65,8 @@ export function dbCreds(n: number, leaseDuration: unknown = 30, extra: Record<st
 export async function startFakeVault(): Promise<FakeVault> {
   const routes: { path: string | RegExp; responder: Responder }[] = [];
   const requests: RecordedRequest[] = [];
-  const matches = (pattern: string | RegExp, path: string): boolean => (typeof pattern === 'string' ? pattern === path : pattern.test(path));
+  const matches = (pattern: string | RegExp, path: string): boolean =>
+    typeof pattern === 'string' ? pattern === path : pattern.test(path);
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -83,7 +101,9 @@ export async function startFakeVault(): Promise<FakeVault> {
         server.close(() => resolve());
       }),
   };
-  fake.on('auth/token/lookup-self', { json: envelope({ data: { accessor: 'acc', ttl: 0, creation_ttl: 0, renewable: false, policies: ['root'] } }) });
+  fake.on('auth/token/lookup-self', {
+    json: envelope({ data: { accessor: 'acc', ttl: 0, creation_ttl: 0, renewable: false, policies: ['root'] } }),
+  });
   return fake;
 }
 

@@ -20,7 +20,9 @@ async function started(): Promise<{ fake: FakeVault; clock: ManualClock; secret:
   session = new VaultSession({ address: fake.address, auth: { method: 'token', token: 'hvs.fake-token' }, clock, random: () => 0.5 });
   let issued = 0;
   fake.on('database/creds/app', () => dbCreds(++issued));
-  fake.on('sys/leases/renew', (request) => ({ json: envelope({ lease_id: (JSON.parse(request.body) as { lease_id: string }).lease_id, renewable: true, lease_duration: 30 }) }));
+  fake.on('sys/leases/renew', (request) => ({
+    json: envelope({ lease_id: (JSON.parse(request.body) as { lease_id: string }).lease_id, renewable: true, lease_duration: 30 }),
+  }));
   const secret = session.lease<{ username: string; password: string }>('database/creds/app');
   await secret.ready();
   return { fake, clock, secret };
@@ -31,8 +33,32 @@ const BAD_FETCHES: readonly (readonly [string, FakeAnswer, string])[] = [
   ['invalid JSON', { text: '{"data": {"username": "u", "password": "pw-bad"', contentType: 'application/json' }, 'not-json'],
   ['an empty body', { status: 200 }, 'empty'],
   ['{}', { json: {} }, 'no-data'],
-  ['data without a password', { json: envelope({ lease_id: 'database/creds/app/x', lease_duration: 30, renewable: true, data: { username: 'u', pw: 'pw-bad' }, mount_type: 'database' }) }, 'schema'],
-  ['a password that is not a string', { json: envelope({ lease_id: 'database/creds/app/x', lease_duration: 30, renewable: true, data: { username: 'pw-bad', password: 42 }, mount_type: 'database' }) }, 'schema'],
+  [
+    'data without a password',
+    {
+      json: envelope({
+        lease_id: 'database/creds/app/x',
+        lease_duration: 30,
+        renewable: true,
+        data: { username: 'u', pw: 'pw-bad' },
+        mount_type: 'database',
+      }),
+    },
+    'schema',
+  ],
+  [
+    'a password that is not a string',
+    {
+      json: envelope({
+        lease_id: 'database/creds/app/x',
+        lease_duration: 30,
+        renewable: true,
+        data: { username: 'pw-bad', password: 42 },
+        mount_type: 'database',
+      }),
+    },
+    'schema',
+  ],
   ['lease_duration as a string', dbCreds(99, '3600'), 'schema'],
   ['a negative lease_duration', dbCreds(99, -5), 'duration'],
   ['lease_duration 1e18', dbCreds(99, 1e18), 'duration'],
@@ -60,7 +86,9 @@ describe('a secret read that Vault (or a proxy) answers with 200 and garbage', (
 
   it('refuses a response-wrapped answer unless unwrap is set, without a retry storm', async () => {
     const { fake, clock, secret } = await started();
-    fake.on('database/creds/app', { json: envelope({ wrap_info: { token: 'hvs.wrapping-token', ttl: 300, creation_path: 'database/creds/app' } }) });
+    fake.on('database/creds/app', {
+      json: envelope({ wrap_info: { token: 'hvs.wrapping-token', ttl: 300, creation_path: 'database/creds/app' } }),
+    });
     await expect(secret.refresh()).rejects.toMatchObject({ code: 'LEASEHOLD_VAULT_WRAPPED_RESPONSE', retryable: false });
     expect(secret.current().value.password).toBe('pw-1');
     expect(fake.count('sys/wrapping/unwrap')).toBe(0);
@@ -75,7 +103,9 @@ describe('unwrap: true', () => {
     fake = await startFakeVault();
     const clock = new ManualClock(Date.now());
     session = new VaultSession({ address: fake.address, auth: { method: 'token', token: 'hvs.fake-token' }, clock, unwrap: true });
-    fake.on('database/creds/app', { json: envelope({ wrap_info: { token: 'hvs.wrapping-token', ttl: 300, creation_path: 'database/creds/app' } }) });
+    fake.on('database/creds/app', {
+      json: envelope({ wrap_info: { token: 'hvs.wrapping-token', ttl: 300, creation_path: 'database/creds/app' } }),
+    });
     fake.on('sys/wrapping/unwrap', (request) =>
       request.headers['x-vault-token'] === 'hvs.wrapping-token' ? dbCreds(7) : { status: 403, json: { errors: ['permission denied'] } },
     );
@@ -88,9 +118,18 @@ describe('unwrap: true', () => {
 
   it('refuses a wrapped answer created for another path', async () => {
     fake = await startFakeVault();
-    session = new VaultSession({ address: fake.address, auth: { method: 'token', token: 'hvs.fake-token' }, clock: new ManualClock(Date.now()), unwrap: true });
-    fake.on('database/creds/app', { json: envelope({ wrap_info: { token: 'hvs.wrapping-token', ttl: 300, creation_path: 'database/creds/admin' } }) });
-    await expect(session.request({ method: 'GET', path: 'database/creds/app' })).rejects.toMatchObject({ code: 'LEASEHOLD_VAULT_WRAPPED_RESPONSE' });
+    session = new VaultSession({
+      address: fake.address,
+      auth: { method: 'token', token: 'hvs.fake-token' },
+      clock: new ManualClock(Date.now()),
+      unwrap: true,
+    });
+    fake.on('database/creds/app', {
+      json: envelope({ wrap_info: { token: 'hvs.wrapping-token', ttl: 300, creation_path: 'database/creds/admin' } }),
+    });
+    await expect(session.request({ method: 'GET', path: 'database/creds/app' })).rejects.toMatchObject({
+      code: 'LEASEHOLD_VAULT_WRAPPED_RESPONSE',
+    });
     expect(fake.count('sys/wrapping/unwrap')).toBe(0);
   });
 });
@@ -99,7 +138,12 @@ describe('a renewal answer Vault would never give', () => {
   it('reads warnings that are not a list and keeps renewing', async () => {
     const { fake, clock, secret } = await started();
     fake.on('sys/leases/renew', (request) => ({
-      json: envelope({ lease_id: (JSON.parse(request.body) as { lease_id: string }).lease_id, renewable: true, lease_duration: 30, warnings: 'a lone warning' }),
+      json: envelope({
+        lease_id: (JSON.parse(request.body) as { lease_id: string }).lease_id,
+        renewable: true,
+        lease_duration: 30,
+        warnings: 'a lone warning',
+      }),
     }));
     const before = secret.current().expiresAt!.getTime();
     await runFor(clock, 25_000);
@@ -107,7 +151,12 @@ describe('a renewal answer Vault would never give', () => {
     expect(secret.current().expiresAt!.getTime()).toBeGreaterThan(before);
     expect(secret.current().value.password).toBe('pw-1');
     fake.on('sys/leases/renew', (request) => ({
-      json: envelope({ lease_id: (JSON.parse(request.body) as { lease_id: string }).lease_id, renewable: true, lease_duration: 30, warnings: { not: 'a list' } }),
+      json: envelope({
+        lease_id: (JSON.parse(request.body) as { lease_id: string }).lease_id,
+        renewable: true,
+        lease_duration: 30,
+        warnings: { not: 'a list' },
+      }),
     }));
     const renewals = fake.count('sys/leases/renew');
     await runFor(clock, 25_000);
@@ -164,8 +213,14 @@ describe('durations that would schedule a request storm', () => {
 describe('a login answer Vault would never give', () => {
   it('refuses an auth block with a string lease_duration as a retryable typed error', async () => {
     fake = await startFakeVault();
-    fake.on('auth/approle/login', { json: envelope({ auth: { client_token: 'hvs.new-token', accessor: 'a', lease_duration: '3600', renewable: true, policies: [] } }) });
-    session = new VaultSession({ address: fake.address, auth: { method: 'approle', roleId: 'r', secretId: 'secret-id-value' }, clock: new ManualClock(Date.now()) });
+    fake.on('auth/approle/login', {
+      json: envelope({ auth: { client_token: 'hvs.new-token', accessor: 'a', lease_duration: '3600', renewable: true, policies: [] } }),
+    });
+    session = new VaultSession({
+      address: fake.address,
+      auth: { method: 'approle', roleId: 'r', secretId: 'secret-id-value' },
+      clock: new ManualClock(Date.now()),
+    });
     const error = await session.ready().then(
       () => undefined,
       (failure: unknown) => failure as LeaseholdError,
@@ -177,7 +232,11 @@ describe('a login answer Vault would never give', () => {
   it('refuses a 200 login answer without an auth block', async () => {
     fake = await startFakeVault();
     fake.on('auth/approle/login', { json: {} });
-    session = new VaultSession({ address: fake.address, auth: { method: 'approle', roleId: 'r', secretId: 'secret-id-value' }, clock: new ManualClock(Date.now()) });
+    session = new VaultSession({
+      address: fake.address,
+      auth: { method: 'approle', roleId: 'r', secretId: 'secret-id-value' },
+      clock: new ManualClock(Date.now()),
+    });
     await expect(session.ready()).rejects.toMatchObject({ code: 'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE', retryable: true });
   });
 });

@@ -24,7 +24,9 @@ afterAll(async () => {
 });
 
 async function readThrough(env: NodeJS.ProcessEnv): Promise<string> {
-  const session = new VaultSession({ env: { VAULT_ADDR: `https://localhost:${vault.port}`, VAULT_TOKEN: 'hvs.proxied', VAULT_CACERT: pki.caPath, ...env } });
+  const session = new VaultSession({
+    env: { VAULT_ADDR: `https://localhost:${vault.port}`, VAULT_TOKEN: 'hvs.proxied', VAULT_CACERT: pki.caPath, ...env },
+  });
   try {
     const kv = session.kv<{ password: string }>('kv/app', { kvVersion: 1 });
     return (await kv.ready()).value.password;
@@ -54,7 +56,14 @@ describe('HTTPS_PROXY', () => {
   });
 
   it('fails with a retryable network error when the proxy is down, naming the route but not its credentials', async () => {
-    const session = new VaultSession({ env: { VAULT_ADDR: `https://localhost:${vault.port}`, VAULT_TOKEN: 't', VAULT_CACERT: pki.caPath, HTTPS_PROXY: 'http://user:proxy-password@127.0.0.1:1' } });
+    const session = new VaultSession({
+      env: {
+        VAULT_ADDR: `https://localhost:${vault.port}`,
+        VAULT_TOKEN: 't',
+        VAULT_CACERT: pki.caPath,
+        HTTPS_PROXY: 'http://user:proxy-password@127.0.0.1:1',
+      },
+    });
     const error = await session.client.request({ method: 'GET', path: 'sys/health' }).catch((failure: unknown) => failure as Error);
     expect(error).toMatchObject({ code: 'LEASEHOLD_VAULT_NETWORK', retryable: true });
     expect((error as Error).message).toContain('environment proxy http://127.0.0.1:1');
@@ -72,7 +81,13 @@ describe('VAULT_PROXY_ADDR', () => {
 
   it('is settable in code as proxyAddress', async () => {
     const before = proxy.tunnels.length;
-    const session = new VaultSession({ address: `https://localhost:${vault.port}`, auth: { method: 'token', token: 't' }, caCertPath: pki.caPath, proxyAddress: proxy.address, env: {} });
+    const session = new VaultSession({
+      address: `https://localhost:${vault.port}`,
+      auth: { method: 'token', token: 't' },
+      caCertPath: pki.caPath,
+      proxyAddress: proxy.address,
+      env: {},
+    });
     await expect(session.client.request({ method: 'GET', path: 'sys/health' })).resolves.toMatchObject({ initialized: true });
     expect(proxy.tunnels.length).toBeGreaterThan(before);
     expect(session.client.route).toBe(`proxy ${proxy.address}`);

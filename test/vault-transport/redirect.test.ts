@@ -31,16 +31,25 @@ describe('a 307 from a standby', () => {
     const active = await fakeVault();
     const standby = await fakeVault();
     standby.on(/.*/, (request) => ({ status: 307, headers: { location: `${active.address}/v1/${request.path}` } }));
-    active.on('sys/leases/renew', (request) => ({ json: envelope({ lease_id: (JSON.parse(request.body) as { lease_id: string }).lease_id, renewable: true, lease_duration: 60 }) }));
+    active.on('sys/leases/renew', (request) => ({
+      json: envelope({ lease_id: (JSON.parse(request.body) as { lease_id: string }).lease_id, renewable: true, lease_duration: 60 }),
+    }));
     const { logger, lines } = recordingLogger();
     const session = new VaultSession({ address: standby.address, auth: { method: 'token', token: 'hvs.the-token' }, logger, env: {} });
-    const renewed = await session.request({ method: 'PUT', path: 'sys/leases/renew', body: { lease_id: 'database/creds/app/x', increment: 60 } });
+    const renewed = await session.request({
+      method: 'PUT',
+      path: 'sys/leases/renew',
+      body: { lease_id: 'database/creds/app/x', increment: 60 },
+    });
     expect(renewed.lease_duration).toBe(60);
     const hop = active.requests.find((request) => request.path === 'sys/leases/renew');
     expect(hop).toMatchObject({ method: 'PUT' });
     expect(JSON.parse(hop!.body)).toEqual({ lease_id: 'database/creds/app/x', increment: 60 });
     expect(hop!.headers['x-vault-token']).toBe('hvs.the-token');
-    expect(lines).toContainEqual({ fields: { path: 'PUT sys/leases/renew', status: 307, from: standby.address, to: active.address }, message: 'leasehold: vault redirect followed' });
+    expect(lines).toContainEqual({
+      fields: { path: 'PUT sys/leases/renew', status: 307, from: standby.address, to: active.address },
+      message: 'leasehold: vault redirect followed',
+    });
     expect(JSON.stringify(lines)).not.toContain('hvs.the-token');
     await session.close();
   });
@@ -49,7 +58,9 @@ describe('a 307 from a standby', () => {
     const active = await fakeVault();
     const balancer = await fakeVault();
     balancer.on(/.*/, (request) => ({ status: 308, headers: { location: `${active.address}/v1/${request.path}` } }));
-    active.on('auth/approle/login', { json: envelope({ auth: { client_token: 'hvs.x', accessor: 'a', lease_duration: 60, renewable: true, policies: [] } }) });
+    active.on('auth/approle/login', {
+      json: envelope({ auth: { client_token: 'hvs.x', accessor: 'a', lease_duration: 60, renewable: true, policies: [] } }),
+    });
     const client = new VaultClient({ address: balancer.address });
     await client.request({ method: 'POST', path: 'auth/approle/login', body: { role_id: 'r', secret_id: 's' } });
     expect(active.requests.at(-1)).toMatchObject({ method: 'POST', path: 'auth/approle/login' });
@@ -79,8 +90,13 @@ describe('redirects that are not followed', () => {
     const active = await fakeVault();
     const standby = await fakeVault();
     standby.on(/.*/, { status: 307, headers: { location: `${active.address}/v1/sys/health` } });
-    const session = new VaultSession({ auth: { method: 'token', token: 't' }, env: { VAULT_ADDR: standby.address, VAULT_DISABLE_REDIRECTS: 'true' } });
-    await expect(session.client.request({ method: 'GET', path: 'sys/health' })).rejects.toMatchObject({ code: 'LEASEHOLD_VAULT_REDIRECT_REFUSED' });
+    const session = new VaultSession({
+      auth: { method: 'token', token: 't' },
+      env: { VAULT_ADDR: standby.address, VAULT_DISABLE_REDIRECTS: 'true' },
+    });
+    await expect(session.client.request({ method: 'GET', path: 'sys/health' })).rejects.toMatchObject({
+      code: 'LEASEHOLD_VAULT_REDIRECT_REFUSED',
+    });
     expect(active.requests).toHaveLength(0);
     await session.close();
   });
@@ -111,7 +127,9 @@ describe('a redirect from https to http', () => {
 
   it('is refused: the token never travels in clear', async () => {
     const client = new VaultClient({ address: `https://127.0.0.1:${(https.address() as AddressInfo).port}`, caCert: pki.ca });
-    const error = await client.request({ method: 'GET', path: 'secret/app', token: new Sensitive('hvs.the-token') }).catch((failure: unknown) => failure as Error);
+    const error = await client
+      .request({ method: 'GET', path: 'secret/app', token: new Sensitive('hvs.the-token') })
+      .catch((failure: unknown) => failure as Error);
     expect(error).toMatchObject({ code: 'LEASEHOLD_VAULT_REDIRECT_REFUSED', retryable: false });
     expect((error as Error).message).toMatch(/downgrade https to http/);
     expect(target.requests).toHaveLength(0);

@@ -38,7 +38,13 @@ function rotatingRole(vault: FakeVault, clock: ManualClock): { rotations: number
       rotations.push(rotated);
     }
     const ttl = Math.max(0, Math.floor((lastRotation + PERIOD_MILLIS - now) / 1_000));
-    const data = { username: 'legacy', password: `password-${generation}`, last_vault_rotation: new Date(lastRotation).toISOString(), rotation_period: PERIOD_MILLIS / 1_000, ttl };
+    const data = {
+      username: 'legacy',
+      password: `password-${generation}`,
+      last_vault_rotation: new Date(lastRotation).toISOString(),
+      rotation_period: PERIOD_MILLIS / 1_000,
+      ttl,
+    };
     return { json: envelope({ data, mount_type: 'database' }) };
   });
   return { rotations };
@@ -69,7 +75,9 @@ describe('static database credentials', () => {
   it('slows down to the overdue recheck when Vault cannot rotate (ttl stays 0)', async () => {
     fake = await startFakeVault();
     const clock = new ManualClock(Date.now());
-    fake.on('database/static-creds/stuck', { json: envelope({ data: { username: 'stuck', password: 'old', rotation_period: 30, ttl: 0 }, mount_type: 'database' }) });
+    fake.on('database/static-creds/stuck', {
+      json: envelope({ data: { username: 'stuck', password: 'old', rotation_period: 30, ttl: 0 }, mount_type: 'database' }),
+    });
     session = new VaultSession({ address: fake.address, auth: { method: 'token', token: 'hvs.t' }, clock, random: () => 0.5, env: {} });
     const creds = session.lease<{ password: string }>('database/static-creds/stuck');
     await creds.ready();

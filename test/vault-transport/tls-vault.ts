@@ -32,11 +32,20 @@ export async function startTlsVault(options: TlsVaultOptions): Promise<TlsVault>
     const path = (req.url ?? '').replace(/^\/v1\//, '');
     const peer = options.clientCa === undefined ? undefined : socket.getPeerCertificate();
     const token = req.headers['x-vault-token'];
-    seen.push({ path, servername: socket.servername, clientCn: peer?.subject?.CN as string | undefined, token: typeof token === 'string' ? token : undefined });
+    seen.push({
+      path,
+      servername: socket.servername,
+      clientCn: peer?.subject?.CN as string | undefined,
+      token: typeof token === 'string' ? token : undefined,
+    });
     res.setHeader('content-type', 'application/json');
     if (path.startsWith('sys/health')) return res.end('{"initialized":true,"sealed":false,"standby":false}');
-    if (path === 'auth/token/lookup-self') return res.end(JSON.stringify({ lease_id: '', renewable: false, lease_duration: 0, data: { ttl: 0, renewable: false, accessor: 'acc' } }));
-    if (path === 'kv/app') return res.end(JSON.stringify({ lease_id: '', renewable: false, lease_duration: 2764800, data: { password: 'kv-password' } }));
+    if (path === 'auth/token/lookup-self')
+      return res.end(
+        JSON.stringify({ lease_id: '', renewable: false, lease_duration: 0, data: { ttl: 0, renewable: false, accessor: 'acc' } }),
+      );
+    if (path === 'kv/app')
+      return res.end(JSON.stringify({ lease_id: '', renewable: false, lease_duration: 2764800, data: { password: 'kv-password' } }));
     res.statusCode = 404;
     res.end('{"errors":[]}');
   });

@@ -29,7 +29,12 @@ const health = { method: 'GET', path: 'sys/health' } as const;
 
 describe('mutual TLS', () => {
   it('presents the client certificate given in options', async () => {
-    const client = new VaultClient({ address: `https://127.0.0.1:${mtlsVault.port}`, caCert: pki.ca, clientCert: pki.clientCert, clientKey: pki.clientKey });
+    const client = new VaultClient({
+      address: `https://127.0.0.1:${mtlsVault.port}`,
+      caCert: pki.ca,
+      clientCert: pki.clientCert,
+      clientKey: pki.clientKey,
+    });
     await expect(client.request(health)).resolves.toMatchObject({ initialized: true });
     expect(mtlsVault.seen.at(-1)?.clientCn).toBe('app');
     client.close();
@@ -43,7 +48,13 @@ describe('mutual TLS', () => {
 
   it('reads VAULT_CLIENT_CERT and VAULT_CLIENT_KEY (paths) with VAULT_CACERT, like the Vault CLI', async () => {
     const session = new VaultSession({
-      env: { VAULT_ADDR: `https://127.0.0.1:${mtlsVault.port}`, VAULT_TOKEN: 'hvs.env-token', VAULT_CACERT: pki.caPath, VAULT_CLIENT_CERT: pki.clientCertPath, VAULT_CLIENT_KEY: pki.clientKeyPath },
+      env: {
+        VAULT_ADDR: `https://127.0.0.1:${mtlsVault.port}`,
+        VAULT_TOKEN: 'hvs.env-token',
+        VAULT_CACERT: pki.caPath,
+        VAULT_CLIENT_CERT: pki.clientCertPath,
+        VAULT_CLIENT_KEY: pki.clientKeyPath,
+      },
     });
     const kv = session.kv<{ password: string }>('kv/app', { kvVersion: 1 });
     expect((await kv.ready()).value.password).toBe('kv-password');
@@ -53,7 +64,9 @@ describe('mutual TLS', () => {
   });
 
   it('refuses a client certificate without its key, naming both variables', () => {
-    expect(() => new VaultSession({ env: { VAULT_ADDR: 'https://127.0.0.1:1', VAULT_TOKEN: 't', VAULT_CLIENT_CERT: pki.clientCertPath } })).toThrow(/VAULT_CLIENT_CERT and VAULT_CLIENT_KEY/);
+    expect(
+      () => new VaultSession({ env: { VAULT_ADDR: 'https://127.0.0.1:1', VAULT_TOKEN: 't', VAULT_CLIENT_CERT: pki.clientCertPath } }),
+    ).toThrow(/VAULT_CLIENT_CERT and VAULT_CLIENT_KEY/);
   });
 });
 
@@ -64,7 +77,14 @@ describe('VAULT_CAPATH', () => {
     writeFileSync(join(dir, 'README'), 'not a certificate');
     writeFileSync(join(dir, 'other-ca.pem'), pki.clientCa);
     writeFileSync(join(dir, 'vault-ca.pem'), pki.ca);
-    const session = new VaultSession({ env: { VAULT_ADDR: `https://127.0.0.1:${internalVault.port}`, VAULT_TOKEN: 't', VAULT_CAPATH: dir, VAULT_TLS_SERVER_NAME: 'vault.internal' } });
+    const session = new VaultSession({
+      env: {
+        VAULT_ADDR: `https://127.0.0.1:${internalVault.port}`,
+        VAULT_TOKEN: 't',
+        VAULT_CAPATH: dir,
+        VAULT_TLS_SERVER_NAME: 'vault.internal',
+      },
+    });
     await expect(session.client.request(health)).resolves.toMatchObject({ sealed: false });
     await session.close();
   });
@@ -72,7 +92,9 @@ describe('VAULT_CAPATH', () => {
   it('fails at construction on a directory without certificates', () => {
     const dir = join(pki.dir, 'empty-capath');
     mkdirSync(dir);
-    expect(() => new VaultSession({ env: { VAULT_ADDR: 'https://127.0.0.1:1', VAULT_TOKEN: 't', VAULT_CAPATH: dir } })).toThrow(/holds no PEM certificate/);
+    expect(() => new VaultSession({ env: { VAULT_ADDR: 'https://127.0.0.1:1', VAULT_TOKEN: 't', VAULT_CAPATH: dir } })).toThrow(
+      /holds no PEM certificate/,
+    );
   });
 });
 
@@ -80,9 +102,14 @@ describe('VAULT_TLS_SERVER_NAME', () => {
   it('checks the certificate against the configured name and sends it as SNI', async () => {
     const address = `https://127.0.0.1:${internalVault.port}`;
     const plain = new VaultClient({ address, caCert: pki.ca });
-    await expect(plain.request(health)).rejects.toMatchObject({ code: 'LEASEHOLD_VAULT_NETWORK', details: { errorCode: 'ERR_TLS_CERT_ALTNAME_INVALID' } });
+    await expect(plain.request(health)).rejects.toMatchObject({
+      code: 'LEASEHOLD_VAULT_NETWORK',
+      details: { errorCode: 'ERR_TLS_CERT_ALTNAME_INVALID' },
+    });
     plain.close();
-    const session = new VaultSession({ env: { VAULT_ADDR: address, VAULT_TOKEN: 't', VAULT_CACERT: pki.caPath, VAULT_TLS_SERVER_NAME: 'vault.internal' } });
+    const session = new VaultSession({
+      env: { VAULT_ADDR: address, VAULT_TOKEN: 't', VAULT_CACERT: pki.caPath, VAULT_TLS_SERVER_NAME: 'vault.internal' },
+    });
     await expect(session.client.request(health)).resolves.toMatchObject({ initialized: true });
     expect(internalVault.seen.at(-1)?.servername).toBe('vault.internal');
     await session.close();
@@ -91,7 +118,16 @@ describe('VAULT_TLS_SERVER_NAME', () => {
 
 describe("OpenBao's BAO_* variables", () => {
   it('are read where the VAULT_* ones are unset', async () => {
-    const session = new VaultSession({ env: { BAO_ADDR: `https://127.0.0.1:${mtlsVault.port}`, BAO_TOKEN: 'bao-token', BAO_CACERT: pki.caPath, BAO_CLIENT_CERT: pki.clientCertPath, BAO_CLIENT_KEY: pki.clientKeyPath, BAO_NAMESPACE: 'team-a/' } });
+    const session = new VaultSession({
+      env: {
+        BAO_ADDR: `https://127.0.0.1:${mtlsVault.port}`,
+        BAO_TOKEN: 'bao-token',
+        BAO_CACERT: pki.caPath,
+        BAO_CLIENT_CERT: pki.clientCertPath,
+        BAO_CLIENT_KEY: pki.clientKeyPath,
+        BAO_NAMESPACE: 'team-a/',
+      },
+    });
     expect(session.client.namespace).toBe('team-a/');
     const kv = session.kv<{ password: string }>('kv/app', { kvVersion: 1 });
     await kv.ready();
@@ -100,7 +136,15 @@ describe("OpenBao's BAO_* variables", () => {
   });
 
   it('lose to the VAULT_* ones when both are set', () => {
-    const session = new VaultSession({ env: { VAULT_ADDR: 'http://vault.example:8200', BAO_ADDR: 'http://bao.example:8200', VAULT_TOKEN: 'v', BAO_NAMESPACE: 'bao/', VAULT_NAMESPACE: 'vault/' } });
+    const session = new VaultSession({
+      env: {
+        VAULT_ADDR: 'http://vault.example:8200',
+        BAO_ADDR: 'http://bao.example:8200',
+        VAULT_TOKEN: 'v',
+        BAO_NAMESPACE: 'bao/',
+        VAULT_NAMESPACE: 'vault/',
+      },
+    });
     expect(session.client.address).toBe('http://vault.example:8200');
     expect(session.client.namespace).toBe('vault/');
     void session.close();

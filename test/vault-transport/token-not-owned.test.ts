@@ -23,19 +23,31 @@ async function vaultWithToken(lookup: Record<string, unknown>): Promise<FakeVaul
   fake.on('auth/token/lookup-self', { json: envelope({ data: { accessor: 'acc', renewable: true, policies: ['app'], ...lookup } }) });
   fake.on('auth/token/renew-self', (request) => {
     const increment = Number(/^(\d+)s$/.exec((JSON.parse(request.body) as { increment: string }).increment)?.[1]);
-    return { json: envelope({ auth: { client_token: 'hvs.given', accessor: 'acc', lease_duration: increment, renewable: true, policies: ['app'] } }) };
+    return {
+      json: envelope({
+        auth: { client_token: 'hvs.given', accessor: 'acc', lease_duration: increment, renewable: true, policies: ['app'] },
+      }),
+    };
   });
   return fake;
 }
 
 const increments = (vault: FakeVault): string[] =>
-  vault.requests.filter((request) => request.path === 'auth/token/renew-self').map((request) => (JSON.parse(request.body) as { increment: string }).increment);
+  vault.requests
+    .filter((request) => request.path === 'auth/token/renew-self')
+    .map((request) => (JSON.parse(request.body) as { increment: string }).increment);
 
 describe('a token the session did not create', () => {
   it('is renewed with its creation TTL, so a renewal never shortens it', async () => {
     const vault = await vaultWithToken({ ttl: 600, creation_ttl: 3600 });
     const clock = new ManualClock(Date.now());
-    session = new VaultSession({ address: vault.address, auth: { method: 'token', token: 'hvs.given' }, clock, random: () => 0.5, env: {} });
+    session = new VaultSession({
+      address: vault.address,
+      auth: { method: 'token', token: 'hvs.given' },
+      clock,
+      random: () => 0.5,
+      env: {},
+    });
     await session.ready();
     const expiresBefore = Date.parse(session.health().expiresAt!);
     await runFor(clock, 500_000);
@@ -48,7 +60,13 @@ describe('a token the session did not create', () => {
   it('is renewed by its period when it is a periodic token', async () => {
     const vault = await vaultWithToken({ ttl: 900, creation_ttl: 0, period: 1800 });
     const clock = new ManualClock(Date.now());
-    session = new VaultSession({ address: vault.address, auth: { method: 'token', token: 'hvs.given' }, clock, random: () => 0.5, env: {} });
+    session = new VaultSession({
+      address: vault.address,
+      auth: { method: 'token', token: 'hvs.given' },
+      clock,
+      random: () => 0.5,
+      env: {},
+    });
     await session.ready();
     await runFor(clock, 700_000);
     await vi.waitFor(() => expect(increments(vault)[0]).toBe('1800s'));
@@ -61,7 +79,13 @@ describe('a token the session did not create', () => {
     writeFileSync(sink, 'hvs.given\n');
     try {
       const clock = new ManualClock(Date.now());
-      session = new VaultSession({ address: vault.address, auth: { method: 'token', tokenPath: sink, renew: false }, clock, random: () => 0.5, env: {} });
+      session = new VaultSession({
+        address: vault.address,
+        auth: { method: 'token', tokenPath: sink, renew: false },
+        clock,
+        random: () => 0.5,
+        env: {},
+      });
       await session.ready();
       await runFor(clock, 590_000);
       await vi.waitFor(() => expect(vault.count('auth/token/lookup-self')).toBeGreaterThanOrEqual(2));

@@ -31,7 +31,9 @@ describe('kubernetes auth', () => {
       auth: {
         kubernetes: {
           publicKeys: publicKey,
-          roles: { payments: { boundServiceAccountNames: ['payments'], boundServiceAccountNamespaces: ['prod'], ttl: '10s', maxTtl: '10s' } },
+          roles: {
+            payments: { boundServiceAccountNames: ['payments'], boundServiceAccountNamespaces: ['prod'], ttl: '10s', maxTtl: '10s' },
+          },
         },
       },
     });
@@ -39,14 +41,20 @@ describe('kubernetes auth', () => {
     const mint = () => signServiceAccountToken({ privateKey, namespace: 'prod', serviceAccountName: 'payments', nowMillis: server!.now() });
     writeFileSync(tokenPath, mint());
     // The session's clock stands still; only Vault's moves, so the token dies without the session's timers running.
-    session = new VaultSession({ address: server.address, auth: { method: 'kubernetes', role: 'payments', tokenPath }, clock: new ManualClock(Date.now()) });
+    session = new VaultSession({
+      address: server.address,
+      auth: { method: 'kubernetes', role: 'payments', tokenPath },
+      clock: new ManualClock(Date.now()),
+    });
     await session.ready();
     expect(session.health()).toMatchObject({ state: 'ready', kind: 'kubernetes' });
 
     // The kubelet rewrote the file and Vault expired the token: the next login must read the file again.
     writeFileSync(tokenPath, 'not-a-jwt');
     await server.advanceTime(11_000);
-    await expect(session.request({ method: 'GET', path: 'auth/token/lookup-self' })).rejects.toMatchObject({ code: 'LEASEHOLD_VAULT_AUTH_FAILED' });
+    await expect(session.request({ method: 'GET', path: 'auth/token/lookup-self' })).rejects.toMatchObject({
+      code: 'LEASEHOLD_VAULT_AUTH_FAILED',
+    });
     writeFileSync(tokenPath, mint());
     await expect(session.request({ method: 'GET', path: 'auth/token/lookup-self' })).resolves.toBeDefined();
     expect(logins('auth/kubernetes/login')).toBe(2);
@@ -55,10 +63,16 @@ describe('kubernetes auth', () => {
 
 describe('jwt auth', () => {
   it('logs in with a JWT from an environment variable', async () => {
-    server = await startVaultDev({ auth: { jwt: { publicKeys: publicKey, roles: { ci: { boundAudiences: ['vault'], userClaim: 'sub' } } } } });
+    server = await startVaultDev({
+      auth: { jwt: { publicKeys: publicKey, roles: { ci: { boundAudiences: ['vault'], userClaim: 'sub' } } } },
+    });
     const now = Math.floor(Date.now() / 1000);
     const jwt = signJwt({ sub: 'pipeline-1', aud: ['vault'], iat: now, exp: now + 600 }, privateKey);
-    session = new VaultSession({ address: server.address, auth: { method: 'jwt', role: 'ci', tokenEnv: 'CI_JOB_JWT' }, env: { CI_JOB_JWT: jwt } });
+    session = new VaultSession({
+      address: server.address,
+      auth: { method: 'jwt', role: 'ci', tokenEnv: 'CI_JOB_JWT' },
+      env: { CI_JOB_JWT: jwt },
+    });
     await session.ready();
     expect(logins('auth/jwt/login')).toBe(1);
   });
@@ -68,7 +82,10 @@ describe('approle auth', () => {
   it('reads the secret id from a file', async () => {
     server = await startVaultDev({ auth: { approle: { roles: { app: { roleId: 'rid', secretIds: ['sid-from-file'] } } } } });
     writeFileSync(join(dir, 'secret-id'), 'sid-from-file\n');
-    session = new VaultSession({ address: server.address, auth: { method: 'approle', roleId: 'rid', secretIdPath: join(dir, 'secret-id') } });
+    session = new VaultSession({
+      address: server.address,
+      auth: { method: 'approle', roleId: 'rid', secretIdPath: join(dir, 'secret-id') },
+    });
     await session.ready();
     expect(logins('auth/approle/login')).toBe(1);
   });
@@ -134,6 +151,9 @@ describe('token auth', () => {
     session = new VaultSession({ address: server.address, auth: { method: 'token', token } });
     await session.ready();
     await server.revokeToken(token);
-    await expect(session.request({ method: 'GET', path: 'auth/token/lookup-self' })).rejects.toMatchObject({ code: 'LEASEHOLD_VAULT_INVALID_TOKEN', retryable: false });
+    await expect(session.request({ method: 'GET', path: 'auth/token/lookup-self' })).rejects.toMatchObject({
+      code: 'LEASEHOLD_VAULT_INVALID_TOKEN',
+      retryable: false,
+    });
   });
 });

@@ -42,7 +42,13 @@ export async function startWorld(fixture: Fixture = {}): Promise<VaultWorld> {
     auth: {
       approle: {
         roles: {
-          app: { roleId: ROLE_ID, secretIds: [SECRET_ID], policies: ['app'], ttl: fixture.tokenTtl ?? '1h', maxTtl: fixture.tokenMaxTtl ?? '24h' },
+          app: {
+            roleId: ROLE_ID,
+            secretIds: [SECRET_ID],
+            policies: ['app'],
+            ttl: fixture.tokenTtl ?? '1h',
+            maxTtl: fixture.tokenMaxTtl ?? '24h',
+          },
         },
       },
     },
@@ -63,10 +69,18 @@ export async function startWorld(fixture: Fixture = {}): Promise<VaultWorld> {
  * Starts a world and an AppRole session on its clock; both are closed (session first, so its
  * leases are revoked while the server still answers) when the test that opened them ends.
  */
-export async function openSession(fixture: Fixture = {}, options: Partial<VaultSessionOptions> = {}): Promise<{ readonly w: VaultWorld; readonly s: VaultSession }> {
+export async function openSession(
+  fixture: Fixture = {},
+  options: Partial<VaultSessionOptions> = {},
+): Promise<{ readonly w: VaultWorld; readonly s: VaultSession }> {
   const w = await startWorld(fixture);
   onTestFinished(() => w.close());
-  const s = new VaultSession({ address: w.server.address, auth: { method: 'approle', roleId: ROLE_ID, secretId: SECRET_ID }, clock: w.clock, ...options });
+  const s = new VaultSession({
+    address: w.server.address,
+    auth: { method: 'approle', roleId: ROLE_ID, secretId: SECRET_ID },
+    clock: w.clock,
+    ...options,
+  });
   onTestFinished(() => s.close()); // runs before the world's: vitest runs these hooks in reverse order
   return { w, s };
 }

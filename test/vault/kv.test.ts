@@ -53,7 +53,12 @@ describe('a KV v2 entry', () => {
 
 describe('a KV v1 entry', () => {
   it('is detected as v1 through sys/internal/ui/mounts and read by content', async () => {
-    const { s, root, rootToken } = await open({ extra: { kv: { secret: { version: 2 }, legacy: { version: 1 } }, policies: { app: ['legacy/', 'sys/internal/ui/mounts/', 'sys/leases/revoke'] } } });
+    const { s, root, rootToken } = await open({
+      extra: {
+        kv: { secret: { version: 2 }, legacy: { version: 1 } },
+        policies: { app: ['legacy/', 'sys/internal/ui/mounts/', 'sys/leases/revoke'] },
+      },
+    });
     await root.request({ method: 'POST', path: 'legacy/app', token: rootToken, body: { apiKey: 'v1-key' } });
     const kv = s.kv<{ apiKey: string }>('legacy/app');
     expect((await kv.ready()).value.apiKey).toBe('v1-key');

@@ -55,7 +55,9 @@ describe('Vault unreachable for twice the lease TTL', () => {
     expect(db.current().version).toBe(2);
     expect(db.health().state).toBe('ready');
     // The replacement was asked for within 3 s of Vault's return (fake time, so no machine noise).
-    const replaced = w.server.requestLog.find((entry) => entry.path === 'database/creds/app' && entry.status === 200 && entry.timeMillis >= back);
+    const replaced = w.server.requestLog.find(
+      (entry) => entry.path === 'database/creds/app' && entry.status === 200 && entry.timeMillis >= back,
+    );
     expect(replaced).toBeDefined();
     expect(replaced!.timeMillis - back).toBeLessThanOrEqual(3_000);
   });

@@ -29,7 +29,14 @@ describe('a pki/issue certificate without a lease', () => {
         issued.push({ at: clock.now(), body });
         const n = issued.length;
         const expiration = Math.floor(clock.now() / 1000) + 100;
-        res.end(JSON.stringify({ lease_id: '', lease_duration: 0, renewable: false, data: { certificate: `CERT-${n}`, private_key: `KEY-${n}`, expiration } }));
+        res.end(
+          JSON.stringify({
+            lease_id: '',
+            lease_duration: 0,
+            renewable: false,
+            data: { certificate: `CERT-${n}`, private_key: `KEY-${n}`, expiration },
+          }),
+        );
       });
     });
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));

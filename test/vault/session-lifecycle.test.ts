@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import type { VaultSessionOptions } from '@leasehold/core';
 import { openSession, runFor, seededRandom, type Fixture, type VaultWorld } from './helpers.js';
 
-const open = (options: Partial<VaultSessionOptions> = {}, fixture: Fixture = {}) => openSession(fixture, { random: seededRandom(9), ...options });
+const open = (options: Partial<VaultSessionOptions> = {}, fixture: Fixture = {}) =>
+  openSession(fixture, { random: seededRandom(9), ...options });
 
 const count = (w: VaultWorld, path: string) => w.server.requestLog.filter((entry) => entry.path === path).length;
 
@@ -106,7 +107,10 @@ describe('VaultSession lifecycle', () => {
   it('keeps no timer alive after close', async () => {
     const { w, s } = await open();
     await s.lease('database/creds/app').ready();
-    await s.kv('secret/app').ready().catch(() => undefined);
+    await s
+      .kv('secret/app')
+      .ready()
+      .catch(() => undefined);
     await s.close();
     expect(w.clock.pendingTimers).toBe(0);
   });
@@ -116,7 +120,12 @@ describe('a non-renewable lease (aws/sts)', () => {
   it('is requested with POST and its ttl, and re-fetched between 85 % and 95 % of its duration', async () => {
     const { w, s } = await open(
       {},
-      { extra: { aws: { roles: { deploy: { credentialType: 'assumed_role' } } }, policies: { app: ['aws/sts/deploy', 'sys/leases/revoke'] } } },
+      {
+        extra: {
+          aws: { roles: { deploy: { credentialType: 'assumed_role' } } },
+          policies: { app: ['aws/sts/deploy', 'sys/leases/revoke'] },
+        },
+      },
     );
     const aws = s.lease<{ access_key: string }>('aws/sts/deploy', { body: { ttl: '900s' } });
     const first = await aws.ready();

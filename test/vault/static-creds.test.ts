@@ -7,12 +7,15 @@ describe('static database credentials', () => {
     const admin = connectPostgres(inject('postgres'));
     const role = await admin.createRole();
     await admin.close();
-    const { w, s } = await openSession({
-      extra: {
-        database: { connection: inject('postgres'), staticRoles: { legacy: { username: role.name, rotationPeriod: '30s' } } },
-        policies: { app: ['database/static-creds/legacy', 'sys/leases/revoke'] },
+    const { w, s } = await openSession(
+      {
+        extra: {
+          database: { connection: inject('postgres'), staticRoles: { legacy: { username: role.name, rotationPeriod: '30s' } } },
+          policies: { app: ['database/static-creds/legacy', 'sys/leases/revoke'] },
+        },
       },
-    }, { random: seededRandom(12) });
+      { random: seededRandom(12) },
+    );
     const creds = s.lease<{ username: string; password: string; ttl: number }>('database/static-creds/legacy');
     const first = await creds.ready();
     expect(first.leaseId).toBeUndefined();

@@ -9,7 +9,17 @@ let server: Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
 function envelope(data: Record<string, unknown>): string {
-  return JSON.stringify({ request_id: 'r', lease_id: '', renewable: false, lease_duration: 0, data, wrap_info: null, warnings: null, auth: null, mount_type: 'database' });
+  return JSON.stringify({
+    request_id: 'r',
+    lease_id: '',
+    renewable: false,
+    lease_duration: 0,
+    data,
+    wrap_info: null,
+    warnings: null,
+    auth: null,
+    mount_type: 'database',
+  });
 }
 
 describe('static database credentials whose rotation is overdue', () => {

@@ -3,7 +3,10 @@ import { holdingConsumer, openSession, runFor, seededRandom } from './helpers.js
 
 describe('a session whose token reaches its max TTL', () => {
   it('logs in again before the token dies and re-issues its leases before the old ones die with it', async () => {
-    const { w, s } = await openSession({ tokenTtl: '15s', tokenMaxTtl: '45s', leaseTtl: '30s', leaseMaxTtl: '10m' }, { random: seededRandom(3) });
+    const { w, s } = await openSession(
+      { tokenTtl: '15s', tokenMaxTtl: '45s', leaseTtl: '30s', leaseMaxTtl: '10m' },
+      { random: seededRandom(3) },
+    );
     const db = s.lease<{ username: string; password: string }>('database/creds/app');
     const first = await db.ready();
     const loginAt = w.clock.now();

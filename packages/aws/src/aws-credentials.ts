@@ -44,7 +44,7 @@ export type AwsCredentialProvider = (properties?: AwsCredentialProviderPropertie
  * shared by concurrent callers); a failed read rejects and the last good value stays in use.
  */
 export function awsCredentials<T>(secret: Secret<T>, options: AwsCredentialsOptions<T> = {}): AwsCredentialProvider {
-  const mapping = options.mapping ?? (defaultAwsIdentity);
+  const mapping = options.mapping ?? defaultAwsIdentity;
   const clock = options.clock ?? systemClock;
   let lastForcedAt: number | undefined;
   return async (properties) => {

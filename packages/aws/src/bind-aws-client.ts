@@ -94,7 +94,11 @@ let bindings = 0;
  * await s3.close();
  * ```
  */
-export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Secret<T>, options: BindAwsClientOptions<T> = {}): AwsClientBinding<C> {
+export function bindAwsClient<C extends AwsClientLike, T>(
+  client: C,
+  secret: Secret<T>,
+  options: BindAwsClientOptions<T> = {},
+): AwsClientBinding<C> {
   const name = options.name ?? `aws:${client.constructor.name}`;
   const mapping = options.mapping ?? defaultAwsIdentity;
   const clock = options.clock ?? systemClock;
@@ -119,7 +123,9 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
       const identity = identityOf(secret.name, next.value, mapping);
       if (options.verify) {
         try {
-          await withClockTimeout(clock, options.verify(identity), verifyTimeoutMillis, () => authFailed(`${name}: verify did not finish within ${verifyTimeoutMillis} ms`));
+          await withClockTimeout(clock, options.verify(identity), verifyTimeoutMillis, () =>
+            authFailed(`${name}: verify did not finish within ${verifyTimeoutMillis} ms`),
+          );
         } catch (error) {
           verifyFailing = { error: authFailed(`${name}: verification of version ${next.version} failed`, error), at: clock.now() };
           throw error;
@@ -152,56 +158,63 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
     return outsideSigningScope(() => subscription.recover(version, { timeoutMillis: recoverTimeoutMillis }));
   }
 
-  const middleware = (next: Handler): Handler => (args) => {
-    // Every version this request may be signed with holds its lease: the one served when it
-    // starts, and each one the provider actually signed with (a retry signs again).
-    const held = new Set<number>();
-    let done = false;
-    const hold = (version: number): void => {
-      // A provider call after the request ended (from work that inherited its scope) holds nothing.
-      if (done || held.has(version)) return;
-      held.add(version);
-      inFlight.set(version, (inFlight.get(version) ?? 0) + 1);
-    };
-    stats.requests++;
-    running++;
-    if (serving) hold(serving.version);
-    const scope = { secret, serving: () => serving, signed: (snapshot: Snapshot<T>) => hold(snapshot.version) };
-    return withSigningScope(scope, async () => {
-      const version = serving?.version ?? 0;
-      try {
-        return await next(args);
-      } catch (error) {
-        if (!isCredentialError(error)) throw error;
-        stats.refused++;
-        const refused = Math.max(version, ...held);
-        const refusal: NonNullable<typeof lastRefusal> = { code: (error as { name: string }).name, at: clock.now(), version: refused, recovered: false };
-        lastRefusal = refusal;
+  const middleware =
+    (next: Handler): Handler =>
+    (args) => {
+      // Every version this request may be signed with holds its lease: the one served when it
+      // starts, and each one the provider actually signed with (a retry signs again).
+      const held = new Set<number>();
+      let done = false;
+      const hold = (version: number): void => {
+        // A provider call after the request ended (from work that inherited its scope) holds nothing.
+        if (done || held.has(version)) return;
+        held.add(version);
+        inFlight.set(version, (inFlight.get(version) ?? 0) + 1);
+      };
+      stats.requests++;
+      running++;
+      if (serving) hold(serving.version);
+      const scope = { secret, serving: () => serving, signed: (snapshot: Snapshot<T>) => hold(snapshot.version) };
+      return withSigningScope(scope, async () => {
+        const version = serving?.version ?? 0;
         try {
-          await recover(refused);
-        } catch (recoverError) {
-          stats.recoveryFailed++;
-          const code = (recoverError as { code?: unknown } | null)?.code;
-          refusal.failure = typeof code === 'string' ? code : 'unknown';
-          throw error; // no better credential to retry with: the original refusal is the truth
+          return await next(args);
+        } catch (error) {
+          if (!isCredentialError(error)) throw error;
+          stats.refused++;
+          const refused = Math.max(version, ...held);
+          const refusal: NonNullable<typeof lastRefusal> = {
+            code: (error as { name: string }).name,
+            at: clock.now(),
+            version: refused,
+            recovered: false,
+          };
+          lastRefusal = refusal;
+          try {
+            await recover(refused);
+          } catch (recoverError) {
+            stats.recoveryFailed++;
+            const code = (recoverError as { code?: unknown } | null)?.code;
+            refusal.failure = typeof code === 'string' ? code : 'unknown';
+            throw error; // no better credential to retry with: the original refusal is the truth
+          }
+          const result = await next(args);
+          stats.recovered++;
+          refusal.recovered = true;
+          return result;
+        } finally {
+          done = true;
+          for (const heldVersion of held) {
+            const left = (inFlight.get(heldVersion) ?? 1) - 1;
+            if (left === 0) inFlight.delete(heldVersion);
+            else inFlight.set(heldVersion, left);
+            releaseIfIdle(heldVersion);
+          }
+          running--;
+          if (running === 0) for (const wake of [...idleWaiters]) wake();
         }
-        const result = await next(args);
-        stats.recovered++;
-        refusal.recovered = true;
-        return result;
-      } finally {
-        done = true;
-        for (const heldVersion of held) {
-          const left = (inFlight.get(heldVersion) ?? 1) - 1;
-          if (left === 0) inFlight.delete(heldVersion);
-          else inFlight.set(heldVersion, left);
-          releaseIfIdle(heldVersion);
-        }
-        running--;
-        if (running === 0) for (const wake of [...idleWaiters]) wake();
-      }
-    });
-  };
+      });
+    };
   client.middlewareStack.add(middleware, { step: 'initialize', name: middlewareName, override: true });
 
   /** A refusal nothing has answered yet: no retry succeeded and no newer version was adopted since. */
@@ -222,7 +235,12 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
     const lastError =
       verifyFailing ??
       (refusal
-        ? { error: authFailed(`${name}: AWS refused version ${refusal.version} with ${refusal.code} and recovery failed (${refusal.failure ?? 'pending'})`), at: refusal.at }
+        ? {
+            error: authFailed(
+              `${name}: AWS refused version ${refusal.version} with ${refusal.code} and recovery failed (${refusal.failure ?? 'pending'})`,
+            ),
+            at: refusal.at,
+          }
         : undefined);
     return {
       name,
@@ -231,7 +249,9 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
       state: state(),
       version: serving?.version,
       expiresAt: serving?.expiresAt?.toISOString(),
-      lastError: lastError ? { code: lastError.error.code, message: lastError.error.message, at: new Date(lastError.at).toISOString() } : undefined,
+      lastError: lastError
+        ? { code: lastError.error.code, message: lastError.error.message, at: new Date(lastError.at).toISOString() }
+        : undefined,
       required: true,
       details: {
         holding: [...draining.keys()],
@@ -241,7 +261,13 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
         recoveredRequests: stats.recovered,
         failedRecoveries: stats.recoveryFailed,
         lastRefusal: lastRefusal
-          ? { code: lastRefusal.code, version: lastRefusal.version, at: new Date(lastRefusal.at).toISOString(), recovered: lastRefusal.recovered, recoveryFailure: lastRefusal.failure }
+          ? {
+              code: lastRefusal.code,
+              version: lastRefusal.version,
+              at: new Date(lastRefusal.at).toISOString(),
+              recovered: lastRefusal.recovered,
+              recoveryFailure: lastRefusal.failure,
+            }
           : undefined,
       },
     };
@@ -256,7 +282,9 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
         idleWaiters.add(resolve);
       });
       // Requests still running after the deadline lose their hold; the secret may retire their keys.
-      await withClockTimeout(clock, idle, closeDrainMillis, () => authFailed(`${name}: requests still running at close`)).catch(() => undefined);
+      await withClockTimeout(clock, idle, closeDrainMillis, () => authFailed(`${name}: requests still running at close`)).catch(
+        () => undefined,
+      );
       idleWaiters.delete(wake!);
     }
     subscription.unsubscribe();
@@ -277,7 +305,10 @@ export function bindAwsClient<C extends AwsClientLike, T>(client: C, secret: Sec
 }
 
 function authFailed(message: string, cause?: unknown): LeaseholdError {
-  return new AwsError('LEASEHOLD_AWS_AUTH_FAILED', message, { retryable: true, ...(cause === undefined ? {} : { cause: sanitizeCause(cause) }) });
+  return new AwsError('LEASEHOLD_AWS_AUTH_FAILED', message, {
+    retryable: true,
+    ...(cause === undefined ? {} : { cause: sanitizeCause(cause) }),
+  });
 }
 
 function nonNegative(option: string, value: number): number {

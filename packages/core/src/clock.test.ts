@@ -35,7 +35,12 @@ describe('systemClock', () => {
     const events: string[] = [];
     secret.on('expiring', () => events.push('expiring'));
     secret.on('expired', () => events.push('expired'));
-    context.offer({ value: { password: 'long-lived-1' }, fingerprint: fingerprintOf('1'), expiresAt: new Date(Date.now() + 768 * 3_600_000), leaseId: 'l' });
+    context.offer({
+      value: { password: 'long-lived-1' },
+      fingerprint: fingerprintOf('1'),
+      expiresAt: new Date(Date.now() + 768 * 3_600_000),
+      leaseId: 'l',
+    });
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(events).toEqual([]);
     expect(secret.health().state).toBe('ready');

@@ -20,9 +20,10 @@ export const DIAGNOSTICS_CHANNELS = Object.freeze({
 /** Event names that have a diagnostics channel. */
 export type DiagnosticsEvent = keyof typeof DIAGNOSTICS_CHANNELS;
 
-const channels = Object.fromEntries(
-  Object.entries(DIAGNOSTICS_CHANNELS).map(([event, name]) => [event, channel(name)]),
-) as Record<DiagnosticsEvent, ReturnType<typeof channel>>;
+const channels = Object.fromEntries(Object.entries(DIAGNOSTICS_CHANNELS).map(([event, name]) => [event, channel(name)])) as Record<
+  DiagnosticsEvent,
+  ReturnType<typeof channel>
+>;
 
 /** Publishes `message` on the channel of `event` when anyone listens. */
 export function publishDiagnostic(event: DiagnosticsEvent, message: () => Record<string, unknown>): void {

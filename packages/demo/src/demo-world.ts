@@ -49,7 +49,9 @@ export async function startDemoWorld(): Promise<DemoWorld> {
   const workDir = await mkdtemp(join(tmpdir(), 'leasehold-demo-'));
   await chmod(workDir, 0o755);
   const postgres = await startPostgres();
-  await postgres.adminQuery('CREATE TABLE IF NOT EXISTS orders (id serial PRIMARY KEY, amount integer NOT NULL, at timestamptz DEFAULT now())');
+  await postgres.adminQuery(
+    'CREATE TABLE IF NOT EXISTS orders (id serial PRIMARY KEY, amount integer NOT NULL, at timestamptz DEFAULT now())',
+  );
 
   const cluster = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const vault = await startVaultDev({
@@ -103,7 +105,9 @@ export async function startDemoWorld(): Promise<DemoWorld> {
     apiKeyDir,
     rotateApiKey,
     async dynamicRoles() {
-      const result = await postgres.adminQuery<{ rolname: string }>("SELECT rolname FROM pg_roles WHERE rolname LIKE 'v-%' ORDER BY rolname");
+      const result = await postgres.adminQuery<{ rolname: string }>(
+        "SELECT rolname FROM pg_roles WHERE rolname LIKE 'v-%' ORDER BY rolname",
+      );
       return result.rows.map((row) => row.rolname);
     },
     close() {

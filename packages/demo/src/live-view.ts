@@ -71,6 +71,7 @@ export class LiveView implements DemoView {
 function row(credential: CredentialRow): string {
   const version = credential.version === undefined ? '-' : `v${credential.version}`;
   const ttl = credential.secondsLeft === undefined ? '-' : `${credential.secondsLeft} s`;
-  const renewals = credential.renewals === 0 ? '0' : `${credential.renewals}${credential.capped > 0 ? ` (${credential.capped} capped)` : ''}`;
+  const renewals =
+    credential.renewals === 0 ? '0' : `${credential.renewals}${credential.capped > 0 ? ` (${credential.capped} capped)` : ''}`;
   return `  ${credential.name.padEnd(11)}${credential.state.padEnd(11)}${version.padEnd(9)}${ttl.padEnd(8)}${String(credential.rotations).padEnd(11)}${renewals}`;
 }

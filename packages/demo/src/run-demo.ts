@@ -88,16 +88,33 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   // The role's max TTL is known here: stated, the replacement is planned a third of a lease before
   // it, instead of found by a renewal that comes back short with a second or two left.
   const db = session.lease<DbCreds>('database/creds/payments', { name: 'db', maxTtlMillis: parseVaultDuration(DEMO_LEASE_MAX_TTL) });
-  const pool = createPool(db, { name: 'orders-pool', host: world.postgres.host, port: world.postgres.port, database: world.postgres.database, max: 10, warmConnections: 2 });
+  const pool = createPool(db, {
+    name: 'orders-pool',
+    host: world.postgres.host,
+    port: world.postgres.port,
+    database: world.postgres.database,
+    max: 10,
+    warmConnections: 2,
+  });
   const apiKey = fileSecret<Record<string, string>>({ path: world.apiKeyDir, name: 'api-key' });
-  const deploy = session.lease<Record<string, unknown>>('aws/sts/deploy', { name: 'aws-deploy', method: 'POST', body: { ttl: DEMO_STS_TTL } });
+  const deploy = session.lease<Record<string, unknown>>('aws/sts/deploy', {
+    name: 'aws-deploy',
+    method: 'POST',
+    body: { ttl: DEMO_STS_TTL },
+  });
   const verifyKeys = async (identity: AwsIdentity): Promise<void> => {
     await new STSClient({ endpoint: world.aws.url, region: 'us-east-1', credentials: identity, maxAttempts: 1 }).send(
       new GetCallerIdentityCommand({}),
     );
   };
   const s3Binding = bindAwsClient(
-    new S3Client({ endpoint: world.aws.url, region: 'us-east-1', forcePathStyle: true, credentials: awsCredentials(deploy), maxAttempts: 1 }),
+    new S3Client({
+      endpoint: world.aws.url,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: awsCredentials(deploy),
+      maxAttempts: 1,
+    }),
     deploy,
     { verify: verifyKeys },
   );
@@ -144,12 +161,26 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
   const totalMillis = options.seconds * 1000;
   const rows = (): CredentialRow[] =>
-    ([[db, counts.db], [deploy, counts.aws], [apiKey, counts.apiKey]] as const).map(([secret, count]) => {
+    (
+      [
+        [db, counts.db],
+        [deploy, counts.aws],
+        [apiKey, counts.apiKey],
+      ] as const
+    ).map(([secret, count]) => {
       const health = secret.health();
       return { name: health.name, state: health.state, version: health.version, secondsLeft: health.secondsLeft, ...count };
     });
   const showStatus = (): void =>
-    view.status({ sinceStartMillis: Date.now() - started, elapsedMillis: Math.min(Date.now() - loadStarted, totalMillis), totalMillis, credentials: rows(), queries, s3Calls, readiness });
+    view.status({
+      sinceStartMillis: Date.now() - started,
+      elapsedMillis: Math.min(Date.now() - loadStarted, totalMillis),
+      totalMillis,
+      credentials: rows(),
+      queries,
+      s3Calls,
+      readiness,
+    });
   let nextApiKey = loadStarted + API_KEY_ROTATION_EVERY_MILLIS;
   let apiKeyGeneration = 1;
   while (Date.now() < loadStarted + totalMillis) {
@@ -207,7 +238,9 @@ function follow<T>(secret: Secret<T>, label: string, log: (line: string) => void
     // Vault grants whole seconds: a renewal shorter than asked, in whole seconds, was capped by the max TTL.
     if (asked !== undefined && Math.round(granted / 1000) < Math.round(asked / 1000)) {
       counts.capped++;
-      log(`${label}: lease v${snapshot.version} renewed but CAPPED by its max TTL: ${Math.round(granted / 1000)} s left of the ${Math.round(asked / 1000)} s asked; a replacement is fetched`);
+      log(
+        `${label}: lease v${snapshot.version} renewed but CAPPED by its max TTL: ${Math.round(granted / 1000)} s left of the ${Math.round(asked / 1000)} s asked; a replacement is fetched`,
+      );
     } else {
       log(`${label}: lease v${snapshot.version} renewed, expires in ${Math.round(granted / 1000)} s`);
     }

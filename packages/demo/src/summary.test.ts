@@ -40,7 +40,12 @@ describe('the demo summary', () => {
 
   it('names exactly the rotations that happened, and capped renewals as capped', async () => {
     const lines = summaryLines(
-      await summary({ db: { rotations: 1, renewals: 3, capped: 1 }, apiKey: { rotations: 2, renewals: 0, capped: 0 }, leasesRevoked: 1, dbRotations: 1 }),
+      await summary({
+        db: { rotations: 1, renewals: 3, capped: 1 },
+        apiKey: { rotations: 2, renewals: 0, capped: 0 },
+        leasesRevoked: 1,
+        dbRotations: 1,
+      }),
       '15s',
     );
 

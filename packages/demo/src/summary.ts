@@ -25,7 +25,9 @@ export function summaryLines(summary: DemoSummary, maxTtl: string): string[] {
     `dynamic Postgres roles left after close: ${summary.rolesLeft.length}${summary.rolesLeft.length === 0 ? ' (every lease revoked)' : ''}`,
   ];
   if (summary.db.rotations === 0) {
-    lines.push(`no database-user rotation in this run: the first one is due shortly before the lease reaches its max TTL (${maxTtl}); run longer (--seconds 30) to see one`);
+    lines.push(
+      `no database-user rotation in this run: the first one is due shortly before the lease reaches its max TTL (${maxTtl}); run longer (--seconds 30) to see one`,
+    );
   }
   if (failed > 0) lines.push(`${failed} FAILED requests.`);
   else if (rotated.length === 0) lines.push('zero failed requests; no credential rotated during the run.');

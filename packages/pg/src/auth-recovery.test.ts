@@ -17,10 +17,16 @@ describe('AuthRecovery', () => {
     const clock = new ManualClock();
     let calls = 0;
     let finish!: () => void;
-    const recovery = new AuthRecovery('pool', () => {
-      calls++;
-      return new Promise<void>((resolve) => (finish = resolve));
-    }, clock, silentLogger, 5_000);
+    const recovery = new AuthRecovery(
+      'pool',
+      () => {
+        calls++;
+        return new Promise<void>((resolve) => (finish = resolve));
+      },
+      clock,
+      silentLogger,
+      5_000,
+    );
     for (let i = 0; i < 20; i++) recovery.refused(refused);
     expect(calls).toBe(1);
     finish();
@@ -38,10 +44,16 @@ describe('AuthRecovery', () => {
   it('never rejects when the refresh fails, and does not cache the failure', async () => {
     const clock = new ManualClock();
     let calls = 0;
-    const recovery = new AuthRecovery('pool', () => {
-      calls++;
-      return Promise.reject(new Error('vault down'));
-    }, clock, silentLogger, 0);
+    const recovery = new AuthRecovery(
+      'pool',
+      () => {
+        calls++;
+        return Promise.reject(new Error('vault down'));
+      },
+      clock,
+      silentLogger,
+      0,
+    );
     recovery.refused(refused);
     await clock.advance(1);
     recovery.refused(refused);

@@ -54,7 +54,10 @@ export class AuthRecovery {
     if (this.#lastStartedAt !== undefined && now - this.#lastStartedAt < this.#minIntervalMillis) return;
     this.#lastStartedAt = now;
     this.refreshes += 1;
-    this.#logger.warn({ pool: this.#name, code: this.lastFailureCode }, 'leasehold: PostgreSQL refused the credentials; re-reading the secret');
+    this.#logger.warn(
+      { pool: this.#name, code: this.lastFailureCode },
+      'leasehold: PostgreSQL refused the credentials; re-reading the secret',
+    );
     this.#inFlight = this.#refresh().then(
       () => undefined,
       (refreshError: unknown) => {

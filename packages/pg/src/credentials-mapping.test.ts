@@ -10,7 +10,9 @@ describe('credentialsResolver', () => {
   });
 
   it('reads other key names or calls a function', () => {
-    expect(credentialsResolver<Record<string, string>>({ user: 'DB_USER', password: 'DB_PASSWORD' })({ DB_USER: 'a', DB_PASSWORD: 'b' })).toEqual({
+    expect(
+      credentialsResolver<Record<string, string>>({ user: 'DB_USER', password: 'DB_PASSWORD' })({ DB_USER: 'a', DB_PASSWORD: 'b' }),
+    ).toEqual({
       user: 'a',
       password: 'b',
     });

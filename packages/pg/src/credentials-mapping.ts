@@ -17,8 +17,7 @@ export interface PgCredentials {
  * 'DB_PASSWORD' }`) or a function of the value. Default: `username` (or `user`) and `password`.
  */
 export type CredentialsMapping<T> =
-  | { readonly user: string; readonly password: string }
-  | ((value: T) => { readonly user: string; readonly password: string });
+  { readonly user: string; readonly password: string } | ((value: T) => { readonly user: string; readonly password: string });
 
 /** Returns a function that extracts and checks credentials, built once at construction. */
 export function credentialsResolver<T>(mapping: CredentialsMapping<T> | undefined): (value: T) => PgCredentials {

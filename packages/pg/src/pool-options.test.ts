@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONNECTION_TIMEOUT_MILLIS, DEFAULT_DRAIN_TIMEOUT_MILLIS, DEFAULT_MAX_AUTH_RETRIES, resolvePoolOptions } from './pool-options.js';
+import {
+  DEFAULT_CONNECTION_TIMEOUT_MILLIS,
+  DEFAULT_DRAIN_TIMEOUT_MILLIS,
+  DEFAULT_MAX_AUTH_RETRIES,
+  resolvePoolOptions,
+} from './pool-options.js';
 
 describe('resolvePoolOptions', () => {
   it('applies defaults and keeps 0 as a legal value', () => {

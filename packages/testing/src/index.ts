@@ -12,13 +12,7 @@ export type { RenameWriteOptions, RenameWriteResult } from './writers/rename-wri
 export { startPostgres } from './postgres.js';
 export type { PostgresServer, StartPostgresOptions } from './postgres.js';
 export { buildConnectionString, connectPostgres, quoteIdent, quoteLiteral } from './postgres-admin.js';
-export type {
-  PostgresAdmin,
-  PostgresConnectionFacts,
-  PostgresDatabase,
-  PostgresRole,
-  PostgresRoleOptions,
-} from './postgres-admin.js';
+export type { PostgresAdmin, PostgresConnectionFacts, PostgresDatabase, PostgresRole, PostgresRoleOptions } from './postgres-admin.js';
 export { startAwsEndpoint } from './aws-endpoint/aws-endpoint.js';
 export type { AwsEndpoint, AwsEndpointOptions, AwsEndpointTally } from './aws-endpoint/aws-endpoint.js';
 export { MemoryAwsKeyStore } from './aws-endpoint/aws-key-store.js';

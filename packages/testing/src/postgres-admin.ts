@@ -179,10 +179,7 @@ export function connectPostgres(facts: PostgresConnectionFacts): PostgresAdmin {
       return result.rowCount === 1;
     },
     async countSessions(user) {
-      const result = await adminQuery<{ n: number }>(
-        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1',
-        [user],
-      );
+      const result = await adminQuery<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1', [user]);
       return result.rows[0]?.n ?? 0;
     },
     connectionStringFor(credentials) {

@@ -127,10 +127,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       lines.push(message);
       if (lines.length > LOG_LINES_KEPT) lines.shift();
     });
-  const flags = Object.entries({ ...FAST_SETTINGS, ...options.settings }).flatMap(([name, value]) => [
-    '-c',
-    `${name}=${value}`,
-  ]);
+  const flags = Object.entries({ ...FAST_SETTINGS, ...options.settings }).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
 
   let lastError: unknown;
   for (let attempt = 0; attempt < START_ATTEMPTS; attempt += 1) {

@@ -107,7 +107,10 @@ class AwsProviderSource implements Source<AwsIdentity> {
       const failure =
         error instanceof LeaseholdError
           ? error
-          : new AwsError('LEASEHOLD_AWS_PROVIDER_FAILED', `AWS credential provider "${this.name}" failed`, { cause: sanitizeCause(error), retryable: true });
+          : new AwsError('LEASEHOLD_AWS_PROVIDER_FAILED', `AWS credential provider "${this.name}" failed`, {
+              cause: sanitizeCause(error),
+              retryable: true,
+            });
       if (!this.#closed) {
         const now = context.clock.now();
         const delay = retryDelay(this.#attempt++, context.current()?.expiresAt?.getTime(), now, this.#random);
@@ -134,7 +137,8 @@ class AwsProviderSource implements Source<AwsIdentity> {
       throw verdict.error;
     }
     // The same keys with a later expiration (a container agent extending a session) is a renewal.
-    if (verdict.outcome === 'unchanged' && expiresAt && verdict.snapshot.expiresAt?.getTime() !== expiresAt.getTime()) context.extend(leaseId, expiresAt);
+    if (verdict.outcome === 'unchanged' && expiresAt && verdict.snapshot.expiresAt?.getTime() !== expiresAt.getTime())
+      context.extend(leaseId, expiresAt);
     this.#attempt = 0;
     const now = context.clock.now();
     const delay = refreshDelay(expiresAt?.getTime(), now, this.#pollIntervalMillis, this.#random);
@@ -160,8 +164,18 @@ class AwsProviderSource implements Source<AwsIdentity> {
 }
 
 function checkIdentity(name: string, identity: ProvidedAwsIdentity | undefined): void {
-  if (!identity || typeof identity.accessKeyId !== 'string' || typeof identity.secretAccessKey !== 'string' || !identity.accessKeyId || !identity.secretAccessKey) {
-    throw new AwsError('LEASEHOLD_AWS_NO_CREDENTIALS', `AWS credential provider "${name}" returned no access key id and secret access key`, { retryable: true });
+  if (
+    !identity ||
+    typeof identity.accessKeyId !== 'string' ||
+    typeof identity.secretAccessKey !== 'string' ||
+    !identity.accessKeyId ||
+    !identity.secretAccessKey
+  ) {
+    throw new AwsError(
+      'LEASEHOLD_AWS_NO_CREDENTIALS',
+      `AWS credential provider "${name}" returned no access key id and secret access key`,
+      { retryable: true },
+    );
   }
 }
 
@@ -179,12 +193,21 @@ function checkIdentity(name: string, identity: ProvidedAwsIdentity | undefined):
  */
 export function awsProviderSecret(provider: AwsCredentialProviderLike, options: AwsProviderSecretOptions = {}): Secret<AwsIdentity> {
   if (typeof provider !== 'function') {
-    throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', 'awsProviderSecret needs a credential provider function (e.g. fromNodeProviderChain())');
+    throw new LeaseholdError(
+      'LEASEHOLD_INVALID_OPTION',
+      'awsProviderSecret needs a credential provider function (e.g. fromNodeProviderChain())',
+    );
   }
   const pollIntervalMillis = options.pollIntervalMillis ?? DEFAULT_PROVIDER_POLL_INTERVAL_MILLIS;
   if (!Number.isFinite(pollIntervalMillis) || pollIntervalMillis <= 0) {
-    throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', `Option pollIntervalMillis must be a finite number > 0 (got ${String(pollIntervalMillis)})`);
+    throw new LeaseholdError(
+      'LEASEHOLD_INVALID_OPTION',
+      `Option pollIntervalMillis must be a finite number > 0 (got ${String(pollIntervalMillis)})`,
+    );
   }
   const name = options.name ?? 'aws-provider';
-  return new Secret<AwsIdentity>(new AwsProviderSource(name, provider, pollIntervalMillis, options.random ?? Math.random), { ...options, name });
+  return new Secret<AwsIdentity>(new AwsProviderSource(name, provider, pollIntervalMillis, options.random ?? Math.random), {
+    ...options,
+    name,
+  });
 }

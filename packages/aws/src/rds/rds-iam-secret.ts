@@ -5,7 +5,17 @@
  * 15 minutes and checks it only when a connection opens, so open connections outlive it and a
  * pool needs a fresh token only for the connections it opens next.
  */
-import { fingerprintOf, LeaseholdError, sanitizeCause, Secret, type Clock, type SecretOptions, type Source, type SourceContext, type TimerHandle } from '@leasehold/core';
+import {
+  fingerprintOf,
+  LeaseholdError,
+  sanitizeCause,
+  Secret,
+  type Clock,
+  type SecretOptions,
+  type Source,
+  type SourceContext,
+  type TimerHandle,
+} from '@leasehold/core';
 import type { AwsIdentity } from '../aws-identity.js';
 import { AwsError } from '../errors.js';
 import type { AwsCredentialProviderLike, ProvidedAwsIdentity } from '../provider/aws-provider-secret.js';
@@ -118,7 +128,10 @@ class RdsIamSource implements Source<RdsIamCredentials> {
       const failure =
         error instanceof LeaseholdError
           ? error
-          : new AwsError('LEASEHOLD_AWS_PROVIDER_FAILED', `${this.name}: signing an IAM database token failed`, { cause: sanitizeCause(error), retryable: true });
+          : new AwsError('LEASEHOLD_AWS_PROVIDER_FAILED', `${this.name}: signing an IAM database token failed`, {
+              cause: sanitizeCause(error),
+              retryable: true,
+            });
       if (!this.#closed) {
         const now = context.clock.now();
         const delay = retryDelay(this.#attempt++, context.current()?.expiresAt?.getTime(), now, this.#random);
@@ -197,7 +210,8 @@ class RdsIamSource implements Source<RdsIamCredentials> {
         return observe({ ...snapshot.value, ...(snapshot.expiresAt ? { expiration: snapshot.expiresAt } : {}) });
       };
     }
-    if (typeof configured === 'function') return async (properties) => observe(await configured(properties ? { ...properties } : undefined));
+    if (typeof configured === 'function')
+      return async (properties) => observe(await configured(properties ? { ...properties } : undefined));
     return () => Promise.resolve(observe(configured));
   }
 }

@@ -37,7 +37,9 @@ export async function runCheck(args: readonly string[], output: Output, env: Nod
   try {
     options = parseCheckArgs(args, env);
   } catch (error) {
-    output.err(`leasehold check: ${describeError(error)}\nusage: leasehold check [options] (--lease <path> | --file <path>)...\nrun "leasehold check --help" for the options`);
+    output.err(
+      `leasehold check: ${describeError(error)}\nusage: leasehold check [options] (--lease <path> | --file <path>)...\nrun "leasehold check --help" for the options`,
+    );
     return CHECK_EXIT.usage;
   }
   if (options === 'help') {

@@ -23,7 +23,8 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Parses the `--env` and `--env-prefix` flags (both optional: files are the default delivery). */
 export function envPlan(pairs: readonly string[], prefix: string | undefined): EnvPlan {
-  if (prefix !== undefined && prefix !== '' && !ENV_NAME.test(prefix)) invalid('--env-prefix must be a valid environment variable name prefix');
+  if (prefix !== undefined && prefix !== '' && !ENV_NAME.test(prefix))
+    invalid('--env-prefix must be a valid environment variable name prefix');
   const mappings = pairs.map((pair) => {
     const [name, field] = splitPair('--env', pair);
     if (!ENV_NAME.test(name)) invalid(`--env ${name}=...: not a valid environment variable name`);

@@ -64,8 +64,13 @@ describe('CredentialDir', () => {
     await writeFile(join(parent, 'full', 'keep'), 'x');
     await writeFile(join(parent, 'file'), 'x');
 
-    await expect(CredentialDir.create(join(parent, 'full'))).rejects.toMatchObject({ code: 'LEASEHOLD_INVALID_OPTION', message: expect.stringContaining('is not empty') });
-    await expect(CredentialDir.create(join(parent, 'file'))).rejects.toMatchObject({ message: expect.stringContaining('is not a directory') });
+    await expect(CredentialDir.create(join(parent, 'full'))).rejects.toMatchObject({
+      code: 'LEASEHOLD_INVALID_OPTION',
+      message: expect.stringContaining('is not empty'),
+    });
+    await expect(CredentialDir.create(join(parent, 'file'))).rejects.toMatchObject({
+      message: expect.stringContaining('is not a directory'),
+    });
     expect(await readFile(join(parent, 'full', 'keep'), 'utf8')).toBe('x');
   });
 });

@@ -117,7 +117,9 @@ export class CredentialDir {
   #removeSync(): void {
     try {
       if (this.#owned) rmSync(this.path, { recursive: true, force: true });
-      else for (const name of [DATA_LINK, ...this.#names, ...(this.#current ? [this.#current] : [])]) rmSync(join(this.path, name), { recursive: true, force: true });
+      else
+        for (const name of [DATA_LINK, ...this.#names, ...(this.#current ? [this.#current] : [])])
+          rmSync(join(this.path, name), { recursive: true, force: true });
     } catch {
       // At exit there is no one left to tell.
     }

@@ -29,8 +29,19 @@ describe('parseExecArgs', () => {
     expect(options.args).toEqual(['-e', 'process.exit(3)', '--', 'x']);
   });
 
-  it('delivers files by default, keeps leasehold\'s Vault login from the job, and parses templates and --database-url', () => {
-    const options = parse(['--lease', 'a/b', '--template', 'libpq', '--template', 'flyway', '--database-url', 'postgres://db.internal:6432/pay?sslmode=require', '--', 'x']);
+  it("delivers files by default, keeps leasehold's Vault login from the job, and parses templates and --database-url", () => {
+    const options = parse([
+      '--lease',
+      'a/b',
+      '--template',
+      'libpq',
+      '--template',
+      'flyway',
+      '--database-url',
+      'postgres://db.internal:6432/pay?sslmode=require',
+      '--',
+      'x',
+    ]);
 
     expect(options.delivery).toMatchObject({
       files: true,
@@ -39,18 +50,45 @@ describe('parseExecArgs', () => {
       database: { host: 'db.internal', port: '6432', database: 'pay', sslmode: 'require' },
       passVaultAuth: false,
     });
-    expect(parse(['--lease', 'a/b', '--files', '/run/creds', '--pass-vault-token', '--', 'x']).delivery).toMatchObject({ filesDir: '/run/creds', passVaultAuth: true });
-    expect(parse(['--lease', 'a/b', '--auth', 'jwt', '--role', 'r', '--jwt-env', 'CI_JOB_JWT', '--', 'x']).delivery.authVariables).toEqual(['CI_JOB_JWT']);
+    expect(parse(['--lease', 'a/b', '--files', '/run/creds', '--pass-vault-token', '--', 'x']).delivery).toMatchObject({
+      filesDir: '/run/creds',
+      passVaultAuth: true,
+    });
+    expect(parse(['--lease', 'a/b', '--auth', 'jwt', '--role', 'r', '--jwt-env', 'CI_JOB_JWT', '--', 'x']).delivery.authVariables).toEqual([
+      'CI_JOB_JWT',
+    ]);
   });
 
   it('turns --param pairs into the request body, splitting at the first "="', () => {
-    const options = parse(['--lease', 'aws/sts/deploy', '--param', 'ttl=15m', '--param', 'policy_arns=a=b', '--env-prefix', 'AWS_', '--', 'x']);
+    const options = parse([
+      '--lease',
+      'aws/sts/deploy',
+      '--param',
+      'ttl=15m',
+      '--param',
+      'policy_arns=a=b',
+      '--env-prefix',
+      'AWS_',
+      '--',
+      'x',
+    ]);
 
     expect(options.credentials.leases[0]?.body).toEqual({ ttl: '15m', policy_arns: 'a=b' });
   });
 
   it('builds Kubernetes auth from --auth, --role and --token-path', () => {
-    const options = parse(['--auth', 'kubernetes', '--role', 'migrate', '--lease', 'database/creds/migrate', '--env', 'U=username', '--', 'x']);
+    const options = parse([
+      '--auth',
+      'kubernetes',
+      '--role',
+      'migrate',
+      '--lease',
+      'database/creds/migrate',
+      '--env',
+      'U=username',
+      '--',
+      'x',
+    ]);
 
     expect(options.credentials.vault?.auth).toEqual({ method: 'kubernetes', role: 'migrate', tokenPath: undefined, mountPath: undefined });
     expect(options.credentials.vault?.revokeOnClose).toBe(true);
@@ -75,7 +113,10 @@ describe('parseExecArgs', () => {
     [['--lease', 'a/b', '--no-files', '--files', '/d', '--', 'x'], '--files and --no-files cannot be combined'],
     [['--lease', 'a/b', '--template', 'mysql', '--', 'x'], '--template must be one of flyway, libpq, aws'],
     [['--lease', 'a/b', '--database-url', 'postgresql://h/db', '--', 'x'], '--database-url applies to --template flyway or libpq'],
-    [['--lease', 'a/b', '--template', 'libpq', '--database-url', 'postgresql://u:pw@h/db', '--', 'x'], 'must not contain a user or password'],
+    [
+      ['--lease', 'a/b', '--template', 'libpq', '--database-url', 'postgresql://u:pw@h/db', '--', 'x'],
+      'must not contain a user or password',
+    ],
     [['--lease', 'a/b', '--env', '1X=username', '--', 'x'], 'not a valid environment variable name'],
     [['--lease', 'a/b', '--env', 'U=username', '--env', 'U=password', '--', 'x'], '--env U is given twice'],
     [['--lease', 'a/b', '--lease', 'c/d', '--env', 'U=username', '--', 'x'], 'exec takes one credential'],

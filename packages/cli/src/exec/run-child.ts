@@ -46,8 +46,7 @@ export class SignalRelay implements Disposable {
         const fromTerminal = signal === 'SIGINT' && process.stdin.isTTY && process.pid !== 1;
         if (this.#child && this.#child.exitCode === null && this.#child.signalCode === null) {
           if (!fromTerminal) this.#child.kill(signal);
-        }
-        else if (!this.#child) {
+        } else if (!this.#child) {
           this.#received ??= signal;
           onEarlySignal(signal);
         }

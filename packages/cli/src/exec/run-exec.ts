@@ -104,7 +104,8 @@ export async function runExec(args: readonly string[], output: Output, env: Node
     else verbose(`the command exited with code ${outcome.exitCode}`);
     await files.close();
     for (const revoked of await credentials.revoke()) {
-      if (revoked.error) say(`could not revoke lease ${revoked.leaseId}: ${describeError(revoked.error)}; it ends with its token or at its expiry`);
+      if (revoked.error)
+        say(`could not revoke lease ${revoked.leaseId}: ${describeError(revoked.error)}; it ends with its token or at its expiry`);
       else verbose(`lease ${revoked.leaseId} revoked`);
     }
     return outcome.exitCode;
@@ -162,23 +163,45 @@ function watch(
   extendable: () => boolean,
   files: boolean,
 ): () => void {
-  const renewed = (snapshot: Snapshot<LeaseData>) => verbose(`lease ${snapshot.leaseId ?? ''} renewed until ${snapshot.expiresAt?.toISOString() ?? 'no expiry'}`);
+  const renewed = (snapshot: Snapshot<LeaseData>) =>
+    verbose(`lease ${snapshot.leaseId ?? ''} renewed until ${snapshot.expiresAt?.toISOString() ?? 'no expiry'}`);
   const warning = (error: LeaseholdError) => say(`warning: ${describeError(error)}`);
   const renewalFailed = (error: LeaseholdError, next: Date | undefined) =>
-    say(`warning: renewal failed (${describeError(error)}); ${next ? `next attempt at ${next.toISOString()}` : 'the lease cannot be renewed any more'}`);
+    say(
+      `warning: renewal failed (${describeError(error)}); ${next ? `next attempt at ${next.toISOString()}` : 'the lease cannot be renewed any more'}`,
+    );
   // Core's `expiring` also fires for a lease whose next renewal is merely due; only a lease that
   // can no longer be extended means the job may outlive its credential.
   const expiring = (snapshot: Snapshot<LeaseData>, millisLeft: number) => {
-    if (!extendable()) say(`warning: the credential expires in ${Math.round(millisLeft / 1000)} s (${snapshot.expiresAt?.toISOString() ?? ''}); the job must finish by then`);
+    if (!extendable())
+      say(
+        `warning: the credential expires in ${Math.round(millisLeft / 1000)} s (${snapshot.expiresAt?.toISOString() ?? ''}); the job must finish by then`,
+      );
   };
   const expired = () => say('warning: the credential expired; whatever the job does with it from now on fails');
   const rotated = (_next: Snapshot<LeaseData>, prev: Snapshot<LeaseData> | undefined) => {
     if (!prev) return;
-    say(files ? 'the credential changed at its source; the files are rewritten, the environment keeps the values the job started with' : 'warning: the credential changed at its source; the job keeps the values it started with');
+    say(
+      files
+        ? 'the credential changed at its source; the files are rewritten, the environment keeps the values the job started with'
+        : 'warning: the credential changed at its source; the job keeps the values it started with',
+    );
   };
-  secret.on('renewed', renewed).on('warning', warning).on('renewalFailed', renewalFailed).on('expiring', expiring).on('expired', expired).on('rotated', rotated);
+  secret
+    .on('renewed', renewed)
+    .on('warning', warning)
+    .on('renewalFailed', renewalFailed)
+    .on('expiring', expiring)
+    .on('expired', expired)
+    .on('rotated', rotated);
   return () => {
-    secret.off('renewed', renewed).off('warning', warning).off('renewalFailed', renewalFailed).off('expiring', expiring).off('expired', expired).off('rotated', rotated);
+    secret
+      .off('renewed', renewed)
+      .off('warning', warning)
+      .off('renewalFailed', renewalFailed)
+      .off('expiring', expiring)
+      .off('expired', expired)
+      .off('rotated', rotated);
   };
 }
 

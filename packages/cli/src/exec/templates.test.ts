@@ -32,7 +32,10 @@ describe('templates', () => {
     expect(output.files['flyway.conf']).toBe(
       'flyway.user=v-migrate-x1\nflyway.password=p:w\\\\d\nflyway.url=jdbc:postgresql://db.internal:5432/payments?sslmode=verify-full\n',
     );
-    expect(output.env).toEqual({ FLYWAY_URL: 'jdbc:postgresql://db.internal:5432/payments?sslmode=verify-full', FLYWAY_CONFIG_FILES: '/dev/shm/leasehold-a/flyway.conf' });
+    expect(output.env).toEqual({
+      FLYWAY_URL: 'jdbc:postgresql://db.internal:5432/payments?sslmode=verify-full',
+      FLYWAY_CONFIG_FILES: '/dev/shm/leasehold-a/flyway.conf',
+    });
     expect(output.unset).toEqual(['FLYWAY_USER', 'FLYWAY_PASSWORD']);
   });
 
@@ -48,7 +51,9 @@ describe('templates', () => {
     const keys = { access_key: 'AKIAEXAMPLE', secret_key: 'secret', security_token: 'token' };
     const output = renderTemplate('aws', keys, { ...files, env: { AWS_PROFILE: 'deploy' } });
 
-    expect(output.files['aws-credentials']).toBe('[deploy]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = secret\naws_session_token = token\n');
+    expect(output.files['aws-credentials']).toBe(
+      '[deploy]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = secret\naws_session_token = token\n',
+    );
     expect(output.env).toEqual({ AWS_SHARED_CREDENTIALS_FILE: '/dev/shm/leasehold-a/aws-credentials' });
     expect(output.unset).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']);
     expect(renderTemplate('aws', { access_key: 'A', secret_key: 'S' }, env)).toEqual({

@@ -61,7 +61,8 @@ const AWS_SESSION_FIELDS = ['security_token', 'session_token'] as const;
 export function templateNames(values: readonly string[]): TemplateName[] {
   const names: TemplateName[] = [];
   for (const value of values) {
-    if (!(TEMPLATE_NAMES as readonly string[]).includes(value)) invalid(`--template must be one of ${TEMPLATE_NAMES.join(', ')} (got "${value}")`);
+    if (!(TEMPLATE_NAMES as readonly string[]).includes(value))
+      invalid(`--template must be one of ${TEMPLATE_NAMES.join(', ')} (got "${value}")`);
     if (names.includes(value as TemplateName)) invalid(`--template ${value} is given twice`);
     names.push(value as TemplateName);
   }
@@ -80,7 +81,8 @@ export function parseDatabaseUrl(text: string): DatabaseTarget {
     invalid('--database-url must be a URL such as postgresql://db.internal:5432/payments');
   }
   if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:') invalid('--database-url must start with postgresql://');
-  if (url.username !== '' || url.password !== '') invalid('--database-url must not contain a user or password: they come from the credential');
+  if (url.username !== '' || url.password !== '')
+    invalid('--database-url must not contain a user or password: they come from the credential');
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   return {
     host: url.hostname === '' ? undefined : url.hostname.replace(/^\[|\]$/g, ''),
@@ -118,7 +120,11 @@ function libpq(value: LeaseData, { files, dir, database }: TemplateContext): Tem
   // hostname:port:database:username:password; `*` matches any, `:` and `\` are escaped (libpq docs, "The Password File").
   const line = [database?.host, database?.port, database?.database].map((part) => (part === undefined ? '*' : pgpassField(part)));
   const content = `${[...line, pgpassField(text(value.username)), pgpassField(text(value.password))].join(':')}\n`;
-  return { files: { [TEMPLATE_FILES.libpq]: content }, env: { ...env, PGPASSFILE: join(dir, TEMPLATE_FILES.libpq) }, unset: ['PGPASSWORD'] };
+  return {
+    files: { [TEMPLATE_FILES.libpq]: content },
+    env: { ...env, PGPASSFILE: join(dir, TEMPLATE_FILES.libpq) },
+    unset: ['PGPASSWORD'],
+  };
 }
 
 function flyway(value: LeaseData, { files, dir, database }: TemplateContext): TemplateOutput {

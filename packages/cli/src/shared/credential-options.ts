@@ -154,13 +154,32 @@ function authOptions(values: CredentialFlagValues): VaultAuthOptions | undefined
         mountPath,
       };
     case 'jwt':
-      if ((values['jwt-path'] === undefined) === (values['jwt-env'] === undefined)) invalid('--auth jwt needs one of --jwt-path and --jwt-env');
-      return { method, role: required('--role', values.role, method), tokenPath: values['jwt-path'], tokenEnv: values['jwt-env'], mountPath };
+      if ((values['jwt-path'] === undefined) === (values['jwt-env'] === undefined))
+        invalid('--auth jwt needs one of --jwt-path and --jwt-env');
+      return {
+        method,
+        role: required('--role', values.role, method),
+        tokenPath: values['jwt-path'],
+        tokenEnv: values['jwt-env'],
+        mountPath,
+      };
   }
 }
 
 function rejectVaultFlags(values: CredentialFlagValues): void {
-  for (const flag of ['address', 'namespace', 'ca-cert', 'auth', 'auth-mount', 'role', 'token-path', 'jwt-path', 'jwt-env', 'role-id', 'secret-id-path'] as const) {
+  for (const flag of [
+    'address',
+    'namespace',
+    'ca-cert',
+    'auth',
+    'auth-mount',
+    'role',
+    'token-path',
+    'jwt-path',
+    'jwt-env',
+    'role-id',
+    'secret-id-path',
+  ] as const) {
     if (values[flag] !== undefined) invalid(`--${flag} applies to --lease only (--file needs no Vault)`);
   }
 }

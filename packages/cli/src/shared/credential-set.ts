@@ -80,7 +80,13 @@ export class CredentialSet implements AsyncDisposable {
     const leases = plan.leases.map((request) => {
       // Pinned: renewed until its max TTL, never replaced nor re-issued; the job cannot see a new
       // one. Revoked by PinnedLease (once, with the outcome reported), not quietly by close().
-      const secret = session.lease<LeaseData>(request.path, { ...common, mode: 'pin', method: request.method, body: request.body, revokeOnClose: false });
+      const secret = session.lease<LeaseData>(request.path, {
+        ...common,
+        mode: 'pin',
+        method: request.method,
+        body: request.body,
+        revokeOnClose: false,
+      });
       return { name: secret.name, secret, lease: new PinnedLease(session, secret) };
     });
     return new CredentialSet(session, leases, plan.timeoutMillis);
@@ -127,7 +133,11 @@ export class CredentialSet implements AsyncDisposable {
           await lease.revoke();
           return { name, leaseId };
         } catch (error) {
-          return { name, leaseId, error: toLeaseholdError(error, 'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE', `Revoking ${leaseId} failed`, true) };
+          return {
+            name,
+            leaseId,
+            error: toLeaseholdError(error, 'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE', `Revoking ${leaseId} failed`, true),
+          };
         }
       }),
     );

@@ -35,7 +35,10 @@ export class PinnedLease {
     session.onNewToken((state) => {
       const leaseId = this.leaseId;
       if (state.generation <= 1 || !leaseId || this.#revoking) return;
-      const warning = new CliError('LEASEHOLD_EXEC_TOKEN_REPLACED', `The Vault session logged in again; lease ${leaseId} ends when the token that created it does`);
+      const warning = new CliError(
+        'LEASEHOLD_EXEC_TOKEN_REPLACED',
+        `The Vault session logged in again; lease ${leaseId} ends when the token that created it does`,
+      );
       for (const listener of this.#warningListeners) listener(warning);
     });
     // Capped at its max TTL, refused or expired: the lease runs out and nothing replaces it.

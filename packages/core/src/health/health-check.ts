@@ -128,7 +128,6 @@ export class HealthCheck {
     const reason = stalled ?? unready ?? troubleReason(health, required, now);
     return { ...health, ready: unready === undefined, live: stalled === undefined, ...(reason === undefined ? {} : { reason }) };
   }
-
 }
 
 /** Builds a {@link HealthCheck} over secrets, pools, AWS clients: anything with a `health()` method. */

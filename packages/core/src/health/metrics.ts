@@ -80,7 +80,6 @@ export const METRIC_NAMES = Object.freeze({
   rotationDuration: 'leasehold_rotation_duration_seconds',
 } as const);
 
-
 /** Metrics registered by {@link registerMetrics}. `close()` removes them and every listener. */
 export class LeaseholdMetrics implements AsyncDisposable {
   readonly #registry: MetricsRegistryLike;
@@ -102,26 +101,38 @@ export class LeaseholdMetrics implements AsyncDisposable {
 
     const expiry: GaugeLike = new client.Gauge({
       ...config(METRIC_NAMES.expirySeconds, 'Seconds until the credential in use expires (secrets with a known expiry)', ['secret']),
-      collect: () => this.#collect(expiry, (health) => (health.secondsLeft === undefined ? [] : [[{ secret: health.name }, health.secondsLeft]])),
+      collect: () =>
+        this.#collect(expiry, (health) => (health.secondsLeft === undefined ? [] : [[{ secret: health.name }, health.secondsLeft]])),
     });
     const state: GaugeLike = new client.Gauge({
       ...config(METRIC_NAMES.state, 'Health state of each secret: 1 for the current state, 0 for the others', ['secret', 'state']),
       collect: () =>
         this.#collect(state, (health) =>
-          health.component === 'secret' ? HEALTH_STATES.map((name) => [{ secret: health.name, state: name }, name === health.state ? 1 : 0]) : [],
+          health.component === 'secret'
+            ? HEALTH_STATES.map((name) => [{ secret: health.name, state: name }, name === health.state ? 1 : 0])
+            : [],
         ),
     });
     const generations: GaugeLike = new client.Gauge({
-      ...config(METRIC_NAMES.poolGenerations, 'Open generations of a pool: 1 normally, more while old connections drain', ['pool', 'secret']),
+      ...config(METRIC_NAMES.poolGenerations, 'Open generations of a pool: 1 normally, more while old connections drain', [
+        'pool',
+        'secret',
+      ]),
       collect: () =>
         this.#collect(generations, (health) => {
           const connections = poolConnections(health);
           return connections === undefined ? [] : [[{ pool: health.name, secret: health.source ?? '' }, connections.generations]];
         }),
     });
-    this.#rotations = new client.Counter(config(METRIC_NAMES.rotations, 'Rotations: a different value adopted (the first load is not counted)', ['secret']));
-    this.#renewals = new client.Counter(config(METRIC_NAMES.renewals, 'Lease renewal attempts by result (success, failure)', ['secret', 'result']));
-    this.#sourceErrors = new client.Counter(config(METRIC_NAMES.sourceErrors, 'Errors recorded by a secret, by error code', ['secret', 'code']));
+    this.#rotations = new client.Counter(
+      config(METRIC_NAMES.rotations, 'Rotations: a different value adopted (the first load is not counted)', ['secret']),
+    );
+    this.#renewals = new client.Counter(
+      config(METRIC_NAMES.renewals, 'Lease renewal attempts by result (success, failure)', ['secret', 'result']),
+    );
+    this.#sourceErrors = new client.Counter(
+      config(METRIC_NAMES.sourceErrors, 'Errors recorded by a secret, by error code', ['secret', 'code']),
+    );
     this.#rotationDuration = new client.Histogram({
       ...config(METRIC_NAMES.rotationDuration, 'Seconds from a rotation to the moment every consumer adopted the new value', ['secret']),
       buckets: [...(options.rotationBucketsSeconds ?? DEFAULT_ROTATION_BUCKETS_SECONDS)],

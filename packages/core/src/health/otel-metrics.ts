@@ -95,10 +95,13 @@ export class LeaseholdOtelMetrics implements AsyncDisposable {
       },
     );
     this.#observe(
-      meter.createObservableGauge(OTEL_METRIC_NAMES.state, { description: 'Health state of each secret: 1 for the current state, 0 for the others' }),
+      meter.createObservableGauge(OTEL_METRIC_NAMES.state, {
+        description: 'Health state of each secret: 1 for the current state, 0 for the others',
+      }),
       (health, observe) => {
         if (health.component !== 'secret') return;
-        for (const state of HEALTH_STATES) observe(state === health.state ? 1 : 0, { [ATTRIBUTE.secret]: health.name, [ATTRIBUTE.state]: state });
+        for (const state of HEALTH_STATES)
+          observe(state === health.state ? 1 : 0, { [ATTRIBUTE.secret]: health.name, [ATTRIBUTE.state]: state });
       },
     );
     this.#observe(
@@ -138,8 +141,14 @@ export class LeaseholdOtelMetrics implements AsyncDisposable {
       description: 'Rotations: a different value adopted (the first load is not counted)',
       unit: '{rotation}',
     });
-    const renewals = meter.createCounter(OTEL_METRIC_NAMES.renewals, { description: 'Lease renewal attempts by result', unit: '{renewal}' });
-    const errors = meter.createCounter(OTEL_METRIC_NAMES.errors, { description: 'Errors recorded by a secret, by error code', unit: '{error}' });
+    const renewals = meter.createCounter(OTEL_METRIC_NAMES.renewals, {
+      description: 'Lease renewal attempts by result',
+      unit: '{renewal}',
+    });
+    const errors = meter.createCounter(OTEL_METRIC_NAMES.errors, {
+      description: 'Errors recorded by a secret, by error code',
+      unit: '{error}',
+    });
     const rotationDuration = meter.createHistogram(OTEL_METRIC_NAMES.rotationDuration, {
       description: 'Time from a rotation to the moment every consumer adopted the new value',
       unit: 's',
@@ -173,7 +182,10 @@ export class LeaseholdOtelMetrics implements AsyncDisposable {
   }
 
   /** Feeds `instrument` at collection time from every component's current health. */
-  #observe(instrument: OtelObservableLike, samples: (health: ComponentHealth, observe: (value: number, attributes: Attributes) => void) => void): void {
+  #observe(
+    instrument: OtelObservableLike,
+    samples: (health: ComponentHealth, observe: (value: number, attributes: Attributes) => void) => void,
+  ): void {
     const callback = (result: OtelObservableResultLike): void => {
       for (const health of healthOf(this.#components)) samples(health, (value, attributes) => result.observe(value, attributes));
     };

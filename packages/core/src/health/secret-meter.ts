@@ -11,7 +11,15 @@ import type { Secret } from '../secret/secret.js';
 import type { Snapshot } from '../secret/snapshot.js';
 
 /** Every health state, in the order exporters list them. */
-export const HEALTH_STATES: readonly HealthState[] = Object.freeze(['starting', 'ready', 'renewing', 'degraded', 'expired', 'failed', 'closed']);
+export const HEALTH_STATES: readonly HealthState[] = Object.freeze([
+  'starting',
+  'ready',
+  'renewing',
+  'degraded',
+  'expired',
+  'failed',
+  'closed',
+]);
 
 /** Where the facts of one secret go. */
 export interface SecretMeterSink {
@@ -75,7 +83,9 @@ export function healthOf(components: readonly { health(): ComponentHealth }[]): 
 }
 
 /** A pool's connections from its generations' facts, or undefined for anything that is not a pool. */
-export function poolConnections(health: ComponentHealth): { readonly generations: number; readonly idle: number; readonly used: number; readonly pending: number } | undefined {
+export function poolConnections(
+  health: ComponentHealth,
+): { readonly generations: number; readonly idle: number; readonly used: number; readonly pending: number } | undefined {
   const generations = health.details?.['generations'];
   if (typeof generations === 'number') return { generations, idle: 0, used: 0, pending: 0 };
   if (!Array.isArray(generations)) return undefined;

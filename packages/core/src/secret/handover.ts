@@ -147,7 +147,10 @@ export class Handover<T> {
         record.consumer.renewed?.(snapshot);
       } catch (error) {
         // One consumer's mistake must not stop the notice reaching the others.
-        this.#host.logger.error({ secret: this.#host.name, consumer: record.consumer.name, code: codeOf(error) }, 'leasehold: consumer renewed() threw');
+        this.#host.logger.error(
+          { secret: this.#host.name, consumer: record.consumer.name, code: codeOf(error) },
+          'leasehold: consumer renewed() threw',
+        );
       }
     }
   }
@@ -274,7 +277,8 @@ export class Handover<T> {
     const holders = [...this.#consumers].filter((record) => record.holding.has(version));
     for (const record of holders) record.holding.delete(version);
     const names = holders.map((record) => record.consumer.name).join(', ');
-    this.#host.signals.send('error', 
+    this.#host.signals.send(
+      'error',
       new LeaseholdError(
         'LEASEHOLD_RELEASE_TIMEOUT',
         `Secret "${this.#host.name}": version ${version} was not released by ${names} before its deadline; retiring it anyway`,

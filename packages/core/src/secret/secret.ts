@@ -354,7 +354,10 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     }
     if (verdict !== false && typeof verdict !== 'string') return undefined;
     const reason = typeof verdict === 'string' ? `: ${verdict}` : '';
-    return new LeaseholdError('LEASEHOLD_VALIDATION_FAILED', `Secret "${this.name}": the new value was refused by validate${reason}${keeping}`);
+    return new LeaseholdError(
+      'LEASEHOLD_VALIDATION_FAILED',
+      `Secret "${this.name}": the new value was refused by validate${reason}${keeping}`,
+    );
   }
 
   #extend(leaseId: string, expiresAt: Date): void {
@@ -495,4 +498,3 @@ function closedError(name: string): LeaseholdError {
 function isoOrUndefined(millis: number | undefined): string | undefined {
   return millis === undefined ? undefined : new Date(millis).toISOString();
 }
-

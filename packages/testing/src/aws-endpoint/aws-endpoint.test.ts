@@ -57,9 +57,16 @@ describe('AWS test endpoint', () => {
     const keys = new MemoryAwsKeyStore();
     endpoint = await startAwsEndpoint({ keys, now: () => now });
     const sessionToken = 'FwoGZXIvYXdzEXAMPLE-session-token';
-    keys.add(alice.accessKeyId, { secretAccessKey: alice.secretAccessKey, sessionToken, expiresAt: new Date(now + 60_000), arn: 'arn:aws:sts::000000000000:assumed-role/deploy/x' });
+    keys.add(alice.accessKeyId, {
+      secretAccessKey: alice.secretAccessKey,
+      sessionToken,
+      expiresAt: new Date(now + 60_000),
+      arn: 'arn:aws:sts::000000000000:assumed-role/deploy/x',
+    });
     const sts = new STSClient({ endpoint: endpoint.url, region: 'us-east-1', credentials: { ...alice, sessionToken }, maxAttempts: 1 });
-    await expect(sts.send(new GetCallerIdentityCommand({}))).resolves.toMatchObject({ Arn: 'arn:aws:sts::000000000000:assumed-role/deploy/x' });
+    await expect(sts.send(new GetCallerIdentityCommand({}))).resolves.toMatchObject({
+      Arn: 'arn:aws:sts::000000000000:assumed-role/deploy/x',
+    });
     const noToken = new STSClient({ endpoint: endpoint.url, region: 'us-east-1', credentials: alice, maxAttempts: 1 });
     await expect(noToken.send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({ name: 'InvalidClientTokenId' });
     now += 60_000;

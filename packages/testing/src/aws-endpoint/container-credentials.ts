@@ -56,7 +56,11 @@ export async function startContainerCredentialsEndpoint(options: ContainerCreden
   let current: IssuedKey | undefined;
 
   const issue = (): IssuedKey => {
-    current = issueTemporaryKey(options.keys, new Date(now() + ttl), 'arn:aws:sts::000000000000:assumed-role/leasehold-pod/eks-pod-identity');
+    current = issueTemporaryKey(
+      options.keys,
+      new Date(now() + ttl),
+      'arn:aws:sts::000000000000:assumed-role/leasehold-pod/eks-pod-identity',
+    );
     issuedKeys.push(current.accessKeyId);
     return current;
   };

@@ -27,7 +27,8 @@ export interface ParsedAuthorization {
   readonly signature: string;
 }
 
-const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/;
+const AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/;
 
 /** Parses an `AWS4-HMAC-SHA256` Authorization header; undefined when it is not one. */
 export function parseAuthorization(header: string | undefined): ParsedAuthorization | undefined {

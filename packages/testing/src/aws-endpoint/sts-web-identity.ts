@@ -38,10 +38,14 @@ export function assumeRoleWithWebIdentity(options: WebIdentityOptions, params: U
   }
   const duration = Number(params.get('DurationSeconds') ?? DEFAULT_DURATION_SECONDS);
   if (!Number.isInteger(duration) || duration < MIN_DURATION_SECONDS || duration > MAX_DURATION_SECONDS) {
-    return { status: 400, code: 'ValidationError', message: `DurationSeconds must be between ${MIN_DURATION_SECONDS} and ${MAX_DURATION_SECONDS}` };
+    return {
+      status: 400,
+      code: 'ValidationError',
+      message: `DurationSeconds must be between ${MIN_DURATION_SECONDS} and ${MAX_DURATION_SECONDS}`,
+    };
   }
   if (!options.acceptToken(token)) {
-    return { status: 400, code: 'InvalidIdentityToken', message: 'Couldn\'t retrieve verification key from your identity provider' };
+    return { status: 400, code: 'InvalidIdentityToken', message: "Couldn't retrieve verification key from your identity provider" };
   }
   const role = roleArn.split('/').at(-1) ?? 'role';
   const assumedArn = `arn:aws:sts::000000000000:assumed-role/${role}/${sessionName}`;

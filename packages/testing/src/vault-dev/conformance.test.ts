@@ -29,7 +29,10 @@ describe('Vault conformance of the dev server', () => {
   // http/handler.go respondStandby: 307, Location = active node + the request's path and query, no body.
   it('answers an injected standby redirect with 307 to the active node, path and query kept', async () => {
     vault.inject({ redirectTo: 'http://10.0.0.7:8200', times: 1 });
-    const res = await fetch(`${vault.address}/v1/secret/data/app?version=1`, { headers: { 'X-Vault-Token': vault.rootToken }, redirect: 'manual' });
+    const res = await fetch(`${vault.address}/v1/secret/data/app?version=1`, {
+      headers: { 'X-Vault-Token': vault.rootToken },
+      redirect: 'manual',
+    });
     expect(res.status).toBe(307);
     expect(res.headers.get('location')).toBe('http://10.0.0.7:8200/v1/secret/data/app?version=1');
     expect(await res.text()).toBe('');
@@ -61,7 +64,7 @@ describe('Vault conformance of the dev server', () => {
   });
 
   // vault/expiration.go Renew: `ns.ID != le.namespace.ID` -> "cannot renew a lease across namespaces" (400).
-  it('refuses to renew a lease from another namespace with Vault\'s message', async () => {
+  it("refuses to renew a lease from another namespace with Vault's message", async () => {
     const issued = await vaultFetch(vault.address, 'GET', 'aws/creds/app', { token: vault.rootToken, namespace: 'ns1' });
     const leaseId = issued.body.lease_id as string;
     expect(leaseId).toMatch(/^aws\/creds\/app\/[0-9A-Za-z]{24}\.[0-9A-Za-z]{5}$/);
@@ -69,15 +72,22 @@ describe('Vault conformance of the dev server', () => {
       status: 400,
       body: { errors: ['cannot renew a lease across namespaces'] },
     });
-    const same = await vaultFetch(vault.address, 'PUT', 'sys/leases/renew', { token: vault.rootToken, namespace: 'ns1', body: { lease_id: leaseId } });
+    const same = await vaultFetch(vault.address, 'PUT', 'sys/leases/renew', {
+      token: vault.rootToken,
+      namespace: 'ns1',
+      body: { lease_id: leaseId },
+    });
     expect(same.status).toBe(200);
     const rootLease = (await root('GET', 'aws/creds/app')).body.lease_id as string;
-    const fromNs = await vaultFetch(vault.address, 'PUT', 'ns1/sys/leases/renew', { token: vault.rootToken, body: { lease_id: rootLease } });
+    const fromNs = await vaultFetch(vault.address, 'PUT', 'ns1/sys/leases/renew', {
+      token: vault.rootToken,
+      body: { lease_id: rootLease },
+    });
     expect(fromNs).toEqual({ status: 400, body: { errors: ['cannot renew a lease across namespaces'] } });
   });
 
   // vault/logical_system.go mountInfo, handleMountTable, handleReadMount, handleAuthTable, handleTuneReadCommon.
-  it('lists mounts with every field of Vault\'s mountInfo and reads one mount by path', async () => {
+  it("lists mounts with every field of Vault's mountInfo and reads one mount by path", async () => {
     const table = await root('GET', 'sys/mounts');
     expect(table.status).toBe(200);
     const secret = table.body.data['secret/'] as Record<string, unknown>;
@@ -101,10 +111,18 @@ describe('Vault conformance of the dev server', () => {
     expect(table.body.data['auth/approle/']).toBeUndefined();
     expect((await root('GET', 'sys/mounts/secret')).body.data).toEqual(secret);
     expect((await root('GET', 'sys/mounts/secret/data/app')).body.data).toEqual(secret); // the matching mount
-    expect((await root('GET', 'sys/mounts/aws')).body.data).toMatchObject({ type: 'aws', accessor: expect.stringMatching(/^aws_[0-9a-f]{8}$/), options: null });
+    expect((await root('GET', 'sys/mounts/aws')).body.data).toMatchObject({
+      type: 'aws',
+      accessor: expect.stringMatching(/^aws_[0-9a-f]{8}$/),
+      options: null,
+    });
     expect(await root('GET', 'sys/mounts/nope')).toEqual({ status: 400, body: { errors: ['No secret engine mount at nope/'] } });
     const auth = await root('GET', 'sys/auth');
-    expect(auth.body.data['approle/']).toMatchObject({ type: 'approle', accessor: expect.stringMatching(/^auth_approle_[0-9a-f]{8}$/), config: { token_type: 'default-service' } });
+    expect(auth.body.data['approle/']).toMatchObject({
+      type: 'approle',
+      accessor: expect.stringMatching(/^auth_approle_[0-9a-f]{8}$/),
+      config: { token_type: 'default-service' },
+    });
     expect((await root('GET', 'sys/auth/approle')).body.data).toEqual(auth.body.data['approle/']);
     expect((await root('GET', 'sys/mounts/secret/tune')).body.data).toEqual({
       description: 'key/value secret storage',
@@ -118,7 +136,7 @@ describe('Vault conformance of the dev server', () => {
   });
 
   // builtin/logical/aws secret_access_keys.go secretAccessKeysRevoke: STS cleans up after itself.
-  it('leaves STS keys valid when their lease is revoked (Vault\'s revoke of STS is a no-op)', async () => {
+  it("leaves STS keys valid when their lease is revoked (Vault's revoke of STS is a no-op)", async () => {
     const sts = await root('POST', 'aws/sts/deploy', { ttl: 60 });
     expect(sts.body.renewable).toBe(false);
     expect((await root('PUT', 'sys/leases/revoke', { lease_id: sts.body.lease_id })).status).toBe(204);
@@ -140,7 +158,10 @@ describe('Vault conformance of the dev server', () => {
       Object.assign(vault.health, { standby: true, haConnectionUnhealthy: true });
       expect(await status('?standbyok=true')).toBe(474);
       expect(await status('?haunhealthycode=299')).toBe(299);
-      expect((await vaultFetch(vault.address, 'GET', 'sys/health?standbyok=true')).body).toMatchObject({ ha_connection_healthy: false, removed_from_cluster: false });
+      expect((await vaultFetch(vault.address, 'GET', 'sys/health?standbyok=true')).body).toMatchObject({
+        ha_connection_healthy: false,
+        removed_from_cluster: false,
+      });
     } finally {
       Object.assign(vault.health, { standby: false, haConnectionUnhealthy: false, removedFromCluster: false });
     }
@@ -161,7 +182,9 @@ describe('expiry of a lease whose revocation fails', () => {
       clock: { now: () => now },
       database: {
         connection: db,
-        roles: { owner: { defaultTtl: 60, creationStatements: [...DEFAULT_CREATION_STATEMENTS, 'GRANT CREATE ON SCHEMA public TO "{{name}}"'] } },
+        roles: {
+          owner: { defaultTtl: 60, creationStatements: [...DEFAULT_CREATION_STATEMENTS, 'GRANT CREATE ON SCHEMA public TO "{{name}}"'] },
+        },
       },
       revokeLeasesOnClose: false,
     });
@@ -183,10 +206,19 @@ describe('expiry of a lease whose revocation fails', () => {
     await vault.reap();
     expect(failures()).toBe(1);
     const lease = vault.leases().find((entry) => entry.id === res.body.lease_id);
-    expect(lease?.revokeError).toMatch(/^failed to revoke entry: resp: \(\*logical\.Response\)\(nil\) err: ERROR: role ".+" cannot be dropped because some objects depend on it \(SQLSTATE 2BP01\)$/);
+    expect(lease?.revokeError).toMatch(
+      /^failed to revoke entry: resp: \(\*logical\.Response\)\(nil\) err: ERROR: role ".+" cannot be dropped because some objects depend on it \(SQLSTATE 2BP01\)$/,
+    );
     await vault.reap();
     expect(failures()).toBe(1); // backing off
-    for (const [wait, expected] of [[10_000, 2], [20_000, 3], [40_000, 4], [80_000, 5], [160_000, 6], [1_000_000, 6]] as const) {
+    for (const [wait, expected] of [
+      [10_000, 2],
+      [20_000, 3],
+      [40_000, 4],
+      [80_000, 5],
+      [160_000, 6],
+      [1_000_000, 6],
+    ] as const) {
       now += wait;
       await vault.reap();
       expect(failures()).toBe(expected);

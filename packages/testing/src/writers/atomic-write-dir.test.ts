@@ -13,7 +13,11 @@ describe('atomicWriteDir', () => {
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
   it('lays out a volume as the kubelet does: ..<ts> dir 0755, ..data link, key -> ..data/key links, modes', async () => {
-    const result = await atomicWriteDir(dir, { username: 'app', password: 'pw' }, { modes: { password: 0o400 }, now: new Date(Date.UTC(2026, 0, 2, 3, 4, 5)) });
+    const result = await atomicWriteDir(
+      dir,
+      { username: 'app', password: 'pw' },
+      { modes: { password: 0o400 }, now: new Date(Date.UTC(2026, 0, 2, 3, 4, 5)) },
+    );
     expect(result.written).toBe(true);
     expect(result.timestampDir).toMatch(/^\.\.2026_01_02_03_04_05\.[A-Za-z0-9]+$/);
     expect(await readlink(join(dir, '..data'))).toBe(result.timestampDir);

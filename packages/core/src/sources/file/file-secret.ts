@@ -116,7 +116,10 @@ function validateKeys(keys: readonly string[]): readonly string[] {
   const names = (list as unknown[]).map((key, index) => {
     const name = requireString(`keys[${index}]`, key);
     if (name.includes('/') || name.includes('\\') || name.startsWith('.')) {
-      throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', `Option keys[${index}] must be a plain file name (no "/", not starting with ".")`);
+      throw new LeaseholdError(
+        'LEASEHOLD_INVALID_OPTION',
+        `Option keys[${index}] must be a plain file name (no "/", not starting with ".")`,
+      );
     }
     return name;
   });

@@ -218,7 +218,8 @@ export class FileSource<T> implements Source<T> {
     const interval = this.#config.pollIntervalMillis;
     if (interval === 0 || this.#closed) return;
     this.#poll?.set(interval, () => {
-      void this.#reads.request(false)
+      void this.#reads
+        .request(false)
         .catch(() => undefined)
         .finally(() => this.#schedulePoll());
     });

@@ -45,16 +45,23 @@ describe('parseJson properties', () => {
 
   it('returns a value exactly when JSON.parse accepts the text, and otherwise throws only LEASEHOLD_PARSE_FAILED', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json().map((text) => text.slice(0, -1)), fc.json().map((text) => `${text},`)), (text) => {
-        let valid = true;
-        try {
-          JSON.parse(text);
-        } catch {
-          valid = false;
-        }
-        const result = outcome(() => parseJson(text, PATH));
-        expect('value' in result).toBe(valid);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json().map((text) => text.slice(0, -1)),
+          fc.json().map((text) => `${text},`),
+        ),
+        (text) => {
+          let valid = true;
+          try {
+            JSON.parse(text);
+          } catch {
+            valid = false;
+          }
+          const result = outcome(() => parseJson(text, PATH));
+          expect('value' in result).toBe(valid);
+        },
+      ),
     );
   });
 
@@ -71,12 +78,17 @@ describe('parseJson properties', () => {
 
   it('refuses nesting past the limit at any depth, valid or not, without overflowing the stack', () => {
     fc.assert(
-      fc.property(fc.integer({ min: MAX_JSON_DEPTH + 1, max: 200_000 }), fc.boolean(), fc.constantFrom('[', '{"a":'), (depth, closed, open) => {
-        const close = open === '[' ? ']' : '}';
-        const text = open.repeat(depth) + (open === '[' ? '' : '1') + (closed ? close.repeat(depth) : '');
-        const result = outcome(() => parseJson(text, PATH));
-        expect(result.error?.message).toMatch(/deeper than \d+ levels/);
-      }),
+      fc.property(
+        fc.integer({ min: MAX_JSON_DEPTH + 1, max: 200_000 }),
+        fc.boolean(),
+        fc.constantFrom('[', '{"a":'),
+        (depth, closed, open) => {
+          const close = open === '[' ? ']' : '}';
+          const text = open.repeat(depth) + (open === '[' ? '' : '1') + (closed ? close.repeat(depth) : '');
+          const result = outcome(() => parseJson(text, PATH));
+          expect(result.error?.message).toMatch(/deeper than \d+ levels/);
+        },
+      ),
       { numRuns: 30 },
     );
   });
@@ -123,14 +135,23 @@ describe('parseAwsIni properties', () => {
 
   it('round-trips the credentials of the chosen profile among other profiles', () => {
     fc.assert(
-      fc.property(identifier, credential, credential, fc.option(credential, { nil: undefined }), identifier, (profile, id, key, token, other) => {
-        fc.pre(profile !== other);
-        const section = (name: string, accessKeyId: string) =>
-          `[${name}]\naws_access_key_id = ${accessKeyId}\naws_secret_access_key = ${key}\n${token ? `aws_session_token = ${token}\n` : ''}`;
-        const text = `${section(other, 'OTHER')}\n${section(profile, id)}`;
-        const expected = token ? { accessKeyId: id, secretAccessKey: key, sessionToken: token } : { accessKeyId: id, secretAccessKey: key };
-        expect(parseAwsIni(text, PATH, profile)).toEqual(expected);
-      }),
+      fc.property(
+        identifier,
+        credential,
+        credential,
+        fc.option(credential, { nil: undefined }),
+        identifier,
+        (profile, id, key, token, other) => {
+          fc.pre(profile !== other);
+          const section = (name: string, accessKeyId: string) =>
+            `[${name}]\naws_access_key_id = ${accessKeyId}\naws_secret_access_key = ${key}\n${token ? `aws_session_token = ${token}\n` : ''}`;
+          const text = `${section(other, 'OTHER')}\n${section(profile, id)}`;
+          const expected = token
+            ? { accessKeyId: id, secretAccessKey: key, sessionToken: token }
+            : { accessKeyId: id, secretAccessKey: key };
+          expect(parseAwsIni(text, PATH, profile)).toEqual(expected);
+        },
+      ),
     );
   });
 
@@ -150,7 +171,9 @@ describe('key-directory properties', () => {
   const read = (files: Record<string, string>): MountRead => ({
     shape: 'directory',
     atomic: true,
-    files: new Map(Object.entries(files).map(([name, text]) => [name, { bytes: Buffer.from(text, 'utf8'), mode: 0o400, path: `${PATH}/${name}` }])),
+    files: new Map(
+      Object.entries(files).map(([name, text]) => [name, { bytes: Buffer.from(text, 'utf8'), mode: 0o400, path: `${PATH}/${name}` }]),
+    ),
   });
 
   it('round-trips any set of key files, a trailing newline trimmed once', () => {
@@ -163,7 +186,10 @@ describe('key-directory properties', () => {
   });
 
   it('keeps a key file named __proto__', () => {
-    const value = parseRead('keys', read(Object.fromEntries([['__proto__', 'x']])), PATH, { profile: 'default', trimTrailingNewline: true });
+    const value = parseRead('keys', read(Object.fromEntries([['__proto__', 'x']])), PATH, {
+      profile: 'default',
+      trimTrailingNewline: true,
+    });
     expect(Object.keys(value as object)).toEqual(['__proto__']);
     expect(Object.getOwnPropertyDescriptor(value, '__proto__')?.value).toBe('x');
   });

@@ -107,11 +107,14 @@ describe('parsing', () => {
   });
 
   it('reads the requested AWS profile with an optional session token', () => {
-    const text = '[default]\naws_access_key_id=AK1\naws_secret_access_key=SK1\n\n[profile ci]\naws_access_key_id = AK2\naws_secret_access_key = SK2\naws_session_token = ST2\n';
+    const text =
+      '[default]\naws_access_key_id=AK1\naws_secret_access_key=SK1\n\n[profile ci]\naws_access_key_id = AK2\naws_secret_access_key = SK2\naws_session_token = ST2\n';
     expect(parseAwsIni(text, '/x/credentials', 'default')).toEqual({ accessKeyId: 'AK1', secretAccessKey: 'SK1' });
     expect(parseAwsIni(text, '/x/credentials', 'ci')).toEqual({ accessKeyId: 'AK2', secretAccessKey: 'SK2', sessionToken: 'ST2' });
     expect(thrown(() => parseAwsIni(text, '/x/credentials', 'prod')).message).toContain('profile "prod" not found');
-    expect(thrown(() => parseAwsIni('[default]\naws_access_key_id=AK1\n', '/x/c', 'default')).message).toContain('no aws_secret_access_key');
+    expect(thrown(() => parseAwsIni('[default]\naws_access_key_id=AK1\n', '/x/c', 'default')).message).toContain(
+      'no aws_secret_access_key',
+    );
   });
 
   it('fingerprints a value independently of key order', () => {

@@ -39,7 +39,8 @@ export class AppRoleAuth implements VaultAuthMethod {
   }
 
   async login(client: VaultClient): Promise<VaultLogin> {
-    const secretId = this.#secretIdPath === undefined ? this.#secretId!.reveal() : await readCredentialFile(this.#secretIdPath, 'AppRole secret id');
+    const secretId =
+      this.#secretIdPath === undefined ? this.#secretId!.reveal() : await readCredentialFile(this.#secretIdPath, 'AppRole secret id');
     return loginWith(client, this.method, this.#mountPath, { role_id: this.#roleId, secret_id: secretId }, [secretId]);
   }
 }

@@ -12,7 +12,8 @@ import { KubernetesAuth, type KubernetesAuthOptions } from './kubernetes.js';
 import { TokenAuth, type TokenAuthOptions } from './token.js';
 
 /** How a session authenticates: one of the shipped methods or your own {@link VaultAuthMethod}. */
-export type VaultAuthOptions = TokenAuthOptions | KubernetesAuthOptions | AppRoleAuthOptions | JwtAuthOptions | AgentAuthOptions | VaultAuthMethod;
+export type VaultAuthOptions =
+  TokenAuthOptions | KubernetesAuthOptions | AppRoleAuthOptions | JwtAuthOptions | AgentAuthOptions | VaultAuthMethod;
 
 /**
  * The auth method for `options`. Without options, like the Vault CLI: VAULT_TOKEN (BAO_TOKEN),
@@ -26,7 +27,10 @@ export function createAuthMethod(options: VaultAuthOptions | undefined, env: Nod
     const tokenFile = join(env.HOME ?? homedir(), '.vault-token');
     if (existsSync(tokenFile)) return new TokenAuth({ method: 'token', tokenPath: tokenFile });
     if (agentMode) return new AgentAuth();
-    throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', 'Option auth is required when VAULT_TOKEN is unset, ~/.vault-token does not exist and no Vault Agent address is set');
+    throw new LeaseholdError(
+      'LEASEHOLD_INVALID_OPTION',
+      'Option auth is required when VAULT_TOKEN is unset, ~/.vault-token does not exist and no Vault Agent address is set',
+    );
   }
   if ('login' in options) return options;
   switch (options.method) {

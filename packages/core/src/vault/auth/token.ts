@@ -36,7 +36,10 @@ export class TokenAuth implements VaultAuthMethod {
     this.#token = token === undefined || token === '' ? undefined : typeof token === 'string' ? new Sensitive(token) : token;
     this.#tokenPath = options.tokenPath;
     if ((this.#token === undefined) === (this.#tokenPath === undefined)) {
-      throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', 'Token auth needs exactly one of auth.token and auth.tokenPath (or VAULT_TOKEN)');
+      throw new LeaseholdError(
+        'LEASEHOLD_INVALID_OPTION',
+        'Token auth needs exactly one of auth.token and auth.tokenPath (or VAULT_TOKEN)',
+      );
     }
     // A file can hold a new token after the old one died (an agent re-authenticated); a value cannot.
     this.canRelogin = this.#tokenPath !== undefined;
@@ -46,7 +49,10 @@ export class TokenAuth implements VaultAuthMethod {
   async login(client: VaultClient): Promise<VaultLogin> {
     const token = this.#tokenPath === undefined ? this.#token! : new Sensitive(await readCredentialFile(this.#tokenPath, 'Vault token'));
     const envelope = await client.request<TokenLookup>({ method: 'GET', path: 'auth/token/lookup-self', token }).catch((error: unknown) => {
-      if (error instanceof LeaseholdError && (error.code === 'LEASEHOLD_VAULT_INVALID_TOKEN' || error.code === 'LEASEHOLD_VAULT_PERMISSION_DENIED')) {
+      if (
+        error instanceof LeaseholdError &&
+        (error.code === 'LEASEHOLD_VAULT_INVALID_TOKEN' || error.code === 'LEASEHOLD_VAULT_PERMISSION_DENIED')
+      ) {
         throw new LeaseholdError('LEASEHOLD_VAULT_AUTH_FAILED', 'The Vault token was refused by auth/token/lookup-self', {
           cause: error,
           // A token file may be rewritten by an agent; a fixed value will not get better.
@@ -64,7 +70,8 @@ export class TokenAuth implements VaultAuthMethod {
       renewable: this.#renew && data.renewable === true,
       ownedBySession: false,
       accessor: data.accessor,
-      renewIncrementMillis: createdWith !== undefined && createdWith !== null && createdWith > 0 ? Math.max(createdWith, data.ttl) * 1_000 : undefined,
+      renewIncrementMillis:
+        createdWith !== undefined && createdWith !== null && createdWith > 0 ? Math.max(createdWith, data.ttl) * 1_000 : undefined,
     };
   }
 }

@@ -5,8 +5,12 @@ const from = new URL('https://vault-1.internal:8200/v1/secret/app');
 
 describe('redirectHop', () => {
   it('follows a relative or absolute Location once, keeping method and body except on 303', () => {
-    expect(redirectHop('GET secret/app', 307, from, 'https://vault-2.internal:8200/v1/secret/app', 0)).toMatchObject({ keepMethodAndBody: true });
-    expect(redirectHop('GET secret/app', 302, from, '/v1/secret/app?x=1', 0).url.href).toBe('https://vault-1.internal:8200/v1/secret/app?x=1');
+    expect(redirectHop('GET secret/app', 307, from, 'https://vault-2.internal:8200/v1/secret/app', 0)).toMatchObject({
+      keepMethodAndBody: true,
+    });
+    expect(redirectHop('GET secret/app', 302, from, '/v1/secret/app?x=1', 0).url.href).toBe(
+      'https://vault-1.internal:8200/v1/secret/app?x=1',
+    );
     expect(redirectHop('POST secret/app', 303, from, '/elsewhere', 0).keepMethodAndBody).toBe(false);
   });
 

@@ -30,10 +30,14 @@ export interface RedirectHop {
  */
 export function redirectHop(label: string, status: number, from: URL, location: string | undefined, hopsTaken: number): RedirectHop {
   const refuse = (why: string): LeaseholdError =>
-    new LeaseholdError('LEASEHOLD_VAULT_REDIRECT_REFUSED', `Vault ${label} was redirected (HTTP ${status}) and the redirect was not followed: ${why}`, {
-      retryable: false,
-      details: { path: label, status },
-    });
+    new LeaseholdError(
+      'LEASEHOLD_VAULT_REDIRECT_REFUSED',
+      `Vault ${label} was redirected (HTTP ${status}) and the redirect was not followed: ${why}`,
+      {
+        retryable: false,
+        details: { path: label, status },
+      },
+    );
   if (hopsTaken >= 1) return throwIt(refuse('only one redirect is followed'));
   if (!location) return throwIt(refuse('no Location header'));
   let url: URL;

@@ -43,10 +43,16 @@ export function createDispatcher(settings: VaultTransportSettings): { readonly d
   const tls = tlsOptions(settings.tls);
   const agentOptions = { keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MILLIS, connect: tls };
   if (settings.socketPath !== undefined) {
-    return { dispatcher: new Agent({ ...agentOptions, connect: { ...tls, socketPath: settings.socketPath } }), route: `unix socket ${settings.socketPath}` };
+    return {
+      dispatcher: new Agent({ ...agentOptions, connect: { ...tls, socketPath: settings.socketPath } }),
+      route: `unix socket ${settings.socketPath}`,
+    };
   }
   if (settings.proxyAddress) {
-    return { dispatcher: new ProxyAgent({ ...agentOptions, uri: settings.proxyAddress, requestTls: tls }), route: `proxy ${withoutCredentials(settings.proxyAddress)}` };
+    return {
+      dispatcher: new ProxyAgent({ ...agentOptions, uri: settings.proxyAddress, requestTls: tls }),
+      route: `proxy ${withoutCredentials(settings.proxyAddress)}`,
+    };
   }
   if (settings.httpsProxy || settings.httpProxy) {
     // Empty strings, not undefined: undefined would make undici read process.env itself, and the

@@ -104,7 +104,14 @@ export interface VaultResponse {
   readonly format?: RawAnswer['format'] | undefined;
 }
 
-const EMPTY_ENVELOPE: VaultEnvelope = Object.freeze({ lease_id: '', renewable: false, lease_duration: 0, data: null, warnings: [], auth: null });
+const EMPTY_ENVELOPE: VaultEnvelope = Object.freeze({
+  lease_id: '',
+  renewable: false,
+  lease_duration: 0,
+  data: null,
+  warnings: [],
+  auth: null,
+});
 
 /** HTTP access to one Vault server. */
 export class VaultClient {
@@ -125,7 +132,8 @@ export class VaultClient {
   constructor(options: VaultClientOptions) {
     this.address = requireString('address', options.address).replace(/\/+$/, '');
     const socketPath = this.address.startsWith('unix://') ? this.address.slice('unix://'.length) : undefined;
-    if (socketPath === '') throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', 'Option address unix:// needs a socket path (unix:///run/vault-agent.sock)');
+    if (socketPath === '')
+      throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', 'Option address unix:// needs a socket path (unix:///run/vault-agent.sock)');
     // As Vault's client does: over a socket the HTTP layer still needs a host; it is localhost.
     this.#url = socketPath === undefined ? parseAddress(this.address) : new URL('http://localhost');
     this.#viaSocket = socketPath !== undefined;
@@ -135,10 +143,18 @@ export class VaultClient {
     this.#unwrap = options.unwrap === true;
     this.#logger = options.logger ?? silentLogger;
     if ((options.clientCert === undefined) !== (options.clientKey === undefined)) {
-      throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', 'Options clientCert and clientKey go together (VAULT_CLIENT_CERT and VAULT_CLIENT_KEY)');
+      throw new LeaseholdError(
+        'LEASEHOLD_INVALID_OPTION',
+        'Options clientCert and clientKey go together (VAULT_CLIENT_CERT and VAULT_CLIENT_KEY)',
+      );
     }
     const key = options.clientKey instanceof Sensitive ? options.clientKey.reveal() : options.clientKey;
-    const ca = options.caCert === undefined ? undefined : Array.isArray(options.caCert) ? (options.caCert as readonly (string | Buffer)[]) : [options.caCert as string | Buffer];
+    const ca =
+      options.caCert === undefined
+        ? undefined
+        : Array.isArray(options.caCert)
+          ? (options.caCert as readonly (string | Buffer)[])
+          : [options.caCert as string | Buffer];
     const { dispatcher, route } = createDispatcher({
       tls: { ca, cert: options.clientCert, key, serverName: options.tlsServerName, skipVerify: options.tlsSkipVerify },
       socketPath,
@@ -179,19 +195,36 @@ export class VaultClient {
     try {
       for (let hops = 0; ; hops++) {
         const bodyHeaders: Record<string, string> = payload === undefined ? {} : { 'content-type': 'application/json' };
-        const res = await undiciRequest(url, { method, headers: { ...headers, ...bodyHeaders }, body: payload ?? null, dispatcher: this.#dispatcher, signal: controller.signal });
+        const res = await undiciRequest(url, {
+          method,
+          headers: { ...headers, ...bodyHeaders },
+          body: payload ?? null,
+          dispatcher: this.#dispatcher,
+          signal: controller.signal,
+        });
         if (isRedirect(res.statusCode)) {
           await res.body.dump().catch(() => undefined);
           if (this.#disableRedirects) {
-            throw new LeaseholdError('LEASEHOLD_VAULT_REDIRECT_REFUSED', `Vault ${label} was redirected (HTTP ${res.statusCode}) and redirects are disabled`, {
-              details: { path: label, status: res.statusCode },
-            });
+            throw new LeaseholdError(
+              'LEASEHOLD_VAULT_REDIRECT_REFUSED',
+              `Vault ${label} was redirected (HTTP ${res.statusCode}) and redirects are disabled`,
+              {
+                details: { path: label, status: res.statusCode },
+              },
+            );
           }
           const hop = redirectHop(label, res.statusCode, url, firstHeader(res.headers.location), hops);
           if (this.#viaSocket && hop.url.origin !== url.origin) {
-            throw new LeaseholdError('LEASEHOLD_VAULT_REDIRECT_REFUSED', `Vault ${label} was redirected to another host, which a unix-socket address cannot reach`, { details: { path: label } });
+            throw new LeaseholdError(
+              'LEASEHOLD_VAULT_REDIRECT_REFUSED',
+              `Vault ${label} was redirected to another host, which a unix-socket address cannot reach`,
+              { details: { path: label } },
+            );
           }
-          this.#logger.debug({ path: label, status: res.statusCode, from: url.origin, to: hop.url.origin }, 'leasehold: vault redirect followed');
+          this.#logger.debug(
+            { path: label, status: res.statusCode, from: url.origin, to: hop.url.origin },
+            'leasehold: vault redirect followed',
+          );
           url = hop.url;
           if (!hop.keepMethodAndBody) {
             method = 'GET';
@@ -257,11 +290,20 @@ export class VaultClient {
     const label = `${request.method} ${request.path}`;
     const created = wrapInfo.creation_path?.replace(/^\/+|\/+$/g, '');
     if (created !== undefined && created !== '' && created !== request.path.replace(/^\/+|\/+$/g, '')) {
-      throw new LeaseholdError('LEASEHOLD_VAULT_WRAPPED_RESPONSE', `Vault ${label} answered with a wrapped response created for another path (${created})`, {
-        details: { path: label, reason: 'wrapped-mismatch' },
-      });
+      throw new LeaseholdError(
+        'LEASEHOLD_VAULT_WRAPPED_RESPONSE',
+        `Vault ${label} answered with a wrapped response created for another path (${created})`,
+        {
+          details: { path: label, reason: 'wrapped-mismatch' },
+        },
+      );
     }
-    const unwrapRequest: VaultRequest = { method: 'POST', path: 'sys/wrapping/unwrap', token: new Sensitive(wrapInfo.token), secrets: [wrapInfo.token, ...(request.secrets ?? [])] };
+    const unwrapRequest: VaultRequest = {
+      method: 'POST',
+      path: 'sys/wrapping/unwrap',
+      token: new Sensitive(wrapInfo.token),
+      secrets: [wrapInfo.token, ...(request.secrets ?? [])],
+    };
     const response = await this.send(unwrapRequest);
     if (response.status < 200 || response.status >= 300) throw this.errorFor(unwrapRequest, response);
     const decoded = decodeAnswer(`${label} (unwrapped)`, request.path, kind, rawAnswer(response));
@@ -279,11 +321,15 @@ export class VaultClient {
     }
     if (this.#closed) return new LeaseholdError('LEASEHOLD_CLOSED', `Vault ${label} was cancelled: the client is closed`);
     const code = errorCode(error);
-    return new LeaseholdError('LEASEHOLD_VAULT_NETWORK', `Vault ${label} at ${this.address} (${this.route}) failed: ${code ?? 'network error'}`, {
-      cause: sanitizeCause(error),
-      retryable: true,
-      details: { path: label, ...(code === undefined ? {} : { errorCode: code }) },
-    });
+    return new LeaseholdError(
+      'LEASEHOLD_VAULT_NETWORK',
+      `Vault ${label} at ${this.address} (${this.route}) failed: ${code ?? 'network error'}`,
+      {
+        cause: sanitizeCause(error),
+        retryable: true,
+        details: { path: label, ...(code === undefined ? {} : { errorCode: code }) },
+      },
+    );
   }
 }
 
@@ -321,7 +367,9 @@ async function readBody(body: AsyncIterable<unknown> & { destroy(): void }): Pro
     size += buffer.length;
     if (size > MAX_BODY_BYTES) {
       body.destroy();
-      throw new LeaseholdError('LEASEHOLD_VAULT_UNEXPECTED_RESPONSE', `Vault answer larger than ${MAX_BODY_BYTES} bytes`, { retryable: true });
+      throw new LeaseholdError('LEASEHOLD_VAULT_UNEXPECTED_RESPONSE', `Vault answer larger than ${MAX_BODY_BYTES} bytes`, {
+        retryable: true,
+      });
     }
     chunks.push(buffer);
   }

@@ -6,8 +6,14 @@ const invalidToken = ['2 errors occurred:\n\t* permission denied\n\t* invalid to
 
 describe('vaultHttpError', () => {
   it('tells a policy denial from an invalid token by the body of the 403', () => {
-    expect(vaultHttpError(403, 'GET', 'database/creds/app', denied)).toMatchObject({ code: 'LEASEHOLD_VAULT_PERMISSION_DENIED', retryable: false });
-    expect(vaultHttpError(403, 'GET', 'database/creds/app', invalidToken)).toMatchObject({ code: 'LEASEHOLD_VAULT_INVALID_TOKEN', retryable: true });
+    expect(vaultHttpError(403, 'GET', 'database/creds/app', denied)).toMatchObject({
+      code: 'LEASEHOLD_VAULT_PERMISSION_DENIED',
+      retryable: false,
+    });
+    expect(vaultHttpError(403, 'GET', 'database/creds/app', invalidToken)).toMatchObject({
+      code: 'LEASEHOLD_VAULT_INVALID_TOKEN',
+      retryable: true,
+    });
   });
 
   it('marks a renewal of a gone lease as LEASE_INVALID and other 400s as BAD_REQUEST', () => {

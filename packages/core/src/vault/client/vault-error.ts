@@ -18,9 +18,7 @@ export function isInvalidTokenBody(messages: readonly string[]): boolean {
 
 /** True when a 400 body says the lease is gone and only a new one helps. */
 export function isLeaseGoneMessage(messages: readonly string[]): boolean {
-  return messages.some((message) =>
-    /lease not found|lease expired|lease is not renewable|past the max TTL|invalid lease/i.test(message),
-  );
+  return messages.some((message) => /lease not found|lease expired|lease is not renewable|past the max TTL|invalid lease/i.test(message));
 }
 
 const MAX_QUOTED_CHARS = 200;

@@ -105,11 +105,18 @@ export class KvSource<T> implements Source<T> {
         const metadata = answer.metadata;
         const state = metadata.destroyed ? 'destroyed' : 'deleted';
         ctx.warn(
-          new LeaseholdError('LEASEHOLD_VAULT_KV_DELETED', `Vault KV ${this.#path} version ${metadata.version} is ${state}; keeping the last good value`, {
-            details: { path: this.#path, version: metadata.version },
-          }),
+          new LeaseholdError(
+            'LEASEHOLD_VAULT_KV_DELETED',
+            `Vault KV ${this.#path} version ${metadata.version} is ${state}; keeping the last good value`,
+            {
+              details: { path: this.#path, version: metadata.version },
+            },
+          ),
         );
-        if (!ctx.current()) throw new LeaseholdError('LEASEHOLD_VAULT_KV_DELETED', `Vault KV ${this.#path} has no readable current version`, { retryable: true });
+        if (!ctx.current())
+          throw new LeaseholdError('LEASEHOLD_VAULT_KV_DELETED', `Vault KV ${this.#path} has no readable current version`, {
+            retryable: true,
+          });
         return;
       }
       if (answer.kind === 'error') throw this.#session.client.errorFor(request, response);
@@ -144,10 +151,12 @@ export class KvSource<T> implements Source<T> {
     if (this.#options.kvVersion === 1) return { version: 1, readPath: this.#path };
     const response = await this.#session.send({ method: 'GET', path: `sys/internal/ui/mounts/${this.#path}` });
     if (response.status === 403 || response.status === 404) {
-      if (this.#options.kvVersion === 2) throw new LeaseholdError('LEASEHOLD_VAULT_NOT_FOUND', `Cannot find the KV v2 mount of ${this.#path}`);
+      if (this.#options.kvVersion === 2)
+        throw new LeaseholdError('LEASEHOLD_VAULT_NOT_FOUND', `Cannot find the KV v2 mount of ${this.#path}`);
       return { version: 1, readPath: this.#path };
     }
-    if (response.status < 200 || response.status >= 300) throw this.#session.client.errorFor({ method: 'GET', path: `sys/internal/ui/mounts/${this.#path}` }, response);
+    if (response.status < 200 || response.status >= 300)
+      throw this.#session.client.errorFor({ method: 'GET', path: `sys/internal/ui/mounts/${this.#path}` }, response);
     const data = decodeUiMount(`GET sys/internal/ui/mounts/${this.#path}`, response.body);
     const mount = data?.path ?? '';
     const version = this.#options.kvVersion ?? (data?.options?.version === '2' ? 2 : 1);

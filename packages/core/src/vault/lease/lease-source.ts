@@ -184,7 +184,10 @@ export class LeaseSource<T> implements Source<T> {
       this.#outstanding.clear();
       const failures = await revokeBounded(this.#session, leases);
       for (const failure of failures) {
-        this.#ctx?.logger.warn({ secret: this.#ctx.name, leaseId: failure.leaseId, code: failure.error.code }, 'leasehold: vault lease not revoked at close');
+        this.#ctx?.logger.warn(
+          { secret: this.#ctx.name, leaseId: failure.leaseId, code: failure.error.code },
+          'leasehold: vault lease not revoked at close',
+        );
       }
     }
   }
@@ -235,7 +238,12 @@ export class LeaseSource<T> implements Source<T> {
     const sentAt = ctx.clock.now();
     let envelope: VaultEnvelope;
     try {
-      const request = { method, path: this.#path, body: this.#options.body, onLateAnswer: (late: SessionResponse) => void this.#lateAnswer(late, sentAt) };
+      const request = {
+        method,
+        path: this.#path,
+        body: this.#options.body,
+        onLateAnswer: (late: SessionResponse) => void this.#lateAnswer(late, sentAt),
+      };
       const answer = await this.#session.requestTagged(request);
       envelope = answer.envelope;
       this.#fetchGeneration = answer.tokenGeneration;
@@ -265,7 +273,10 @@ export class LeaseSource<T> implements Source<T> {
     const envelope = (response.body ?? {}) as VaultEnvelope;
     const leaseId = envelope.lease_id ? envelope.lease_id : undefined;
     if (ctx && !this.#closed && !ctx.current() && !this.#fetching) {
-      ctx.logger.info({ secret: ctx.name, path: this.#path, leaseId }, 'leasehold: vault answered after the deadline; using it, the only credential');
+      ctx.logger.info(
+        { secret: ctx.name, path: this.#path, leaseId },
+        'leasehold: vault answered after the deadline; using it, the only credential',
+      );
       this.#fetchGeneration = response.tokenGeneration;
       // The retry planned after the timeout is not needed any more.
       this.#clearTimer();
@@ -278,9 +289,15 @@ export class LeaseSource<T> implements Source<T> {
       return;
     }
     if (!leaseId) return;
-    ctx?.logger.info({ secret: ctx.name, path: this.#path, leaseId }, 'leasehold: vault answered after the deadline; revoking the lease it created');
+    ctx?.logger.info(
+      { secret: ctx.name, path: this.#path, leaseId },
+      'leasehold: vault answered after the deadline; revoking the lease it created',
+    );
     await this.#session.revokeLease(leaseId).catch((error: unknown) => {
-      ctx?.logger.warn({ secret: ctx.name, leaseId, code: (error as LeaseholdError).code }, 'leasehold: could not revoke a late lease; it lives until its TTL');
+      ctx?.logger.warn(
+        { secret: ctx.name, leaseId, code: (error as LeaseholdError).code },
+        'leasehold: could not revoke a late lease; it lives until its TTL',
+      );
     });
   }
 
@@ -306,7 +323,13 @@ export class LeaseSource<T> implements Source<T> {
     // The value is in hand: a refresh() from here on (even from a `rotated` listener or right
     // after ready() resolves) asks for newer credentials, so it must not join this run.
     this.#fetching = undefined;
-    const verdict = ctx.offer({ value, fingerprint: fingerprintOf(JSON.stringify(data)), expiresAt: expiresAt === undefined ? undefined : new Date(expiresAt), leaseId, renewable: envelope.renewable === true });
+    const verdict = ctx.offer({
+      value,
+      fingerprint: fingerprintOf(JSON.stringify(data)),
+      expiresAt: expiresAt === undefined ? undefined : new Date(expiresAt),
+      leaseId,
+      renewable: envelope.renewable === true,
+    });
     if (verdict.outcome === 'refused') {
       // validate refused it: the secret keeps the old value (and reported why); this lease is of no use.
       if (leaseId) void this.#session.revokeLease(leaseId).catch(() => undefined);
@@ -326,13 +349,13 @@ export class LeaseSource<T> implements Source<T> {
     this.#lease = leaseId && expiresAt !== undefined ? { leaseId, issuedAt: sentAt, expiresAt, durationMillis, renewable } : undefined;
     this.#extendable = this.#lease !== undefined && renewable;
     if (this.#lease && renewable) this.#startRenewing(this.#lease);
-    else if (this.mode === 'pin') return; // a pinned value that cannot be renewed simply runs out
+    else if (this.mode === 'pin')
+      return; // a pinned value that cannot be renewed simply runs out
     else if (durationMillis > 0) {
       const refetchIn = refetchDelay(durationMillis, this.#session.random);
       this.#at(refetchIn, () => void this.#fetch('non-renewable lease').catch(() => undefined));
       ctx.scheduled(new Date(ctx.clock.now() + refetchIn));
-    }
-    else {
+    } else {
       // Static roles: read again when Vault rotates (decode/static-creds.ts has the rule).
       const recheck = staticCredentialsRecheck(data, this.#staticDueSince, ctx.clock.now());
       this.#staticDueSince = recheck?.dueSince;
@@ -359,7 +382,10 @@ export class LeaseSource<T> implements Source<T> {
             path: 'sys/leases/renew',
             body: { lease_id: lease.leaseId, increment: toVaultSeconds(increment) },
           });
-          return { grantedMillis: Math.max(0, Number(envelope.lease_duration) || 0) * 1_000, cappedByWarning: cappedTtlFromWarnings(envelope.warnings) !== undefined };
+          return {
+            grantedMillis: Math.max(0, Number(envelope.lease_duration) || 0) * 1_000,
+            cappedByWarning: cappedTtlFromWarnings(envelope.warnings) !== undefined,
+          };
         } finally {
           ctx.setRenewing(false);
         }
@@ -388,21 +414,31 @@ export class LeaseSource<T> implements Source<T> {
       if (reason === 'capped') {
         const expiresAt = new Date(this.#lease.expiresAt).toISOString();
         ctx.warn(
-          new LeaseholdError('LEASEHOLD_VAULT_MAX_TTL', `Lease ${lease.leaseId} reached its max TTL: it ends at ${expiresAt} and cannot be renewed further`, {
-            details: { leaseId: lease.leaseId, expiresAt },
-          }),
+          new LeaseholdError(
+            'LEASEHOLD_VAULT_MAX_TTL',
+            `Lease ${lease.leaseId} reached its max TTL: it ends at ${expiresAt} and cannot be renewed further`,
+            {
+              details: { leaseId: lease.leaseId, expiresAt },
+            },
+          ),
         );
       } else if (error) ctx.failed(error, { step: 'renew' });
       return;
     }
     if (reason === 'capped') {
-      ctx.logger.info({ secret: ctx.name, leaseId: lease.leaseId, millisLeft: this.#lease.expiresAt - ctx.clock.now() }, 'leasehold: vault lease reaches its max TTL; replacing it early');
+      ctx.logger.info(
+        { secret: ctx.name, leaseId: lease.leaseId, millisLeft: this.#lease.expiresAt - ctx.clock.now() },
+        'leasehold: vault lease reaches its max TTL; replacing it early',
+      );
       this.#replaceRequired = true;
       this.#at(replaceAt - ctx.clock.now(), () => void this.#fetch('lease at its max TTL').catch(() => undefined));
       ctx.scheduled(new Date(Math.max(replaceAt, ctx.clock.now())));
       return;
     }
-    ctx.logger.info({ secret: ctx.name, leaseId: lease.leaseId, code: error?.code, reason }, 'leasehold: vault renewal ended; fetching new credentials');
+    ctx.logger.info(
+      { secret: ctx.name, leaseId: lease.leaseId, code: error?.code, reason },
+      'leasehold: vault renewal ended; fetching new credentials',
+    );
     void this.#fetch(`renewal ${reason} (${error?.code ?? 'no error'})`).catch(() => undefined);
   }
 
@@ -415,7 +451,8 @@ export class LeaseSource<T> implements Source<T> {
     if (!ctx || this.#closed) return;
     const lease = this.#lease;
     const now = ctx.clock.now();
-    const renewing = lease !== undefined && this.#renewer !== undefined && lease.renewable && lease.expiresAt > now && !this.#replaceRequired;
+    const renewing =
+      lease !== undefined && this.#renewer !== undefined && lease.renewable && lease.expiresAt > now && !this.#replaceRequired;
     const pinnedStop = this.mode === 'pin' && (lease !== undefined || !isOutage(failure));
     if (renewing || pinnedStop) {
       // An optional fetch (refresh) failed: the current lease is fine and its renewer keeps it.
@@ -424,7 +461,16 @@ export class LeaseSource<T> implements Source<T> {
       return;
     }
     const millisLeft = lease ? lease.expiresAt - now : undefined;
-    const plan = planRetry({ attempt: this.#attempt++, millisLeft, retryable: isOutage(failure), denied: isDenied(failure), retryAfterMillis: retryAfterOf(failure) }, this.#session.random);
+    const plan = planRetry(
+      {
+        attempt: this.#attempt++,
+        millisLeft,
+        retryable: isOutage(failure),
+        denied: isDenied(failure),
+        retryAfterMillis: retryAfterOf(failure),
+      },
+      this.#session.random,
+    );
     const nextAttemptAt = now + (plan.kind === 'wait' ? plan.delayMillis : PROBE_INTERVAL_MILLIS);
     // A replacement that fails while a lease is in hand is the renewal of that credential failing.
     if (report) ctx.failed(failure, { step: ctx.current() ? 'renew' : 'fetch', nextAttemptAt: new Date(nextAttemptAt) });
@@ -436,10 +482,13 @@ export class LeaseSource<T> implements Source<T> {
   #at(delayMillis: number, run: () => void): void {
     this.#clearTimer();
     if (this.#closed || !this.#ctx) return;
-    this.#timer = this.#ctx.clock.setTimeout(() => {
-      this.#timer = undefined;
-      run();
-    }, Math.max(0, delayMillis));
+    this.#timer = this.#ctx.clock.setTimeout(
+      () => {
+        this.#timer = undefined;
+        run();
+      },
+      Math.max(0, delayMillis),
+    );
     this.#timer.unref?.();
   }
 

@@ -17,7 +17,11 @@ export interface RevokeFailure {
 }
 
 /** Revokes `leaseIds` concurrently; resolves within `timeoutMillis` with the ones that failed or did not finish. */
-export async function revokeBounded(session: Pick<VaultPort, 'revokeLease'>, leaseIds: readonly string[], timeoutMillis = CLOSE_REVOKE_TIMEOUT_MILLIS): Promise<RevokeFailure[]> {
+export async function revokeBounded(
+  session: Pick<VaultPort, 'revokeLease'>,
+  leaseIds: readonly string[],
+  timeoutMillis = CLOSE_REVOKE_TIMEOUT_MILLIS,
+): Promise<RevokeFailure[]> {
   if (leaseIds.length === 0) return [];
   const pending = new Set(leaseIds);
   const failures: RevokeFailure[] = [];
@@ -26,7 +30,10 @@ export async function revokeBounded(session: Pick<VaultPort, 'revokeLease'>, lea
       try {
         await session.revokeLease(leaseId);
       } catch (error) {
-        failures.push({ leaseId, error: toLeaseholdError(error, 'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE', `Vault revoke of ${leaseId} failed`, true) });
+        failures.push({
+          leaseId,
+          error: toLeaseholdError(error, 'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE', `Vault revoke of ${leaseId} failed`, true),
+        });
       } finally {
         pending.delete(leaseId);
       }
@@ -40,7 +47,12 @@ export async function revokeBounded(session: Pick<VaultPort, 'revokeLease'>, lea
   await Promise.race([all, timeout]);
   clearTimeout(timer);
   for (const leaseId of pending) {
-    failures.push({ leaseId, error: new LeaseholdError('LEASEHOLD_VAULT_TIMEOUT', `Vault revoke of ${leaseId} did not finish within ${timeoutMillis} ms`, { retryable: true }) });
+    failures.push({
+      leaseId,
+      error: new LeaseholdError('LEASEHOLD_VAULT_TIMEOUT', `Vault revoke of ${leaseId} did not finish within ${timeoutMillis} ms`, {
+        retryable: true,
+      }),
+    });
   }
   return failures;
 }

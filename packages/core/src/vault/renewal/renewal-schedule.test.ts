@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VAULT_BACKOFF } from '../../backoff.js';
 import { ManualClock } from '../../clock.js';
-import {
-  permissionDeniedDelay,
-  planAfterRenewal,
-  refetchDelay,
-  renewalDelay,
-  replacementDelay,
-  retryDelay,
-} from './renewal-schedule.js';
+import { permissionDeniedDelay, planAfterRenewal, refetchDelay, renewalDelay, replacementDelay, retryDelay } from './renewal-schedule.js';
 
 const HOUR = 3_600_000;
 const fixed = (value: number) => () => value;

@@ -7,7 +7,13 @@ const SECOND = 1_000;
 const fixed = (value: number) => () => value;
 const outage = () => new LeaseholdError('LEASEHOLD_VAULT_NETWORK', 'Vault unreachable', { retryable: true });
 
-function setup(options: { ttl: number; maxEnd?: number; vaultUp?: () => boolean; refuse?: () => LeaseholdError | undefined; hardEndAt?: number }) {
+function setup(options: {
+  ttl: number;
+  maxEnd?: number;
+  vaultUp?: () => boolean;
+  refuse?: () => LeaseholdError | undefined;
+  hardEndAt?: number;
+}) {
   const clock = new ManualClock();
   const issuedAt = clock.now();
   const log: string[] = [];

@@ -116,7 +116,8 @@ export class Renewer {
     const replaceAt = this.#replaceAt();
     // The cap is known: rather than renew into it and find it with seconds to spare, hand over
     // while the planned share of the lease is left.
-    if (replaceAt !== undefined && renewAt >= replaceAt) return this.#done('capped', Math.max(now, Math.min(replaceAt, this.#expiresAt)), undefined);
+    if (replaceAt !== undefined && renewAt >= replaceAt)
+      return this.#done('capped', Math.max(now, Math.min(replaceAt, this.#expiresAt)), undefined);
     this.#at(renewAt - now, () => void this.#renew());
     this.#p.listener.scheduled?.(renewAt);
   }
@@ -162,7 +163,10 @@ export class Renewer {
     const now = clock.now();
     if (!isOutage(error)) return this.#done('refused', now, error);
     if (now >= this.#expiresAt) return this.#done('expired', now, error);
-    const plan = planRetry({ attempt: this.#attempt++, millisLeft: this.#expiresAt - now, retryable: true, retryAfterMillis: retryAfterOf(error) }, random);
+    const plan = planRetry(
+      { attempt: this.#attempt++, millisLeft: this.#expiresAt - now, retryable: true, retryAfterMillis: retryAfterOf(error) },
+      random,
+    );
     if (plan.kind === 'wait') {
       if (now + plan.delayMillis >= this.#expiresAt) return this.#done('expired', this.#expiresAt, error);
       this.#p.listener.failed(error, now + plan.delayMillis);

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { LeaseholdError } from '../../errors.js';
 import { VAULT_BACKOFF } from '../../backoff.js';
-import { isOutage, MAX_SPREAD_MILLIS, MIN_SPREAD_MILLIS, planRetry, RETRY_AFTER_MAX_MILLIS, SPREAD_FRACTION, URGENT_MILLIS } from './retry-plan.js';
+import {
+  isOutage,
+  MAX_SPREAD_MILLIS,
+  MIN_SPREAD_MILLIS,
+  planRetry,
+  RETRY_AFTER_MAX_MILLIS,
+  SPREAD_FRACTION,
+  URGENT_MILLIS,
+} from './retry-plan.js';
 
 const fixed = (value: number) => () => value;
 const MINUTE = 60_000;
@@ -44,8 +52,14 @@ describe('planRetry', () => {
   });
 
   it('honours Retry-After within bounds, and never past the time left', () => {
-    expect(planRetry({ attempt: 0, millisLeft: undefined, retryable: true, retryAfterMillis: 7_000 })).toEqual({ kind: 'wait', delayMillis: 7_000 });
-    expect(planRetry({ attempt: 0, millisLeft: undefined, retryable: true, retryAfterMillis: 3_600_000 })).toEqual({ kind: 'wait', delayMillis: RETRY_AFTER_MAX_MILLIS });
+    expect(planRetry({ attempt: 0, millisLeft: undefined, retryable: true, retryAfterMillis: 7_000 })).toEqual({
+      kind: 'wait',
+      delayMillis: 7_000,
+    });
+    expect(planRetry({ attempt: 0, millisLeft: undefined, retryable: true, retryAfterMillis: 3_600_000 })).toEqual({
+      kind: 'wait',
+      delayMillis: RETRY_AFTER_MAX_MILLIS,
+    });
     const plan = planRetry({ attempt: 0, millisLeft: 20_000, retryable: true, retryAfterMillis: 50_000 });
     expect(plan.kind === 'wait' && plan.delayMillis < 20_000).toBe(true);
   });
@@ -61,10 +75,13 @@ describe('planRetry', () => {
 });
 
 describe('isOutage', () => {
-  const error = (code: 'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE' | 'LEASEHOLD_VAULT_INVALID_TOKEN' | 'LEASEHOLD_VAULT_NETWORK', retryable: boolean, status?: number) =>
-    new LeaseholdError(code, 'x', { retryable, details: status === undefined ? {} : { status } });
+  const error = (
+    code: 'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE' | 'LEASEHOLD_VAULT_INVALID_TOKEN' | 'LEASEHOLD_VAULT_NETWORK',
+    retryable: boolean,
+    status?: number,
+  ) => new LeaseholdError(code, 'x', { retryable, details: status === undefined ? {} : { status } });
 
-  it('counts 412 as an outage, as Vault\'s own client retries it', () => {
+  it("counts 412 as an outage, as Vault's own client retries it", () => {
     expect(isOutage(error('LEASEHOLD_VAULT_UNEXPECTED_RESPONSE', false, 412))).toBe(true);
     expect(isOutage(error('LEASEHOLD_VAULT_UNEXPECTED_RESPONSE', false, 307))).toBe(false);
   });

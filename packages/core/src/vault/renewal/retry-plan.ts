@@ -94,7 +94,8 @@ export function planRetry(input: RetryInput, random: () => number = Math.random)
     return { kind: 'wait', delayMillis: Math.max(VAULT_BACKOFF.minMillis, Math.min(asked, SPREAD_FRACTION * millisLeft!)) };
   }
   if (input.retryable) return urgent ? { kind: 'watch' } : { kind: 'wait', delayMillis: spreadDelay(millisLeft!, random) };
-  if (urgent) return { kind: 'wait', delayMillis: input.denied === true ? refusalDelay(random) : backoffDelay(VAULT_BACKOFF, input.attempt, random) };
+  if (urgent)
+    return { kind: 'wait', delayMillis: input.denied === true ? refusalDelay(random) : backoffDelay(VAULT_BACKOFF, input.attempt, random) };
   return { kind: 'wait', delayMillis: Math.max(VAULT_BACKOFF.minMillis, Math.min(refusalDelay(random), spreadDelay(millisLeft!, random))) };
 }
 

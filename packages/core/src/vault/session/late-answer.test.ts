@@ -13,8 +13,12 @@ describe('withDeadline', () => {
 
   it('rejects at the deadline with a retryable LEASEHOLD_VAULT_TIMEOUT, then hands the late answer over', async () => {
     const late: string[] = [];
-    const result = await withDeadline(after(60, 'lease'), 10, 'GET database/creds/app', (value) => late.push(value)).catch((error: unknown) => error);
-    expect(isLeaseholdError(result, 'LEASEHOLD_VAULT_TIMEOUT') && result.retryable && result.message.includes('GET database/creds/app')).toBe(true);
+    const result = await withDeadline(after(60, 'lease'), 10, 'GET database/creds/app', (value) => late.push(value)).catch(
+      (error: unknown) => error,
+    );
+    expect(
+      isLeaseholdError(result, 'LEASEHOLD_VAULT_TIMEOUT') && result.retryable && result.message.includes('GET database/creds/app'),
+    ).toBe(true);
     expect(late).toEqual([]);
     await after(100, undefined);
     expect(late).toEqual(['lease']);
@@ -23,7 +27,12 @@ describe('withDeadline', () => {
   it('passes a failure in time through, and drops one that comes after the deadline', async () => {
     const failure = new Error('refused');
     await expect(withDeadline(Promise.reject(failure), 1_000, 'GET x', undefined)).rejects.toBe(failure);
-    const late = withDeadline(after(30, undefined).then(() => Promise.reject(failure)), 5, 'GET x', undefined);
+    const late = withDeadline(
+      after(30, undefined).then(() => Promise.reject(failure)),
+      5,
+      'GET x',
+      undefined,
+    );
     await expect(late).rejects.toSatisfy((error: unknown) => isLeaseholdError(error, 'LEASEHOLD_VAULT_TIMEOUT'));
   });
 });

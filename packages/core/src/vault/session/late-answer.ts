@@ -15,12 +15,22 @@ export const LATE_ANSWER_GRACE_MILLIS = 30_000;
  * Settles with `request` or, after `deadlineMillis` (real time), rejects with
  * LEASEHOLD_VAULT_TIMEOUT; a value `request` resolves with after that goes to `onLateAnswer`.
  */
-export function withDeadline<R>(request: Promise<R>, deadlineMillis: number, label: string, onLateAnswer: ((value: R) => void) | undefined): Promise<R> {
+export function withDeadline<R>(
+  request: Promise<R>,
+  deadlineMillis: number,
+  label: string,
+  onLateAnswer: ((value: R) => void) | undefined,
+): Promise<R> {
   return new Promise<R>((resolve, reject) => {
     let late = false;
     const timer = setTimeout(() => {
       late = true;
-      reject(new LeaseholdError('LEASEHOLD_VAULT_TIMEOUT', `Vault ${label} took longer than ${deadlineMillis} ms`, { retryable: true, details: { path: label } }));
+      reject(
+        new LeaseholdError('LEASEHOLD_VAULT_TIMEOUT', `Vault ${label} took longer than ${deadlineMillis} ms`, {
+          retryable: true,
+          details: { path: label },
+        }),
+      );
     }, deadlineMillis);
     timer.unref();
     request.then(

@@ -130,7 +130,10 @@ export class TokenKeeper {
     };
     this.#state = state;
     this.#attempt = 0;
-    logger.info({ method: auth.method, accessor: login.accessor, ttlMillis: login.ttlMillis, generation: state.generation }, 'leasehold: vault login');
+    logger.info(
+      { method: auth.method, accessor: login.accessor, ttlMillis: login.ttlMillis, generation: state.generation },
+      'leasehold: vault login',
+    );
     this.#p.onError(undefined);
     this.#keep(state);
     if (!sameToken) this.#p.onNewToken(state);
@@ -142,7 +145,11 @@ export class TokenKeeper {
     if (state.expiresAt === undefined) return; // a token that never expires needs no care
     const { clock, random, replaceAtRemainingFraction } = this.#p;
     if (!state.login.renewable) {
-      if (this.#p.auth.canRelogin) this.#at(replacementDelay(state.expiresAt - clock.now(), replaceAtRemainingFraction, random), () => void this.login().catch(() => undefined));
+      if (this.#p.auth.canRelogin)
+        this.#at(
+          replacementDelay(state.expiresAt - clock.now(), replaceAtRemainingFraction, random),
+          () => void this.login().catch(() => undefined),
+        );
       return;
     }
     this.#renewer = new Renewer({
@@ -170,7 +177,10 @@ export class TokenKeeper {
         },
         failed: (error, nextAttemptAt) => {
           this.#p.onError(error);
-          this.#p.logger.warn({ code: error.code, what: 'renew', retryInMillis: Math.round(nextAttemptAt - clock.now()) }, 'leasehold: vault token upkeep failed');
+          this.#p.logger.warn(
+            { code: error.code, what: 'renew', retryInMillis: Math.round(nextAttemptAt - clock.now()) },
+            'leasehold: vault token upkeep failed',
+          );
         },
         done: (reason, replaceAt, error) => this.#renewalDone(state, reason, replaceAt, error),
       },
@@ -183,7 +193,10 @@ export class TokenKeeper {
     if (error) this.#p.onError(error);
     if (!this.#p.auth.canRelogin) return; // a given token runs out; the session reports it
     if (reason === 'capped') {
-      this.#p.logger.info({ ttlMillis: (this.#state.expiresAt ?? 0) - this.#p.clock.now() }, 'leasehold: vault token reaches its max TTL; logging in again early');
+      this.#p.logger.info(
+        { ttlMillis: (this.#state.expiresAt ?? 0) - this.#p.clock.now() },
+        'leasehold: vault token reaches its max TTL; logging in again early',
+      );
       this.#at(replaceAt - this.#p.clock.now(), () => void this.login().catch(() => undefined));
       return;
     }
@@ -199,9 +212,21 @@ export class TokenKeeper {
     const state = this.#state;
     const now = clock.now();
     const millisLeft = state === undefined ? undefined : state.expiresAt === undefined ? Number.POSITIVE_INFINITY : state.expiresAt - now;
-    const plan = planRetry({ attempt: this.#attempt++, millisLeft, retryable: isOutage(failure), denied: isDenied(failure), retryAfterMillis: retryAfterOf(failure) }, random);
+    const plan = planRetry(
+      {
+        attempt: this.#attempt++,
+        millisLeft,
+        retryable: isOutage(failure),
+        denied: isDenied(failure),
+        retryAfterMillis: retryAfterOf(failure),
+      },
+      random,
+    );
     const retryInMillis = plan.kind === 'wait' ? plan.delayMillis : PROBE_INTERVAL_MILLIS;
-    this.#p.logger.warn({ code: failure.code, what: 'login', retryInMillis: Math.round(retryInMillis) }, 'leasehold: vault token upkeep failed');
+    this.#p.logger.warn(
+      { code: failure.code, what: 'login', retryInMillis: Math.round(retryInMillis) },
+      'leasehold: vault token upkeep failed',
+    );
     const retry = () => void this.login().catch(() => undefined);
     if (plan.kind === 'wait') this.#at(plan.delayMillis, retry);
     else this.#watch.start(retry, () => !this.#closed);
@@ -210,10 +235,13 @@ export class TokenKeeper {
   #at(delayMillis: number, run: () => void): void {
     this.#clearTimer();
     if (this.#closed) return;
-    this.#timer = this.#p.clock.setTimeout(() => {
-      this.#timer = undefined;
-      run();
-    }, Math.max(0, delayMillis));
+    this.#timer = this.#p.clock.setTimeout(
+      () => {
+        this.#timer = undefined;
+        run();
+      },
+      Math.max(0, delayMillis),
+    );
     this.#timer.unref?.();
   }
 

@@ -86,7 +86,9 @@ export function readCaDirectory(path: string): Buffer[] {
   try {
     names = readdirSync(path).sort();
   } catch (error) {
-    throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', `Cannot read the Vault CA directory ${path} (caPath / VAULT_CAPATH)`, { cause: sanitizeCause(error) });
+    throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', `Cannot read the Vault CA directory ${path} (caPath / VAULT_CAPATH)`, {
+      cause: sanitizeCause(error),
+    });
   }
   const certificates = names
     .map((name) => join(path, name))

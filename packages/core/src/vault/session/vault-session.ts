@@ -194,7 +194,9 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
 
   #sendOnce(request: SessionRequest, state: TokenState): Promise<SessionResponse> {
     const { onLateAnswer, ...vaultRequest } = request;
-    const sent = this.client.send({ ...vaultRequest, token: state.login.token }).then((response) => ({ ...response, tokenGeneration: state.generation }));
+    const sent = this.client
+      .send({ ...vaultRequest, token: state.login.token })
+      .then((response) => ({ ...response, tokenGeneration: state.generation }));
     return withDeadline(sent, this.#requestTimeoutMillis, `${request.method} ${request.path}`, onLateAnswer);
   }
 
@@ -329,7 +331,11 @@ function fraction(option: string, value: number | undefined): number {
 }
 
 /** The client options from session options and the environment, and whether the session talks to an agent. */
-function clientOptions(options: VaultSessionOptions, env: NodeJS.ProcessEnv, logger: Logger): { readonly client: VaultClientOptions; readonly agentMode: boolean } {
+function clientOptions(
+  options: VaultSessionOptions,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+): { readonly client: VaultClientOptions; readonly agentMode: boolean } {
   const fromEnv = readVaultEnvironment(env);
   // Vault's client: an agent address, when set, is used instead of the address.
   const agentAddress = options.agentAddress ?? (options.address === undefined ? fromEnv.agentAddress : undefined);
@@ -342,8 +348,14 @@ function clientOptions(options: VaultSessionOptions, env: NodeJS.ProcessEnv, log
       address,
       namespace: options.namespace ?? fromEnv.namespace,
       caCert: caCertificates(options, fromEnv),
-      clientCert: options.clientCert ?? (clientCertPath === undefined ? undefined : readPemFile(clientCertPath, 'Vault client certificate (clientCertPath / VAULT_CLIENT_CERT)')),
-      clientKey: options.clientKey ?? (clientKeyPath === undefined ? undefined : readPemFile(clientKeyPath, 'Vault client key (clientKeyPath / VAULT_CLIENT_KEY)')),
+      clientCert:
+        options.clientCert ??
+        (clientCertPath === undefined
+          ? undefined
+          : readPemFile(clientCertPath, 'Vault client certificate (clientCertPath / VAULT_CLIENT_CERT)')),
+      clientKey:
+        options.clientKey ??
+        (clientKeyPath === undefined ? undefined : readPemFile(clientKeyPath, 'Vault client key (clientKeyPath / VAULT_CLIENT_KEY)')),
       tlsServerName: options.tlsServerName ?? fromEnv.tlsServerName,
       tlsSkipVerify: options.tlsSkipVerify ?? fromEnv.tlsSkipVerify,
       requestTimeoutMillis: options.requestTimeoutMillis ?? fromEnv.requestTimeoutMillis,

@@ -118,7 +118,10 @@ describe('auth methods', () => {
     expect(wrongAudience.status).toBe(400);
     expect(wrongAudience.body.errors[0]).toMatch(/aud/);
     const wrongClaim = await login(signJwt({ ...claims, repository: 'org/evil' }, ec.privateKey));
-    expect(wrongClaim).toEqual({ status: 400, body: { errors: ['error validating claims: claim "repository" does not match any associated bound claim values'] } });
+    expect(wrongClaim).toEqual({
+      status: 400,
+      body: { errors: ['error validating claims: claim "repository" does not match any associated bound claim values'] },
+    });
     const forged = await login(signJwt(claims, stranger.privateKey));
     expect(forged.status).toBe(400);
     expect(forged.body.errors[0]).toMatch(/^error validating token/);

@@ -79,19 +79,25 @@ export class JwtAuthEngine implements MountedEngine {
       if (error instanceof JwtError) throw badRequest(`error validating token: ${error.message}`);
       throw error;
     }
-    if (this.#issuer !== undefined && claims['iss'] !== this.#issuer) throw badRequest('error validating claims: invalid issuer (iss) claim');
+    if (this.#issuer !== undefined && claims['iss'] !== this.#issuer)
+      throw badRequest('error validating claims: invalid issuer (iss) claim');
     const aud = claims['aud'];
     const audiences: unknown[] = aud === undefined ? [] : Array.isArray(aud) ? aud : [aud];
     const boundAudiences = role.boundAudiences ?? [];
-    if (boundAudiences.length === 0 && audiences.length > 0) throw badRequest('audience claim found in JWT but no audiences bound to the role');
+    if (boundAudiences.length === 0 && audiences.length > 0)
+      throw badRequest('audience claim found in JWT but no audiences bound to the role');
     if (boundAudiences.length > 0 && !audiences.some((value) => typeof value === 'string' && boundAudiences.includes(value))) {
-      throw badRequest('error validating claims: invalid audience (aud) claim: audience provided in the token does not match the bound audience');
+      throw badRequest(
+        'error validating claims: invalid audience (aud) claim: audience provided in the token does not match the bound audience',
+      );
     }
-    if (role.boundSubject !== undefined && claims['sub'] !== role.boundSubject) throw badRequest('error validating claims: sub claim does not match bound subject');
+    if (role.boundSubject !== undefined && claims['sub'] !== role.boundSubject)
+      throw badRequest('error validating claims: sub claim does not match bound subject');
     for (const [name, expected] of Object.entries(role.boundClaims ?? {})) {
       const allowed = typeof expected === 'string' ? [expected] : expected;
       const actual = claims[name];
-      if (typeof actual !== 'string' || !allowed.includes(actual)) throw badRequest(`error validating claims: claim "${name}" does not match any associated bound claim values`);
+      if (typeof actual !== 'string' || !allowed.includes(actual))
+        throw badRequest(`error validating claims: claim "${name}" does not match any associated bound claim values`);
     }
     const user = claims[role.userClaim ?? 'sub'];
     if (typeof user !== 'string') throw badRequest(`claim "${role.userClaim ?? 'sub'}" not found in token`);

@@ -121,7 +121,15 @@ export class AwsEngine implements MountedEngine, AwsKeyStore {
   #issueIamUser(request: VaultRequest, name: string, role: AwsRole): VaultReply {
     const accessKeyId = `AKIA${randomFrom(UPPER_ALNUM, 16)}`;
     const secretAccessKey = randomBytes(30).toString('base64');
-    this.#keys.set(accessKeyId, { accessKeyId, secretAccessKey, sessionToken: undefined, expiresAt: undefined, role: name, arn: undefined, state: 'valid' });
+    this.#keys.set(accessKeyId, {
+      accessKeyId,
+      secretAccessKey,
+      sessionToken: undefined,
+      expiresAt: undefined,
+      role: name,
+      arn: undefined,
+      state: 'valid',
+    });
     const lease = this.#context.leases.register({
       path: `${this.mount}/creds/${name}`,
       ttlSeconds: optionSeconds(role.defaultTtl, 0) || SYSTEM_MAX_TTL_SECONDS,

@@ -176,7 +176,15 @@ export class KvEngine implements MountedEngine {
       throw badRequest('check-and-set parameter did not match the current version');
     }
     if (key === undefined) {
-      key = { versions: new Map(), currentVersion: 0, createdTime: now, updatedTime: now, maxVersions: 0, casRequired: false, customMetadata: null };
+      key = {
+        versions: new Map(),
+        currentVersion: 0,
+        createdTime: now,
+        updatedTime: now,
+        maxVersions: 0,
+        casRequired: false,
+        customMetadata: null,
+      };
       this.#v2.set(path, key);
     }
     const version = key.currentVersion + 1;
@@ -273,7 +281,15 @@ export class KvEngine implements MountedEngine {
     const now = this.#clock.now();
     let key = this.#v2.get(path);
     if (key === undefined) {
-      key = { versions: new Map(), currentVersion: 0, createdTime: now, updatedTime: now, maxVersions: 0, casRequired: false, customMetadata: null };
+      key = {
+        versions: new Map(),
+        currentVersion: 0,
+        createdTime: now,
+        updatedTime: now,
+        maxVersions: 0,
+        casRequired: false,
+        customMetadata: null,
+      };
       this.#v2.set(path, key);
     }
     if (body['max_versions'] !== undefined) key.maxVersions = Number(body['max_versions']);

@@ -21,7 +21,15 @@ describe('the Vault dev server envelope and errors', () => {
     expect(Object.keys(res.body).sort()).toEqual(
       ['auth', 'data', 'lease_duration', 'lease_id', 'mount_type', 'renewable', 'request_id', 'warnings', 'wrap_info'].sort(),
     );
-    expect(res.body).toMatchObject({ lease_id: '', renewable: false, lease_duration: 0, wrap_info: null, warnings: null, auth: null, mount_type: 'kv' });
+    expect(res.body).toMatchObject({
+      lease_id: '',
+      renewable: false,
+      lease_duration: 0,
+      wrap_info: null,
+      warnings: null,
+      auth: null,
+      mount_type: 'kv',
+    });
     expect(res.body.request_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.body.data.data).toEqual({ password: 'p1' });
   });
@@ -39,7 +47,7 @@ describe('the Vault dev server envelope and errors', () => {
     expect(res).toEqual({ status: 404, body: { errors: [] } });
   });
 
-  it('answers an unknown mount with Vault\'s no-handler message', async () => {
+  it("answers an unknown mount with Vault's no-handler message", async () => {
     const res = await vaultFetch(vault.address, 'GET', 'nosuchmount/foo', { token: vault.rootToken });
     expect(res).toEqual({ status: 404, body: { errors: ['no handler for route "nosuchmount/foo". route entry not found.'] } });
   });
@@ -79,7 +87,11 @@ describe('the Vault dev server envelope and errors', () => {
   });
 
   it('treats X-Vault-Namespace like a path prefix', async () => {
-    const write = await vaultFetch(vault.address, 'POST', 'secret/data/ns-key', { token: vault.rootToken, namespace: 'ns1/', body: { data: { a: 1 } } });
+    const write = await vaultFetch(vault.address, 'POST', 'secret/data/ns-key', {
+      token: vault.rootToken,
+      namespace: 'ns1/',
+      body: { data: { a: 1 } },
+    });
     expect(write.status).toBe(200);
     const viaPath = await vaultFetch(vault.address, 'GET', 'ns1/secret/data/ns-key', { token: vault.rootToken });
     expect(viaPath.status).toBe(200);

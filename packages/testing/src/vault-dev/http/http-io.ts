@@ -80,7 +80,8 @@ export function parseBody(buffer: Buffer): Record<string, unknown> {
   } catch (error) {
     throw new VaultHttpError(400, [`failed to parse JSON input: ${(error as Error).message}`]);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new VaultHttpError(400, ['failed to parse JSON input: not an object']);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new VaultHttpError(400, ['failed to parse JSON input: not an object']);
   return parsed as Record<string, unknown>;
 }
 

@@ -22,7 +22,12 @@ export interface VaultFetchResult {
  * A minimal Vault HTTP call for tests of the dev server (or a real Vault): `method` and a path
  * below `/v1/`, no retries, no interpretation of errors.
  */
-export async function vaultFetch(address: string, method: string, path: string, options: VaultFetchOptions = {}): Promise<VaultFetchResult> {
+export async function vaultFetch(
+  address: string,
+  method: string,
+  path: string,
+  options: VaultFetchOptions = {},
+): Promise<VaultFetchResult> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers['X-Vault-Token'] = options.token;
   if (options.namespace !== undefined) headers['X-Vault-Namespace'] = options.namespace;

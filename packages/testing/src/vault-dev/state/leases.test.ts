@@ -43,7 +43,7 @@ describe('sys/leases', () => {
     expect((await renew({ lease_id: leaseId })).body.lease_duration).toBe(3600);
   });
 
-  it('caps a renewal at the max TTL in whole seconds with Vault\'s exact warning', async () => {
+  it("caps a renewal at the max TTL in whole seconds with Vault's exact warning", async () => {
     const leaseId = await issue();
     await vault.advanceTime(3500_000);
     expect((await renew({ lease_id: leaseId, increment: '1h' })).body.warnings).toBeNull();
@@ -102,7 +102,7 @@ describe('sys/leases', () => {
   });
 
   // vault/expiration.go Renew: a token lease is refused with ErrPermissionDenied.
-  it('refuses to renew a token lease here with 403 and Vault\'s message', async () => {
+  it("refuses to renew a token lease here with 403 and Vault's message", async () => {
     expect(await renew({ lease_id: 'auth/token/create/abc' })).toEqual({
       status: 403,
       body: { errors: ['tokens cannot be renewed through this endpoint'] },
@@ -123,12 +123,18 @@ describe('sys/leases', () => {
     expect(vault.leases().some((lease) => lease.id === first)).toBe(false);
     const second = await issue();
     for (const flag of [false, 'false']) {
-      const lazy = await vaultFetch(vault.address, 'PUT', 'sys/leases/revoke', { token: vault.rootToken, body: { lease_id: second, sync: flag } });
+      const lazy = await vaultFetch(vault.address, 'PUT', 'sys/leases/revoke', {
+        token: vault.rootToken,
+        body: { lease_id: second, sync: flag },
+      });
       expect(lazy).toEqual({ status: 202, body: undefined });
     }
     await vault.reap();
     expect(vault.leases().some((lease) => lease.id === second)).toBe(false);
-    const unknown = await vaultFetch(vault.address, 'PUT', 'sys/leases/revoke', { token: vault.rootToken, body: { lease_id: 'aws/creds/app/unknown' } });
+    const unknown = await vaultFetch(vault.address, 'PUT', 'sys/leases/revoke', {
+      token: vault.rootToken,
+      body: { lease_id: 'aws/creds/app/unknown' },
+    });
     expect(unknown).toEqual({ status: 204, body: undefined });
     const byUrl = await issue();
     expect((await vaultFetch(vault.address, 'PUT', `sys/leases/revoke/${byUrl}`, { token: vault.rootToken })).status).toBe(204);
@@ -143,7 +149,10 @@ describe('sys/leases', () => {
     expect(res.body.data.ttl).toBeGreaterThanOrEqual(3599);
     expect(res.body.id).toBe(leaseId);
     expect(Date.parse(res.body.data.expire_time as string) - Date.parse(res.body.data.issue_time as string)).toBe(3600_000);
-    const missing = await vaultFetch(vault.address, 'PUT', 'sys/leases/lookup', { token: vault.rootToken, body: { lease_id: 'aws/creds/app/x' } });
+    const missing = await vaultFetch(vault.address, 'PUT', 'sys/leases/lookup', {
+      token: vault.rootToken,
+      body: { lease_id: 'aws/creds/app/x' },
+    });
     expect(missing).toEqual({ status: 400, body: { errors: ['invalid lease'] } });
   });
 

@@ -88,7 +88,10 @@ export class LeaseManager {
   /** Registers a lease `<path>/<24 base62>` (plus `.<nsId>` inside a namespace). */
   register(params: RegisterLeaseParams): LeaseEntry {
     const now = this.#clock.now();
-    const maxTtl = params.maxTtlSeconds !== undefined && params.maxTtlSeconds > 0 ? Math.min(params.maxTtlSeconds, SYSTEM_MAX_TTL_SECONDS) : SYSTEM_MAX_TTL_SECONDS;
+    const maxTtl =
+      params.maxTtlSeconds !== undefined && params.maxTtlSeconds > 0
+        ? Math.min(params.maxTtlSeconds, SYSTEM_MAX_TTL_SECONDS)
+        : SYSTEM_MAX_TTL_SECONDS;
     const ttl = Math.min(params.ttlSeconds, maxTtl);
     const suffix = params.namespaceId === undefined ? '' : `.${params.namespaceId}`;
     const entry: LeaseEntry = {

@@ -52,11 +52,18 @@ describe('the token store', () => {
     const res = await vaultFetch(vault.address, 'GET', 'auth/token/lookup-self', { token });
     expect(res.status).toBe(200);
     expect(res.body.data.ttl).toBeGreaterThanOrEqual(1799);
-    expect(res.body.data).toMatchObject({ id: token, policies: ['app', 'default'], renewable: true, creation_ttl: 1800, explicit_max_ttl: 3600, type: 'service' });
+    expect(res.body.data).toMatchObject({
+      id: token,
+      policies: ['app', 'default'],
+      renewable: true,
+      creation_ttl: 1800,
+      explicit_max_ttl: 3600,
+      type: 'service',
+    });
     expect(new Date(res.body.data.expire_time as string).getTime()).toBeGreaterThan(Date.now());
   });
 
-  it('renews itself and caps at the explicit max TTL with Vault\'s warning', async () => {
+  it("renews itself and caps at the explicit max TTL with Vault's warning", async () => {
     const token = (await create({ policies: ['app'], ttl: '10m', explicit_max_ttl: '15m' })).body.auth.client_token as string;
     const ok = await vaultFetch(vault.address, 'POST', 'auth/token/renew-self', { token, body: { increment: '5m' } });
     expect(ok.status).toBe(200);
@@ -66,9 +73,7 @@ describe('the token store', () => {
     const capped = await vaultFetch(vault.address, 'POST', 'auth/token/renew-self', { token, body: { increment: '1h' } });
     expect(capped.status).toBe(200);
     expect(capped.body.auth.lease_duration).toBe(840);
-    expect(capped.body.warnings).toEqual([
-      'TTL of "1h" exceeded the effective max_ttl of "14m"; TTL value is capped accordingly',
-    ]);
+    expect(capped.body.warnings).toEqual(['TTL of "1h" exceeded the effective max_ttl of "14m"; TTL value is capped accordingly']);
   });
 
   it('refuses to renew a non-renewable token', async () => {

@@ -45,7 +45,6 @@ function syncOf(body: Readonly<Record<string, unknown>>): boolean {
   return !(value === false || value === 'false' || value === '0' || value === 0);
 }
 
-
 function queryCode(query: URLSearchParams, name: string, fallback: number): number {
   const value = query.get(name);
   if (value === null) return fallback;
@@ -65,7 +64,8 @@ export function healthStatus(health: HealthState, query: URLSearchParams): numbe
   if (health.removedFromCluster === true) return queryCode(query, 'removedcode', 530);
   // An unhealthy standby is 474 even with standbyok/perfstandbyok (Vault's own test of the
   // feature asks with both set and expects 474).
-  if ((health.standby || health.performanceStandby) && health.haConnectionUnhealthy === true) return queryCode(query, 'haunhealthycode', 474);
+  if ((health.standby || health.performanceStandby) && health.haConnectionUnhealthy === true)
+    return queryCode(query, 'haunhealthycode', 474);
   if (health.drSecondary) return queryCode(query, 'drsecondarycode', 472);
   if (health.performanceStandby) {
     return queryFlag(query, 'perfstandbyok') ? queryCode(query, 'activecode', 200) : queryCode(query, 'performancestandbycode', 473);

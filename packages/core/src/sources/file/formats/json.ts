@@ -29,10 +29,14 @@ export function parseJson(text: string, path: string): unknown {
     const offset = jsonErrorOffset(text);
     const { line, column } = lineAndColumn(text, offset);
     // No `cause`: even a sanitized SyntaxError adds nothing the position does not say.
-    throw new LeaseholdError('LEASEHOLD_PARSE_FAILED', `${path} is not valid JSON (error at line ${line}, column ${column}, offset ${offset})`, {
-      retryable: true, // a fixed file is picked up by the watch (docs/errors.md)
-      details: { path, line, column, offset },
-    });
+    throw new LeaseholdError(
+      'LEASEHOLD_PARSE_FAILED',
+      `${path} is not valid JSON (error at line ${line}, column ${column}, offset ${offset})`,
+      {
+        retryable: true, // a fixed file is picked up by the watch (docs/errors.md)
+        details: { path, line, column, offset },
+      },
+    );
   }
 }
 
@@ -46,7 +50,8 @@ export function depthExceededAt(text: string, maxDepth: number): number {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (inString) {
-      if (code === 0x5c) i++; // backslash: skip the escaped character
+      if (code === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (code === 0x22) inString = false;
     } else if (code === 0x22) inString = true;
     else if (code === 0x7b || code === 0x5b) {

@@ -22,9 +22,16 @@ describe('answerKind', () => {
 
 describe('decodeAnswer', () => {
   it('checks the engine by mount_type, then by the default mount name', () => {
-    const aws = { lease_id: 'aws/creds/x/1', lease_duration: 60, renewable: true, data: { access_key: 'AKIA', secret_key: 's', security_token: null } };
+    const aws = {
+      lease_id: 'aws/creds/x/1',
+      lease_duration: 60,
+      renewable: true,
+      data: { access_key: 'AKIA', secret_key: 's', security_token: null },
+    };
     expect(decodeAnswer('GET aws/creds/x', 'aws/creds/x', 'secret', json(aws)).kind).toBe('envelope');
-    expect(() => decodeAnswer('GET aws/creds/x', 'aws/creds/x', 'secret', json({ ...aws, data: { access_key: 'AKIA' } }))).toThrow(/secret_key/);
+    expect(() => decodeAnswer('GET aws/creds/x', 'aws/creds/x', 'secret', json({ ...aws, data: { access_key: 'AKIA' } }))).toThrow(
+      /secret_key/,
+    );
     const custom = { ...aws, mount_type: 'aws', data: { access_key: 'AKIA' } };
     expect(() => decodeAnswer('GET cloud/creds/x', 'cloud/creds/x', 'secret', json(custom))).toThrow(/secret_key/);
     expect(decodeAnswer('GET kv/app', 'kv/app', 'secret', json({ data: { anything: 1 } })).kind).toBe('envelope');
@@ -33,12 +40,16 @@ describe('decodeAnswer', () => {
   it('accepts a static role read with its ttl and refuses one without', () => {
     const data = { username: 'app', password: 'p', last_vault_rotation: '2026-01-01T00:00:00Z', rotation_period: 3600, ttl: 120 };
     expect(decodeAnswer('GET database/static-creds/app', 'database/static-creds/app', 'secret', json({ data })).kind).toBe('envelope');
-    expect(() => decodeAnswer('GET database/static-creds/app', 'database/static-creds/app', 'secret', json({ data: { ...data, ttl: 'soon' } }))).toThrow(/ttl/);
+    expect(() =>
+      decodeAnswer('GET database/static-creds/app', 'database/static-creds/app', 'secret', json({ data: { ...data, ttl: 'soon' } })),
+    ).toThrow(/ttl/);
   });
 
   it('lets a write answer 204 and refuses an empty read', () => {
     expect(decodeAnswer('POST secret/app', 'secret/app', 'write', { status: 204, body: undefined, format: 'empty' }).kind).toBe('empty');
-    expect(() => decodeAnswer('GET secret/app', 'secret/app', 'secret', { status: 200, body: undefined, format: 'empty' })).toThrow(/empty body/);
+    expect(() => decodeAnswer('GET secret/app', 'secret/app', 'secret', { status: 200, body: undefined, format: 'empty' })).toThrow(
+      /empty body/,
+    );
   });
 
   it('hands a wrapped answer back as wrapped', () => {
@@ -49,7 +60,12 @@ describe('decodeAnswer', () => {
   it('names field paths, never values', () => {
     const error = (() => {
       try {
-        decodeAnswer('GET database/creds/app', 'database/creds/app', 'secret', json({ data: { username: 'hunter2-user', password: ['hunter2'] } }));
+        decodeAnswer(
+          'GET database/creds/app',
+          'database/creds/app',
+          'secret',
+          json({ data: { username: 'hunter2-user', password: ['hunter2'] } }),
+        );
       } catch (failure) {
         return failure as Error;
       }
@@ -66,7 +82,9 @@ describe('durations', () => {
     expect(decodeLeaseDuration(0)).toBe(0);
     expect(decodeLeaseDuration(MAX_VAULT_DURATION_SECONDS)).toBe(MAX_VAULT_DURATION_SECONDS * 1_000);
     for (const bad of [0.001, -1, '3600', 1e18, Number.NaN, Number.POSITIVE_INFINITY, null]) {
-      expect(() => decodeLeaseDuration(bad)).toThrow(expect.objectContaining({ code: 'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE', retryable: true }));
+      expect(() => decodeLeaseDuration(bad)).toThrow(
+        expect.objectContaining({ code: 'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE', retryable: true }),
+      );
     }
   });
 });
@@ -88,10 +106,18 @@ describe('decodeLeaseRenewal', () => {
       renewable: true,
       warnings: 'TTL of "1h" exceeded the effective max_ttl of "4m35s"; TTL value is capped accordingly',
     });
-    expect(renewal).toEqual({ leaseId: 'database/creds/app/x', grantedMillis: 275_000, renewable: true, warnings: [expect.any(String)], cappedTtlMillis: 275_000 });
+    expect(renewal).toEqual({
+      leaseId: 'database/creds/app/x',
+      grantedMillis: 275_000,
+      renewable: true,
+      warnings: [expect.any(String)],
+      cappedTtlMillis: 275_000,
+    });
   });
 
   it('refuses a renewal without lease_duration', () => {
-    expect(() => decodeLeaseRenewal({ lease_id: 'x', renewable: true })).toThrow(expect.objectContaining({ code: 'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE' }));
+    expect(() => decodeLeaseRenewal({ lease_id: 'x', renewable: true })).toThrow(
+      expect.objectContaining({ code: 'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE' }),
+    );
   });
 });

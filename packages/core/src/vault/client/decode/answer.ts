@@ -64,7 +64,8 @@ export function decodeAnswer(label: string, path: string, kind: AnswerKind, answ
     throw malformedAnswer(label, 'empty', `an empty body (HTTP ${answer.status})`);
   }
   const body = answer.body;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw malformedAnswer(label, 'not-an-object', 'JSON that is not an object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw malformedAnswer(label, 'not-an-object', 'JSON that is not an object');
   const parsed = envelopeSchema.safeParse(body);
   if (!parsed.success) throw schemaMismatch(label, 'an envelope', parsed.error);
   const envelope = parsed.data;

@@ -26,12 +26,18 @@ export function malformedAnswer(label: string, reason: MalformedReason, what: st
 
 /** The error for a schema mismatch: field paths and issue kinds only. */
 export function schemaMismatch(label: string, what: string, error: z.ZodError): LeaseholdError {
-  const durationIssue = error.issues.some((issue) => issue.code === 'too_big' || issue.code === 'too_small' || (issue.code === 'invalid_type' && issue.expected === 'int'));
+  const durationIssue = error.issues.some(
+    (issue) => issue.code === 'too_big' || issue.code === 'too_small' || (issue.code === 'invalid_type' && issue.expected === 'int'),
+  );
   const issues = error.issues.slice(0, MAX_QUOTED_ISSUES).map((issue) => {
     const at = issue.path.length === 0 ? '(body)' : issue.path.map(String).join('.');
     const kind = issue.code === 'invalid_type' ? `expected ${issue.expected}` : issue.code;
     return `${at}: ${kind}`;
   });
   const more = error.issues.length > MAX_QUOTED_ISSUES ? ` and ${error.issues.length - MAX_QUOTED_ISSUES} more` : '';
-  return malformedAnswer(label, durationIssue ? 'duration' : 'schema', `${what} that does not match Vault's documented shape (${issues.join('; ')}${more})`);
+  return malformedAnswer(
+    label,
+    durationIssue ? 'duration' : 'schema',
+    `${what} that does not match Vault's documented shape (${issues.join('; ')}${more})`,
+  );
 }

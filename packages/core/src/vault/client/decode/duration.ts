@@ -23,10 +23,14 @@ export const vaultSeconds = z.number().int().min(0).max(MAX_VAULT_DURATION_SECON
 export function decodeLeaseDuration(value: unknown, field = 'lease_duration'): number {
   const parsed = vaultSeconds.safeParse(value);
   if (!parsed.success) {
-    throw new LeaseholdError('LEASEHOLD_VAULT_UNEXPECTED_RESPONSE', `Vault answered a ${field} that is not whole seconds between 0 and ${MAX_VAULT_DURATION_SECONDS}`, {
-      retryable: true,
-      details: { reason: 'duration', field },
-    });
+    throw new LeaseholdError(
+      'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE',
+      `Vault answered a ${field} that is not whole seconds between 0 and ${MAX_VAULT_DURATION_SECONDS}`,
+      {
+        retryable: true,
+        details: { reason: 'duration', field },
+      },
+    );
   }
   return parsed.data * 1_000;
 }

@@ -14,15 +14,17 @@ const nonEmpty = z.string().min(1);
 export const databaseCredsSchema = z.looseObject({ username: nonEmpty, password: nonEmpty });
 
 /** `database/static-creds/:name`: `ttl` is whole seconds until Vault rotates the password. */
-export const databaseStaticCredsSchema = z.looseObject({
-  username: nonEmpty,
-  password: nonEmpty.optional(),
-  rsa_private_key: nonEmpty.optional(),
-  last_vault_rotation: z.string().optional(),
-  rotation_period: vaultSeconds.optional(),
-  rotation_schedule: z.string().optional(),
-  ttl: vaultSeconds,
-}).refine((data) => data.password !== undefined || data.rsa_private_key !== undefined, { message: 'password or rsa_private_key' });
+export const databaseStaticCredsSchema = z
+  .looseObject({
+    username: nonEmpty,
+    password: nonEmpty.optional(),
+    rsa_private_key: nonEmpty.optional(),
+    last_vault_rotation: z.string().optional(),
+    rotation_period: vaultSeconds.optional(),
+    rotation_schedule: z.string().optional(),
+    ttl: vaultSeconds,
+  })
+  .refine((data) => data.password !== undefined || data.rsa_private_key !== undefined, { message: 'password or rsa_private_key' });
 
 /** `aws/creds/:role` and `aws/sts/:role` (`security_token` null for IAM users). */
 export const awsCredsSchema = z.looseObject({
@@ -44,7 +46,9 @@ export const pkiIssueSchema = z.looseObject({
 });
 
 /** Any other secret: some data. */
-export const genericSecretSchema = z.record(z.string(), z.unknown()).refine((data) => Object.keys(data).length > 0, { message: 'empty data' });
+export const genericSecretSchema = z
+  .record(z.string(), z.unknown())
+  .refine((data) => Object.keys(data).length > 0, { message: 'empty data' });
 
 const ENGINE_BY_MOUNT_NAME: Readonly<Record<string, string>> = { database: 'database', aws: 'aws', pki: 'pki' };
 

@@ -35,10 +35,19 @@ export const wrapInfoSchema = z.object({
  */
 export const envelopeSchema = z.looseObject({
   request_id: z.string().optional(),
-  lease_id: z.string().nullish().transform((value) => value ?? ''),
-  renewable: z.boolean().nullish().transform((value) => value ?? false),
+  lease_id: z
+    .string()
+    .nullish()
+    .transform((value) => value ?? ''),
+  renewable: z
+    .boolean()
+    .nullish()
+    .transform((value) => value ?? false),
   lease_duration: vaultSeconds.nullish().transform((value) => value ?? 0),
-  data: z.record(z.string(), z.unknown()).nullish().transform((value) => value ?? null),
+  data: z
+    .record(z.string(), z.unknown())
+    .nullish()
+    .transform((value) => value ?? null),
   wrap_info: wrapInfoSchema.nullish().transform((value) => value ?? null),
   warnings: z.unknown().optional().transform(normalizeWarnings),
   auth: authBlockSchema.nullish().transform((value) => value ?? null),

@@ -42,7 +42,11 @@ export type KvRead =
  * 404 WITH the body then). v1: a 2xx must carry a non-empty `data`. Any other status is `error`
  * for the caller to type. Malformed 2xx answers throw a retryable LEASEHOLD_VAULT_UNEXPECTED_RESPONSE.
  */
-export function decodeKvRead(label: string, version: 1 | 2, response: { readonly status: number; readonly body: unknown; readonly format?: 'empty' | 'json' | 'not-json' | undefined }): KvRead {
+export function decodeKvRead(
+  label: string,
+  version: 1 | 2,
+  response: { readonly status: number; readonly body: unknown; readonly format?: 'empty' | 'json' | 'not-json' | undefined },
+): KvRead {
   const ok = response.status >= 200 && response.status < 300;
   if (version === 2 && response.status === 404) {
     const deleted = z.object({ data: kvV2DataSchema }).safeParse(response.body);

@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { STATIC_OVERDUE_RECHECK_MILLIS, STATIC_ROTATION_PENDING_WINDOW_MILLIS, STATIC_ROTATION_POLL_MILLIS, staticCredentialsRecheck } from './static-creds.js';
+import {
+  STATIC_OVERDUE_RECHECK_MILLIS,
+  STATIC_ROTATION_PENDING_WINDOW_MILLIS,
+  STATIC_ROTATION_POLL_MILLIS,
+  staticCredentialsRecheck,
+} from './static-creds.js';
 
 const role = { username: 'u', password: 'p', rotation_period: 3600 };
 
 describe('staticCredentialsRecheck', () => {
   it('reads again just after the announced rotation', () => {
-    expect(staticCredentialsRecheck({ ...role, ttl: 120 }, undefined, 0)).toEqual({ delayMillis: 120_250, reason: 'static credentials rotated', dueSince: undefined });
+    expect(staticCredentialsRecheck({ ...role, ttl: 120 }, undefined, 0)).toEqual({
+      delayMillis: 120_250,
+      reason: 'static credentials rotated',
+      dueSince: undefined,
+    });
   });
 
   it('re-reads every second while the rotation is due, then slowly once it is overdue', () => {

@@ -34,11 +34,17 @@ export interface StaticRecheck {
  * given when the current rotation was first seen due (`dueSince`) and the time `now`. Undefined
  * when the answer is not a rotated static role (no ttl, no rotation period or schedule).
  */
-export function staticCredentialsRecheck(data: Readonly<Record<string, unknown>>, dueSince: number | undefined, now: number): StaticRecheck | undefined {
+export function staticCredentialsRecheck(
+  data: Readonly<Record<string, unknown>>,
+  dueSince: number | undefined,
+  now: number,
+): StaticRecheck | undefined {
   const ttl = typeof data.ttl === 'number' && Number.isFinite(data.ttl) ? data.ttl : undefined;
-  if (ttl !== undefined && ttl > 0) return { delayMillis: ttl * 1_000 + STATIC_ROTATION_SLACK_MILLIS, reason: 'static credentials rotated', dueSince: undefined };
+  if (ttl !== undefined && ttl > 0)
+    return { delayMillis: ttl * 1_000 + STATIC_ROTATION_SLACK_MILLIS, reason: 'static credentials rotated', dueSince: undefined };
   if (data.rotation_period === undefined && data.rotation_schedule === undefined) return undefined;
   const since = dueSince ?? now;
-  if (now - since < STATIC_ROTATION_PENDING_WINDOW_MILLIS) return { delayMillis: STATIC_ROTATION_POLL_MILLIS, reason: 'static rotation due', dueSince: since };
+  if (now - since < STATIC_ROTATION_PENDING_WINDOW_MILLIS)
+    return { delayMillis: STATIC_ROTATION_POLL_MILLIS, reason: 'static rotation due', dueSince: since };
   return { delayMillis: STATIC_OVERDUE_RECHECK_MILLIS, reason: 'static rotation overdue', dueSince: since };
 }

@@ -51,7 +51,7 @@ describe('the database engine on real PostgreSQL', () => {
     return client;
   };
 
-  it('issues a real role that logs in with its password, with Vault\'s response shape', async () => {
+  it("issues a real role that logs in with its password, with Vault's response shape", async () => {
     const res = await creds('app');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ renewable: true, lease_duration: 3600, mount_type: 'database' });
@@ -75,18 +75,24 @@ describe('the database engine on real PostgreSQL', () => {
     expect(inserted.rows[0]?.id).toBeGreaterThan(0);
     await client.end();
     // ...and Vault's default revocation undoes every grant they made, so the role drops.
-    const revoke = await vaultFetch(vault.address, 'PUT', 'sys/leases/revoke', { token: vault.rootToken, body: { lease_id: res.body.lease_id } });
+    const revoke = await vaultFetch(vault.address, 'PUT', 'sys/leases/revoke', {
+      token: vault.rootToken,
+      body: { lease_id: res.body.lease_id },
+    });
     expect(revoke.status).toBe(204);
     expect(await admin.roleExists(username)).toBe(false);
   });
 
   // postgresql.go defaultDeleteUser: REVOKE ..., DROP ROLE; no pg_terminate_backend.
-  it('revokes with Vault\'s default statements: the role is dropped and its open session keeps running', async () => {
+  it("revokes with Vault's default statements: the role is dropped and its open session keeps running", async () => {
     const res = await creds('app');
     const { username, password } = res.body.data as { username: string; password: string };
     const client = await login(username, password);
     expect(await admin.countSessions(username)).toBe(1);
-    const revoke = await vaultFetch(vault.address, 'PUT', 'sys/leases/revoke', { token: vault.rootToken, body: { lease_id: res.body.lease_id } });
+    const revoke = await vaultFetch(vault.address, 'PUT', 'sys/leases/revoke', {
+      token: vault.rootToken,
+      body: { lease_id: res.body.lease_id },
+    });
     expect(revoke).toEqual({ status: 204, body: undefined });
     expect(await admin.roleExists(username)).toBe(false);
     // pg_stat_activity no longer names a dropped role, but its session still answers.
@@ -103,7 +109,10 @@ describe('the database engine on real PostgreSQL', () => {
     const client = await login(username, password);
     await client.query('CREATE TABLE owned_by_lease (id int)');
     await client.end();
-    const revoke = await vaultFetch(vault.address, 'PUT', 'sys/leases/revoke', { token: vault.rootToken, body: { lease_id: res.body.lease_id } });
+    const revoke = await vaultFetch(vault.address, 'PUT', 'sys/leases/revoke', {
+      token: vault.rootToken,
+      body: { lease_id: res.body.lease_id },
+    });
     expect(revoke.status).toBe(400);
     expect(revoke.body.errors).toEqual([
       `failed to revoke entry: resp: (*logical.Response)(nil) err: ERROR: role "${username}" cannot be dropped because some objects depend on it (SQLSTATE 2BP01)`,
@@ -112,7 +121,10 @@ describe('the database engine on real PostgreSQL', () => {
     expect(vault.leases().find((lease) => lease.id === res.body.lease_id)?.revokeError).toBe(revoke.body.errors[0]);
     // sync=false hides the failure from the caller; it goes to the server's errors instead.
     const errorsBefore = vault.errors.length;
-    const lazy = await vaultFetch(vault.address, 'PUT', 'sys/leases/revoke', { token: vault.rootToken, body: { lease_id: res.body.lease_id, sync: false } });
+    const lazy = await vaultFetch(vault.address, 'PUT', 'sys/leases/revoke', {
+      token: vault.rootToken,
+      body: { lease_id: res.body.lease_id, sync: false },
+    });
     expect(lazy.status).toBe(202);
     await vault.reap();
     expect(vault.errors.length).toBe(errorsBefore + 1);
@@ -130,12 +142,17 @@ describe('the database engine on real PostgreSQL', () => {
     const { username, password } = res.body.data as { username: string; password: string };
     const client = await login(username, password);
     await client.query('CREATE TABLE t_revoke (id int)');
-    const revoke = await vaultFetch(vault.address, 'PUT', 'sys/leases/revoke', { token: vault.rootToken, body: { lease_id: res.body.lease_id } });
+    const revoke = await vaultFetch(vault.address, 'PUT', 'sys/leases/revoke', {
+      token: vault.rootToken,
+      body: { lease_id: res.body.lease_id },
+    });
     expect(revoke.status).toBe(204);
     expect(await admin.roleExists(username)).toBe(false);
     await expect(client.query('SELECT 1')).rejects.toThrow();
     expect(await admin.countSessions(username)).toBe(0);
-    const owner = await admin.adminQuery<{ o: string }>("SELECT tableowner AS o FROM pg_tables WHERE tablename = 't_revoke'", [], { database: db.database });
+    const owner = await admin.adminQuery<{ o: string }>("SELECT tableowner AS o FROM pg_tables WHERE tablename = 't_revoke'", [], {
+      database: db.database,
+    });
     expect(owner.rows[0]?.o).toBe(db.user);
   });
 
@@ -143,7 +160,10 @@ describe('the database engine on real PostgreSQL', () => {
     const res = await creds('kill');
     const { username, password } = res.body.data as { username: string; password: string };
     const client = await login(username, password);
-    const revoke = await vaultFetch(vault.address, 'PUT', 'sys/leases/revoke', { token: vault.rootToken, body: { lease_id: res.body.lease_id } });
+    const revoke = await vaultFetch(vault.address, 'PUT', 'sys/leases/revoke', {
+      token: vault.rootToken,
+      body: { lease_id: res.body.lease_id },
+    });
     expect(revoke.status).toBe(204);
     await expect(client.query('SELECT 1')).rejects.toThrow();
     expect(await admin.roleExists(username)).toBe(false);
@@ -157,7 +177,7 @@ describe('the database engine on real PostgreSQL', () => {
     expect(await admin.roleExists(username)).toBe(false);
   });
 
-  it('drops the roles of a token\'s leases when the token is revoked', async () => {
+  it("drops the roles of a token's leases when the token is revoked", async () => {
     const token = vault.createToken({ policies: ['root'] });
     const res = await creds('app', token);
     const { username } = res.body.data as { username: string };
@@ -169,7 +189,10 @@ describe('the database engine on real PostgreSQL', () => {
   it('moves VALID UNTIL when the lease is renewed', async () => {
     const res = await creds('app');
     const { username } = res.body.data as { username: string };
-    const renewed = await vaultFetch(vault.address, 'PUT', 'sys/leases/renew', { token: vault.rootToken, body: { lease_id: res.body.lease_id, increment: '2h' } });
+    const renewed = await vaultFetch(vault.address, 'PUT', 'sys/leases/renew', {
+      token: vault.rootToken,
+      body: { lease_id: res.body.lease_id, increment: '2h' },
+    });
     expect(renewed.body.lease_duration).toBe(7200);
     const valid = await admin.adminQuery<{ v: Date }>('SELECT rolvaliduntil AS v FROM pg_roles WHERE rolname = $1', [username]);
     expect(Math.abs((valid.rows[0]?.v.getTime() ?? 0) - (Date.now() + 7200_000))).toBeLessThan(10_000);
@@ -267,7 +290,7 @@ describe('static roles on the rotation queue', () => {
     await (await login(rotated.password)).end();
   });
 
-  it('rotates in the background on the queue\'s tick, without a read', async () => {
+  it("rotates in the background on the queue's tick, without a read", async () => {
     const before = await read();
     now = start + 3605_000 + 3600_000;
     await vault.reap();

@@ -196,7 +196,10 @@ export class DatabaseEngine implements MountedEngine {
       try {
         const password = newPassword();
         const statements = state.role.rotationStatements ?? DEFAULT_ROTATION_STATEMENTS;
-        await this.#plugin.transaction(state.role.dbName, statements.map((s) => render(s, { name: state.role.username, username: state.role.username, password })));
+        await this.#plugin.transaction(
+          state.role.dbName,
+          statements.map((s) => render(s, { name: state.role.username, username: state.role.username, password })),
+        );
         state.password = password;
         state.lastRotation = at;
         state.retryAt = 0;
@@ -220,7 +223,10 @@ export class DatabaseEngine implements MountedEngine {
     const password = newPassword();
     const statements = role.creationStatements ?? DEFAULT_CREATION_STATEMENTS;
     const values = { name: username, username, password, expiration: this.#expiration(clock.now() + ttl * 1000) };
-    await this.#plugin.transaction(role.dbName, statements.map((statement) => render(statement, values)));
+    await this.#plugin.transaction(
+      role.dbName,
+      statements.map((statement) => render(statement, values)),
+    );
     const namespaceId = this.#context.namespaceId(request.namespace);
     const lease = this.#context.leases.register({
       path: `${this.mount}/creds/${roleName}`,
@@ -233,7 +239,10 @@ export class DatabaseEngine implements MountedEngine {
       hooks: {
         renew: async (expireTime) => {
           const renew = role.renewStatements ?? DEFAULT_RENEW_STATEMENTS;
-          await this.#plugin.transaction(role.dbName, renew.map((s) => render(s, { name: username, username, expiration: this.#expiration(expireTime) })));
+          await this.#plugin.transaction(
+            role.dbName,
+            renew.map((s) => render(s, { name: username, username, expiration: this.#expiration(expireTime) })),
+          );
         },
         revoke: () => this.#revoke(role, username),
       },
@@ -250,7 +259,10 @@ export class DatabaseEngine implements MountedEngine {
   async #revoke(role: DatabaseRole, username: string): Promise<void> {
     if (role.terminateSessionsOnRevoke === true) await this.#plugin.terminateSessions(role.dbName, username);
     if (role.revocationStatements !== undefined && role.revocationStatements.length > 0) {
-      await this.#plugin.transaction(role.dbName, role.revocationStatements.map((s) => render(s, { name: username, username })));
+      await this.#plugin.transaction(
+        role.dbName,
+        role.revocationStatements.map((s) => render(s, { name: username, username })),
+      );
       return;
     }
     await this.#plugin.defaultDeleteUser(role.dbName, username);

@@ -74,7 +74,10 @@ export class PostgresPlugin {
 
   /** Ends every session of `username` (what operators add `pg_terminate_backend` statements for). */
   async terminateSessions(dbName: string | undefined, username: string): Promise<void> {
-    await this.#pool(dbName).query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()', [username]);
+    await this.#pool(dbName).query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()',
+      [username],
+    );
   }
 
   /**
