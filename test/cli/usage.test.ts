@@ -81,7 +81,7 @@ describe('leasehold, first contact', () => {
     // Still waiting (the timeout is 2 minutes away), and already told why.
     expect(run.process.exitCode).toBeNull();
     expect(stderr).toContain(`leasehold exec: waiting for vault:database/creds/migrate at ${address}: LEASEHOLD_VAULT_NETWORK`);
-    expect(stderr).toContain(`at ${address} failed: ECONNREFUSED`);
+    expect(stderr).toContain(`at ${address} (direct) failed: ECONNREFUSED`);
     run.process.kill('SIGTERM');
     const result = await run.result;
     expect(result.code).toBe(143);
@@ -100,7 +100,7 @@ describe('leasehold, first contact', () => {
     expect(result.stderr).toContain(
       `could not obtain credentials from vault:database/creds/migrate at ${address}: LEASEHOLD_START_TIMEOUT`,
     );
-    expect(result.stderr).toMatch(/cause LEASEHOLD_VAULT_NETWORK: Vault GET \S+ at http:\/\/127\.0\.0\.1:\d+ failed: ECONNREFUSED/);
+    expect(result.stderr).toMatch(/cause LEASEHOLD_VAULT_NETWORK: Vault GET \S+ at http:\/\/127\.0\.0\.1:\d+ \(direct\) failed: ECONNREFUSED/);
     expect(result.stderr).toContain('the command was not started');
   });
 });
