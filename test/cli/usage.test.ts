@@ -100,7 +100,9 @@ describe('leasehold, first contact', () => {
     expect(result.stderr).toContain(
       `could not obtain credentials from vault:database/creds/migrate at ${address}: LEASEHOLD_START_TIMEOUT`,
     );
-    expect(result.stderr).toMatch(/cause LEASEHOLD_VAULT_NETWORK: Vault GET \S+ at http:\/\/127\.0\.0\.1:\d+ \(direct\) failed: ECONNREFUSED/);
+    expect(result.stderr).toMatch(
+      /cause LEASEHOLD_VAULT_NETWORK: Vault GET \S+ at http:\/\/127\.0\.0\.1:\d+ \(direct\) failed: ECONNREFUSED/,
+    );
     expect(result.stderr).toContain('the command was not started');
   });
 });
