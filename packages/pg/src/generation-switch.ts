@@ -13,7 +13,7 @@ import { isAuthFailure } from './auth-recovery.js';
 import { CredentialGeneration, type RotationStrategy } from './credential-generation.js';
 import { credentialsResolver, type PgCredentials } from './credentials-mapping.js';
 import { retireClient, type ClientConstructor, type PoolInternals } from './pool-internals.js';
-import type { VerificationRecord } from './pool-health.js';
+import type { VerificationRecord } from './verification-record.js';
 import { DRAIN_EXPIRY_MARGIN_MILLIS, type ResolvedPoolOptions } from './pool-options.js';
 import { verifyCredentials, type Verification } from './verify-credentials.js';
 

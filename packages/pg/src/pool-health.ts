@@ -7,14 +7,6 @@ import type { ComponentHealth, HealthError, HealthState, LeaseholdError } from '
 import type { AuthRecovery } from './auth-recovery.js';
 import type { GenerationSwitch } from './generation-switch.js';
 
-/** The outcome of the last verification of new credentials. */
-export interface VerificationRecord {
-  readonly at: number;
-  readonly version: number;
-  readonly ok: boolean;
-  readonly error: LeaseholdError | undefined;
-}
-
 /** The last pool connection that could not be opened. */
 export interface ConnectFailure {
   readonly at: number;
