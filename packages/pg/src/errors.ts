@@ -11,7 +11,8 @@ export type PgErrorCode =
   | 'LEASEHOLD_PG_POOL_ENDED'
   | 'LEASEHOLD_PG_CREDENTIALS_INVALID'
   | 'LEASEHOLD_PG_VERIFY_FAILED'
-  | 'LEASEHOLD_PG_NOT_READY';
+  | 'LEASEHOLD_PG_NOT_READY'
+  | 'LEASEHOLD_PG_UNREACHABLE';
 
 /** An error raised by @leasehold/pg. `instanceof PgError` holds across two installed copies. */
 export class PgError extends LeaseholdError<PgErrorCode> {

@@ -26,6 +26,8 @@ export interface PoolHealthFacts<T> {
   readonly connectFailure: ConnectFailure | undefined;
   /** The secret failed for good before its first value. */
   readonly secretFailure: LeaseholdError | undefined;
+  /** pg-pool's own counts, across every generation (one pg-pool serves them all). */
+  readonly counts: { readonly total: number; readonly idle: number; readonly waiting: number };
 }
 
 /** Builds the `pg-pool` component health. */
@@ -64,6 +66,9 @@ export function poolHealth<T>(facts: PoolHealthFacts<T>): ComponentHealth {
     required: true,
     details: {
       generations,
+      totalCount: facts.counts.total,
+      idleCount: facts.counts.idle,
+      waitingCount: facts.counts.waiting,
       draining: generations.filter((generation) => generation.state === 'draining').length,
       verifyingVersion: switcher.verifyingVersion,
       waitingForFirst: facts.waitingForFirst,

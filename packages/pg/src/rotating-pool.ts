@@ -149,6 +149,7 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
       authRecovery: this.#authRecovery,
       connectFailure: this.#connectFailure,
       secretFailure: this.#secretFailure,
+      counts: { total: this.totalCount, idle: this.idleCount, waiting: this.waitingCount },
     });
   }
 

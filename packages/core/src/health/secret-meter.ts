@@ -89,6 +89,17 @@ export function poolConnections(
   const generations = health.details?.['generations'];
   if (typeof generations === 'number') return { generations, idle: 0, used: 0, pending: 0 };
   if (!Array.isArray(generations)) return undefined;
+  // A pool that reports its own counts (one pg-pool across generations) is read as it says.
+  const poolTotal = health.details?.['totalCount'];
+  if (typeof poolTotal === 'number') {
+    const idle = numberOr0(health.details?.['idleCount']);
+    return {
+      generations: generations.length,
+      idle,
+      used: Math.max(0, poolTotal - idle),
+      pending: numberOr0(health.details?.['waitingCount']),
+    };
+  }
   let idle = 0;
   let total = 0;
   let pending = 0;
