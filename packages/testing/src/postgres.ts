@@ -152,7 +152,10 @@ async function shutDownFast(dataDir: string): Promise<void> {
   process.kill(pid, 'SIGINT');
   for (let waited = 0; existsSync(lockFile); waited += ABANDON_POLL_MILLIS) {
     if (waited > SHUTDOWN_WAIT_MILLIS) {
-      throw new TestingError('LEASEHOLD_TESTING_POSTGRES_START_FAILED', `restart: PostgreSQL did not shut down within ${SHUTDOWN_WAIT_MILLIS} ms`);
+      throw new TestingError(
+        'LEASEHOLD_TESTING_POSTGRES_START_FAILED',
+        `restart: PostgreSQL did not shut down within ${SHUTDOWN_WAIT_MILLIS} ms`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, ABANDON_POLL_MILLIS));
   }
