@@ -32,6 +32,7 @@
  *   npm run bench:fleet        Writes bench/results/fleet.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { probeDelay } from '@leasehold/core/internal';
@@ -261,6 +262,15 @@ for (const scenario of SCENARIOS) {
   }
 }
 console.log(`[${round((performance.now() - started) / 1000)} s]`);
+// Fake time: the figures are the same on any machine; the setup says where this copy was made.
+result.setup = {
+  clients: CLIENTS,
+  leasesPerClient: LEASES_PER_CLIENT,
+  clock: 'fake',
+  node: process.version,
+  cpus: cpus().length,
+  at: new Date().toISOString(),
+};
 mkdirSync(dirname(RESULTS), { recursive: true });
 // One timeline point per line keeps the file readable (1,500 points) and its diffs small.
 const json = JSON.stringify(result, null, 2).replace(
