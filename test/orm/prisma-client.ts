@@ -28,7 +28,7 @@ export interface LedgerTransaction {
 
 /** The part of the generated PrismaClient the tests use. */
 export interface LedgerPrisma extends LedgerTransaction {
-  $transaction(work: (tx: LedgerTransaction) => Promise<void>, options?: { maxWait?: number; timeout?: number }): Promise<void>;
+  $transaction(work: (tx: LedgerTransaction) => Promise<void>): Promise<void>;
   ledger: LedgerTransaction['ledger'] & { count(): Promise<number> };
   account: LedgerTransaction['account'] & { findMany(): Promise<{ id: number; balance: bigint }[]> };
   $disconnect(): Promise<void>;
