@@ -12,6 +12,7 @@ import { lookup } from 'node:dns/promises';
 import { chmod, mkdir, readFile, realpath, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileSecret, type Secret } from '@leasehold/core';
 import { atomicWriteDir, renameWrite } from '@leasehold/testing';
@@ -197,7 +198,7 @@ describe('mount faults', () => {
     const error = await refused;
 
     expect(error.message).toContain('maxMountBytes');
-    expect(error.message).not.toContain('xxxx');
+    expect(inspect(error, { depth: 10 })).not.toContain('xxxx');
     expect(secret.current().value).toEqual({ a: 'good' });
     expect(secret.health().lastError?.code).toBe('LEASEHOLD_FILE_TOO_LARGE');
   });

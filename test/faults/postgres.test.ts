@@ -8,6 +8,7 @@
  * after end(), no lease after close, no unhandled rejection or pool 'error' crash.
  * Bounded waits for a pool that never had a connection: test/pg/bounded-waits.
  */
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { connectPostgres, manualSecret, quoteIdent, quoteLiteral, startPostgres, type PostgresDatabase } from '@leasehold/testing';
 import { createPool } from '@leasehold/pg';
@@ -263,7 +264,8 @@ describe('a password changed out of band', () => {
     expect(pool.health().state).toBe('degraded');
     // One forced re-read of the secret (nothing newer there yet), not one per refused login.
     expect(pool.health().details).toMatchObject({ lastAuthFailureCode: '28P01', forcedRefreshes: 1 });
-    expect(JSON.stringify(pool.health())).not.toContain(password);
+    expect(`${JSON.stringify(pool.health())} ${inspect(pool.health(), { depth: 10 })}`).not.toContain(password);
+    for (const error of refused) expect(inspect(error, { depth: 10 })).not.toContain(password);
 
     source.set({ username: role.name, password }); // the mount catches up
     await until(() => pool.version === 2, 10_000, 'the new password adopted');
