@@ -9,7 +9,7 @@ import type pg from 'pg';
 import { LeaseholdError, sanitizeCause } from '@leasehold/core';
 import { PgError } from './errors.js';
 import type { Snapshot, TimerHandle } from '@leasehold/core';
-import { isAuthFailure } from './auth-recovery.js';
+import { isAuthFailure } from './refused-logins.js';
 import { CredentialGeneration, type RotationStrategy } from './credential-generation.js';
 import { credentialsResolver, type PgCredentials } from './credentials-mapping.js';
 import { retireClient, type ClientConstructor, type PoolInternals } from './pool-internals.js';
