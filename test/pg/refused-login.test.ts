@@ -116,6 +116,27 @@ describe('a login refused between ALTER ROLE and the secret update', () => {
     }
   });
 
+  it('starts a pool created inside the window on the newer value a re-read finds, instead of failing its first queries', async () => {
+    const role = await newRole();
+    const source = manualSecret('created-in-window', { username: role.name, password: role.password });
+    const password = newPassword();
+    await rotateDatabaseOnly(role.name, password);
+    // The source has the new value by the time it is read again (the mount just caught up).
+    source.onRefresh(() => {
+      source.set({ username: role.name, password });
+    });
+    const pool = createPool(source.secret, { ...connection(), max: 2 });
+    try {
+      const results = await Promise.all(Array.from({ length: 4 }, () => pool.query<{ one: number }>('SELECT 1 AS one')));
+      expect(results.map((result) => result.rows[0])).toEqual(Array.from({ length: 4 }, () => ({ one: 1 })));
+      expect(pool.version).toBe(2);
+      expect(pool.health().details).toMatchObject({ lastVerification: { ok: true, version: 2 } });
+    } finally {
+      await pool.end();
+      await source.secret.close();
+    }
+  });
+
   it('fails with LEASEHOLD_PG_LOGIN_REFUSED naming secret and version when nothing newer arrives, asking the secret once', async () => {
     const role = await newRole();
     const source = manualSecret('stays-wrong', { username: role.name, password: role.password });

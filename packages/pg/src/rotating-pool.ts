@@ -56,9 +56,8 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
         this.#queue.activated();
         this.#refused.activated();
       },
-      verificationFailed: (cause, failure, first) => {
-        // pg-pool hands a caller the driver's own connection error; so do we for the first credentials.
-        if (first) this.#queue.failed(cause instanceof Error ? cause : failure);
+      verificationFailed: (cause, failure, version, first) => {
+        if (first) this.#firstFailed(cause instanceof Error ? cause : failure, version);
       },
       connectionOpened: () => {
         this.#connectFailure = undefined;
@@ -193,6 +192,24 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
     );
     this.#queue.failed(this.#secretFailure);
   };
+
+  /**
+   * The first credentials failed verification. pg-pool hands a caller the driver's own connection
+   * error, and so do we, unless the refusal is a rotation caught mid-way: the database changed the
+   * password just before the secret did (or before our copy of it). Then the secret is asked for
+   * something newer first, and the waiting checkouts go to it instead of failing.
+   */
+  #firstFailed(error: Error, version: number): void {
+    if (this.#queue.size === 0) return;
+    if (!isAuthFailure(error) || this.#subscription === undefined) {
+      this.#queue.failed(error);
+      return;
+    }
+    // Adoption of the newer value runs the queue; nothing newer means the password is just wrong.
+    void this.#subscription.recover(version, { timeoutMillis: this.#holdMillis() }).then(noop, () => {
+      if (this.#switch.active === undefined) this.#queue.failed(error);
+    });
+  }
 
   /** Idle connections nobody in pg-pool's queue waits for go to checkouts held after a refused login. */
   readonly #idleForHeld = (): void => {
