@@ -16,6 +16,11 @@ describe('resolvePoolOptions', () => {
     expect(defaults.connectionTimeoutMillis).toBe(DEFAULT_CONNECTION_TIMEOUT_MILLIS);
   });
 
+  it("takes pg-pool's legacy poolSize as max", () => {
+    expect(resolvePoolOptions({ poolSize: 9 } as never).max).toBe(9);
+    expect(resolvePoolOptions({ poolSize: 9, max: 3 } as never).max).toBe(3);
+  });
+
   it('names the option it refuses', () => {
     expect(() => resolvePoolOptions({ drainTimeoutMillis: -1 })).toThrow(/drainTimeoutMillis/);
     expect(() => resolvePoolOptions({ verifyTimeoutMillis: 0 })).toThrow(/verifyTimeoutMillis/);

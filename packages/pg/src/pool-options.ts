@@ -138,7 +138,8 @@ export function resolvePoolOptions<T>(options: CreatePoolOptions<T>): ResolvedPo
   if (verifyQuery !== undefined && (typeof verifyQuery !== 'string' || verifyQuery.length === 0)) {
     throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', 'Option verifyQuery must be a non-empty string');
   }
-  const max = poolConfig.max ?? PG_DEFAULT_MAX;
+  // pg-pool still honours `poolSize`, its old name for `max` (its own tests use it).
+  const max = poolConfig.max ?? (poolConfig as { poolSize?: number }).poolSize ?? PG_DEFAULT_MAX;
   requirePositiveOption('max', max);
   if (warmConnections !== undefined) requirePositiveOption('warmConnections', warmConnections);
   return {
