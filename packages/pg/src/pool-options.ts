@@ -102,6 +102,12 @@ export interface ResolvedPoolOptions<T> {
   readonly max: number;
   /** `connectionTimeoutMillis`, 0 meaning none (pg's convention). */
   readonly connectionTimeoutMillis: number;
+  /**
+   * How long a checkout refused with stale credentials may be held: `connectionTimeoutMillis`,
+   * which bounds every checkout, or its default when that is 0 (pg-pool's "wait forever" is about
+   * a busy pool; a refused password with nothing newer coming must not hang its caller forever).
+   */
+  readonly refusedLoginHoldMillis: number;
 }
 
 /** pg-pool's default `max`. */
@@ -164,6 +170,7 @@ export function resolvePoolOptions<T>(options: CreatePoolOptions<T>): ResolvedPo
     poolConfig,
     max,
     connectionTimeoutMillis,
+    refusedLoginHoldMillis: connectionTimeoutMillis > 0 ? connectionTimeoutMillis : DEFAULT_CONNECTION_TIMEOUT_MILLIS,
   };
 }
 

@@ -124,6 +124,17 @@ export class RefusedLogins {
     }
   }
 
+  /**
+   * The first credentials were refused at verification, before anything served. The database may
+   * have changed the password just before the secret did (or before our copy of it): the secret
+   * is asked for something newer, and `noneNewer` runs only if it has nothing (the password is
+   * just wrong; the waiting checkouts then get the driver's error, as pg-pool's callers would).
+   * Adopting the newer value serves the waiting checkouts by itself.
+   */
+  firstRefused(version: number, noneNewer: () => void): void {
+    void this.#host.recover(version).then(noop, noneNewer);
+  }
+
   /** Every held checkout fails with `error` (the pool ends); the pending request is dropped. */
   failAll(error: Error): void {
     for (const held of [...this.#held]) {
@@ -197,3 +208,5 @@ export class RefusedLogins {
     return true;
   }
 }
+
+function noop(): void {}

@@ -12,16 +12,13 @@ import { ActivationQueue } from './activation-queue.js';
 import { GenerationSwitch, poolEnded } from './generation-switch.js';
 import { poolHealth, type ConnectFailure } from './pool-health.js';
 import { poolInternals, type PoolInternals } from './pool-internals.js';
-import { DEFAULT_CONNECTION_TIMEOUT_MILLIS, type ResolvedPoolOptions } from './pool-options.js';
+import { pollUntil } from './poll-until.js';
+import type { ResolvedPoolOptions } from './pool-options.js';
 import { isAuthFailure, RefusedLogins } from './refused-logins.js';
 
-/** pg-pool's checkout callback. */
-// pg's own type for `done` takes `any`.
+/** pg-pool's checkout callback (pg's own type for `done` takes `any`). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type ConnectCallback = (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: any) => void) => void;
-
-/** How often end() looks at pg-pool's wait queue before ending it; only while ending. */
-const END_POLL_MILLIS = 10;
 
 /** A pg.Pool that follows a Secret. Create it with {@link createPool}. */
 export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter, AsyncDisposable {
@@ -57,7 +54,12 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
         this.#refused.activated();
       },
       verificationFailed: (cause, failure, version, first) => {
-        if (first) this.#firstFailed(cause instanceof Error ? cause : failure, version);
+        if (!first || this.#queue.size === 0) return;
+        // pg-pool hands a caller the driver's own connection error; so do we for the first
+        // credentials, unless a refused login was a rotation caught mid-way (RefusedLogins.firstRefused).
+        const error = cause instanceof Error ? cause : failure;
+        if (!isAuthFailure(error)) this.#queue.failed(error);
+        else this.#refused.firstRefused(version, () => this.#switch.active === undefined && this.#queue.failed(error));
       },
       connectionOpened: () => {
         this.#connectFailure = undefined;
@@ -77,7 +79,7 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
       recover: (refusedVersion) =>
         this.#subscription === undefined
           ? Promise.reject(poolEnded(this.name))
-          : this.#subscription.recover(refusedVersion, { timeoutMillis: this.#holdMillis() }),
+          : this.#subscription.recover(refusedVersion, { timeoutMillis: this.#options.refusedLoginHoldMillis }),
     });
     secret.on('renewed', this.#renewed);
     secret.on('error', this.#secretError);
@@ -97,7 +99,7 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
   override connect(): Promise<pg.PoolClient>;
   override connect(callback: ConnectCallback): void;
   override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | undefined {
-    const deadline = this.#options.clock.now() + this.#holdMillis();
+    const deadline = this.#options.clock.now() + this.#options.refusedLoginHoldMillis;
     if (callback !== undefined) {
       this.#checkout(callback, deadline, false);
       return undefined;
@@ -193,24 +195,6 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
     this.#queue.failed(this.#secretFailure);
   };
 
-  /**
-   * The first credentials failed verification. pg-pool hands a caller the driver's own connection
-   * error, and so do we, unless the refusal is a rotation caught mid-way: the database changed the
-   * password just before the secret did (or before our copy of it). Then the secret is asked for
-   * something newer first, and the waiting checkouts go to it instead of failing.
-   */
-  #firstFailed(error: Error, version: number): void {
-    if (this.#queue.size === 0) return;
-    if (!isAuthFailure(error) || this.#subscription === undefined) {
-      this.#queue.failed(error);
-      return;
-    }
-    // Adoption of the newer value runs the queue; nothing newer means the password is just wrong.
-    void this.#subscription.recover(version, { timeoutMillis: this.#holdMillis() }).then(noop, () => {
-      if (this.#switch.active === undefined) this.#queue.failed(error);
-    });
-  }
-
   /** Idle connections nobody in pg-pool's queue waits for go to checkouts held after a refused login. */
   readonly #idleForHeld = (): void => {
     const free = this.#internals._idle.length - this.#internals._pendingQueue.length;
@@ -219,7 +203,7 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
 
   /**
    * The dispatch: parks a checkout until credentials serve, then hands it to pg-pool. `deadline`
-   * bounds how long a refused login is held back (see {@link RotatingPool.#holdMillis}).
+   * bounds how long a refused login is held back (`refusedLoginHoldMillis`).
    */
   #checkout(callback: ConnectCallback, deadline: number, admitted: boolean): void {
     if (this.#endCalled && !admitted) {
@@ -265,16 +249,6 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
     );
   }
 
-  /**
-   * How long a checkout refused with stale credentials may be held: `connectionTimeoutMillis`,
-   * which bounds every checkout, or its default when that is 0 (pg-pool's "wait forever" is about
-   * a busy pool; a refused password with nothing newer coming must not hang its caller forever).
-   */
-  #holdMillis(): number {
-    const { connectionTimeoutMillis } = this.#options;
-    return connectionTimeoutMillis > 0 ? connectionTimeoutMillis : DEFAULT_CONNECTION_TIMEOUT_MILLIS;
-  }
-
   /** pg-pool's own timeout error, with what kept the credentials from serving as its cause. */
   #notReady(): Error {
     const cause = this.#switch.lastVerification?.error ?? this.#secret.health().lastError;
@@ -287,32 +261,28 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
     // Checkouts issued before end() are served (pg-pool leaves queued ones hanging); with no
     // value at all there is nothing to wait for.
     if (this.#secret.peek() === undefined) this.#queue.failed(poolEnded(this.name));
-    await this.#until(() => this.#queue.size === 0 && this.#refused.size === 0 && this.#internals._pendingQueue.length === 0, deadline);
+    await pollUntil(
+      clock,
+      () => this.#queue.size === 0 && this.#refused.size === 0 && this.#internals._pendingQueue.length === 0,
+      deadline,
+    );
     this.#queue.failed(poolEnded(this.name));
     this.#refused.failAll(poolEnded(this.name));
     await this.#switch.close();
     const ended = super.end();
     // pg-pool's end() waits for every checked-out client to be released; one never released
     // would keep it pending forever. At the deadline, close what is left.
-    await this.#until(() => this.ended, deadline);
+    await pollUntil(clock, () => this.ended, deadline);
     if (!this.ended) {
       for (const client of [...this.#internals._clients]) this.#internals._remove(client, () => this.#internals._pulseQueue());
     }
     await ended;
     // pg-pool resolves before the sockets have closed: the secret may revoke a user only after.
-    await this.#until(() => [...this.#switch.generations].every((generation) => generation.clients.size === 0), clock.now() + 2_000);
+    await pollUntil(clock, () => [...this.#switch.generations].every((generation) => generation.clients.size === 0), clock.now() + 2_000);
     this.#secret.off('renewed', this.#renewed);
     this.#secret.off('error', this.#secretError);
     this.#subscription?.unsubscribe();
     this.#subscription = undefined;
-  }
-
-  /** Resolves once `done()` holds or at `deadline`, looking every few milliseconds (only during end()). */
-  async #until(done: () => boolean, deadline: number): Promise<void> {
-    const { clock } = this.#options;
-    while (!done() && clock.now() < deadline) {
-      await new Promise<void>((resolve) => clock.setTimeout(resolve, END_POLL_MILLIS).unref?.());
-    }
   }
 
   static {
