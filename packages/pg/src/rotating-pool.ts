@@ -50,6 +50,8 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
       baseClient: this.#internals.Client,
       release: (snapshot) => this.#subscription?.release(snapshot),
       activated: () => {
+        // A login refused with the credentials just replaced says nothing about the new ones.
+        if (this.#connectFailure !== undefined && isAuthFailure(this.#connectFailure.error)) this.#connectFailure = undefined;
         this.#queue.activated();
         this.#refused.activated();
       },
@@ -61,9 +63,7 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
         if (!isAuthFailure(error)) this.#queue.failed(error);
         else this.#refused.firstRefused(version, () => this.#switch.active === undefined && this.#queue.failed(error));
       },
-      connectionOpened: () => {
-        this.#connectFailure = undefined;
-      },
+      connectionOpened: () => void (this.#connectFailure = undefined),
       connectionFailed: (error) => {
         this.#connectFailure = { at: options.clock.now(), error };
       },
