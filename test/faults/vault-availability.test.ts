@@ -55,11 +55,11 @@ describe('Vault down at start', () => {
     const db = s.lease<Creds>('database/creds/app', { startTimeoutMillis: 300_000 });
     const ready = db.ready();
 
-    await runFor(w, 30_000);
+    await runFor(w, 15_000);
     expect(db.health().state).toBe('starting');
     expect(db.health().lastError?.code).toBe('LEASEHOLD_VAULT_NETWORK');
     // About one attempt a second at most (probes of sys/health plus the retried login), never a loop.
-    expect(w.server.requestLog.length).toBeLessThanOrEqual(2 * 30 + 4);
+    expect(w.server.requestLog.length).toBeLessThanOrEqual(2 * 15 + 4);
 
     outage.remove();
     const back = w.clock.now();
