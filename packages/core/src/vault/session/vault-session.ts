@@ -31,6 +31,7 @@ import { DEFAULT_REPLACE_AT_REMAINING_FRACTION } from '../renewal/renewal-schedu
 import { LATE_ANSWER_GRACE_MILLIS, withDeadline } from './late-answer.js';
 import { TokenKeeper, type TokenState } from './token-keeper.js';
 import { clientOptions } from './session-client-options.js';
+import { loginSecretsOf, SessionScrubber, stringsIn } from './session-scrubber.js';
 import type { VaultSessionOptions } from './vault-session-options.js';
 import { DEFAULT_REQUEST_TIMEOUT_MILLIS, VaultClient, type VaultEnvelope } from '../client/vault-client.js';
 import type { SessionRequest, SessionResponse, VaultPort } from '../vault-port.js';
@@ -55,6 +56,7 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
   readonly #requestTimeoutMillis: number;
   readonly #secrets = new Set<Secret<unknown>>();
   readonly #tokenListeners = new Set<(state: TokenState) => void>();
+  readonly #scrubber = new SessionScrubber(() => this.#liveSecrets());
   #lastError: { error: LeaseholdError; at: number } | undefined;
   #closing: Promise<void> | undefined;
   #closed = false;
@@ -70,6 +72,7 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
     this.replaceAtRemainingFraction = fraction('replaceAtRemainingFraction', options.replaceAtRemainingFraction);
     const { client, agentMode } = clientOptions(options, env, this.logger);
     this.#auth = createAuthMethod(options.auth, env, agentMode);
+    this.#scrubber.remember(loginSecretsOf(options.auth));
     this.#requestTimeoutMillis = requirePositive('requestTimeoutMillis', client.requestTimeoutMillis ?? DEFAULT_REQUEST_TIMEOUT_MILLIS);
     // The session keeps the deadline (late-answer.ts); the transport waits longer so an answer
     // that comes after it is still read, and a lease in it revoked or used, never lost.
@@ -83,10 +86,12 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
       replaceAtRemainingFraction: this.replaceAtRemainingFraction,
       probe: () => this.probe(),
       onNewToken: (state) => {
+        // Remembered past its own life: a late error may still quote the token it replaced.
+        this.#scrubber.remember(state.login.token);
         for (const listener of this.#tokenListeners) listener(state);
       },
       onError: (error) => {
-        this.#lastError = error ? { error, at: this.clock.now() } : undefined;
+        this.#lastError = error ? { error: this.#scrubber.error(error), at: this.clock.now() } : undefined;
       },
     });
   }
@@ -94,7 +99,9 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
   /** Resolves once the session holds a token; rejects with the login error (not cached: a later call tries again). */
   async ready(): Promise<void> {
     this.#assertOpen();
-    await this.#keeper.token();
+    await this.#keeper.token().catch((error: unknown) => {
+      throw this.#scrubber.error(error);
+    });
   }
 
   /**
@@ -117,6 +124,14 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
    * with concurrent callers) and retries once; every lease source then re-issues its lease.
    */
   async send(request: SessionRequest): Promise<SessionResponse> {
+    try {
+      return await this.#send(request);
+    } catch (error) {
+      throw this.#scrubber.error(error);
+    }
+  }
+
+  async #send(request: SessionRequest): Promise<SessionResponse> {
     if (this.#closed) throw new LeaseholdError('LEASEHOLD_CLOSED', `Vault session "${this.name}" is closed`);
     let state = await this.#keeper.token();
     let response = await this.#sendOnce(request, state);
@@ -131,14 +146,16 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
     const { onLateAnswer, ...vaultRequest } = request;
     const sent = this.client
       .send({ ...vaultRequest, token: state.login.token })
-      .then((response) => ({ ...response, tokenGeneration: state.generation }));
+      .then((response) => ({ ...this.#scrubber.response(response), tokenGeneration: state.generation }));
     return withDeadline(sent, this.#requestTimeoutMillis, `${request.method} ${request.path}`, onLateAnswer);
   }
 
   /** Like {@link send}, but returns the decoded envelope of a 2xx answer and rejects with a typed error otherwise. */
   async request<D = Record<string, unknown>>(request: SessionRequest): Promise<VaultEnvelope<D>> {
     const response = await this.send(request);
-    return this.client.answer<D>(request, response);
+    return this.client.answer<D>(request, response).catch((error: unknown) => {
+      throw this.#scrubber.error(error);
+    });
   }
 
   /**
@@ -150,7 +167,11 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
     request: SessionRequest,
   ): Promise<{ readonly envelope: VaultEnvelope<D>; readonly tokenGeneration: number }> {
     const response = await this.send(request);
-    const envelope = await this.client.answer<D>({ expect: 'secret', ...request }, response);
+    const envelope = await this.client.answer<D>({ expect: 'secret', ...request }, response).catch((error: unknown) => {
+      throw this.#scrubber.error(error);
+    });
+    // The engine's data is the secret itself: known from now on, before any source adopts it.
+    this.#scrubber.remember(envelope.data);
     return { envelope, tokenGeneration: response.tokenGeneration };
   }
 
@@ -243,6 +264,13 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
     if (!state) return this.#lastError && !this.#lastError.error.retryable ? 'failed' : 'starting';
     if (state.expiresAt !== undefined && this.clock.now() >= state.expiresAt) return 'expired';
     return this.#lastError ? 'degraded' : 'ready';
+  }
+
+  /** The secrets known right now: the token in use and the values of the session's secrets. */
+  *#liveSecrets(): Iterable<string> {
+    const token = this.#keeper.state?.login.token.reveal();
+    if (token) yield token;
+    for (const secret of this.#secrets) yield* stringsIn(secret.peek()?.value);
   }
 
   #secretOptions<O extends { readonly clock?: Clock | undefined }>(options: O): O & { clock: Clock; logger: Logger; random: () => number } {
