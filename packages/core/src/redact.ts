@@ -44,19 +44,41 @@ export class Sensitive {
 const protectedValues = new WeakSet<object>();
 
 /**
- * Marks a parsed secret value (a plain object of keys) so that inspect and JSON.stringify show
- * its key names but not its contents. The markers are non-enumerable, so spreading the object
- * (`{ ...value }`, as pg config building does) copies the data and not the markers.
+ * How deep `protectValue` protects nested objects. A secret value is a few levels of keys; a
+ * deeper part stays reachable only through protected parents, which print its key, never it.
+ */
+export const MAX_PROTECTED_DEPTH = 32;
+
+/**
+ * Marks a parsed secret value (a plain object of keys, an array) so that inspect and
+ * JSON.stringify show its key names but not its contents, at every level: a nested object or
+ * array reached by property access (`value.tls.key`) prints redacted too. Plain objects and arrays
+ * are copied, marked and frozen; the caller's object stays untouched, and class instances
+ * (Buffers, Dates) keep their own behaviour. The markers are non-enumerable, so spreading the
+ * object (`{ ...value }`, as pg config building does) copies the data and not the markers.
+ *
+ * What cannot be closed here: `console.table(value)` reads the fields of the object it is given
+ * exactly as a spread does, so it prints them; print the snapshot or the secret instead.
  */
 export function protectValue<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || protectedValues.has(value)) return value;
+  return protectAt(value, 0);
+}
+
+function protectAt<T>(value: T, depth: number): T {
+  if (value === null || typeof value !== 'object' || protectedValues.has(value) || depth >= MAX_PROTECTED_DEPTH) return value;
+  if (Array.isArray(value)) {
+    const copy = value.map((item: unknown) => protectAt(item, depth + 1));
+    return mark(copy, () => copy.map(() => REDACTED)) as T;
+  }
   const prototype = Object.getPrototypeOf(value) as unknown;
-  // Only plain objects are copied and marked: the caller's object stays untouched, and class
-  // instances (Buffers, Dates) keep their own behaviour.
   if (prototype !== Object.prototype && prototype !== null) return value;
-  const copy = { ...(value as Record<string, unknown>) } as T & object;
+  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const key of Object.keys(copy)) copy[key] = protectAt(copy[key], depth + 1);
   const keys = Object.keys(copy);
-  const shown = (): Record<string, string> => Object.fromEntries(keys.map((key) => [key, REDACTED]));
+  return mark(copy, () => Object.fromEntries(keys.map((key) => [key, REDACTED]))) as T;
+}
+
+function mark<O extends object>(copy: O, shown: () => unknown): O {
   Object.defineProperty(copy, 'toJSON', { value: shown, enumerable: false });
   Object.defineProperty(copy, inspect.custom, { value: () => shown(), enumerable: false });
   protectedValues.add(copy);
