@@ -6,12 +6,18 @@ import type { Clock } from '../../clock.js';
 import type { Logger } from '../../logger.js';
 import type { Sensitive } from '../../redact.js';
 import type { VaultAuthOptions } from '../auth/create-auth.js';
+import type { VaultConnectionOptions } from '../client/vault-client-options.js';
 
 /** Vault's own default address when VAULT_ADDR is unset. */
 export const DEFAULT_VAULT_ADDRESS = 'https://127.0.0.1:8200';
 
-/** Options of {@link VaultSession}. Every field is optional where the Vault CLI has an environment default. */
-export interface VaultSessionOptions {
+/**
+ * Options of {@link VaultSession}. Every field is optional where the Vault CLI has an environment
+ * default. The connection options (namespace, TLS name and verification, request deadline,
+ * proxies, redirects, unwrapping) are the client's, documented once in vault-client-options.ts
+ * with the environment variable each falls back to here.
+ */
+export interface VaultSessionOptions extends VaultConnectionOptions {
   /** Vault address: `https://...`, `http://...` or `unix:///path.sock`. Default VAULT_ADDR, then {@link DEFAULT_VAULT_ADDRESS}. */
   readonly address?: string | undefined;
   /**
@@ -19,8 +25,6 @@ export interface VaultSessionOptions {
    * a configured token the session then sends none and the agent authenticates.
    */
   readonly agentAddress?: string | undefined;
-  /** Namespace (X-Vault-Namespace). Default VAULT_NAMESPACE. */
-  readonly namespace?: string | undefined;
   /** How to log in. Default: token auth from VAULT_TOKEN or ~/.vault-token, else agent mode when an agent address is set. */
   readonly auth?: VaultAuthOptions | undefined;
   /** PEM CA bundle content. Default: `caCertPath` / VAULT_CACERT, then VAULT_CACERT_BYTES, then `caPath` / VAULT_CAPATH, else the system CAs. */
@@ -37,24 +41,6 @@ export interface VaultSessionOptions {
   readonly clientKey?: string | Buffer | Sensitive | undefined;
   /** Client key file. Default VAULT_CLIENT_KEY. */
   readonly clientKeyPath?: string | undefined;
-  /** SNI name and the name Vault's certificate is checked against. Default VAULT_TLS_SERVER_NAME, else the address's host. */
-  readonly tlsServerName?: string | undefined;
-  /** Turns TLS verification off (development only). Default VAULT_SKIP_VERIFY, else false. */
-  readonly tlsSkipVerify?: boolean | undefined;
-  /** Total deadline of each request. Default VAULT_CLIENT_TIMEOUT, else 10 s. */
-  readonly requestTimeoutMillis?: number | undefined;
-  /** A proxy for every request, NO_PROXY notwithstanding. Default VAULT_PROXY_ADDR (or VAULT_HTTP_PROXY). */
-  readonly proxyAddress?: string | undefined;
-  /** Proxy for https addresses. Default HTTPS_PROXY / https_proxy. */
-  readonly httpsProxy?: string | undefined;
-  /** Proxy for http addresses. Default HTTP_PROXY / http_proxy. */
-  readonly httpProxy?: string | undefined;
-  /** Hosts reached directly, comma separated. Default NO_PROXY / no_proxy. */
-  readonly noProxy?: string | undefined;
-  /** Do not follow Vault's (single) redirect. Default VAULT_DISABLE_REDIRECTS, else false. */
-  readonly disableRedirects?: boolean | undefined;
-  /** Unwrap response-wrapped secrets with sys/wrapping/unwrap. Default false: a wrapped answer is a LEASEHOLD_VAULT_WRAPPED_RESPONSE. */
-  readonly unwrap?: boolean | undefined;
   /**
    * Default of every lease's `revokeOnClose`. Default true: a clean shutdown drops the dynamic
    * database user instead of leaving it to its TTL. Set false when leases must outlive the process.
