@@ -1,0 +1,120 @@
+/**
+ * What the demo adds when it runs as the soak (`runDemo({ faults: { seed } })`): the service talks
+ * to Vault through a {@link VaultProxy} that faults can cut or garble, a second pool follows a
+ * password-rotated mounted secret (the static `reports` role), and a {@link FaultRunner} injects
+ * faults drawn from the seed. The plain demo builds none of this and behaves as before.
+ */
+import { dirname } from 'node:path';
+import { fileSecret, type Secret } from '@leasehold/core';
+import { createPool, type RotatingPool } from '@leasehold/pg';
+import type { DemoLeaseDurations, DemoWorld } from './demo-world.js';
+import { FaultRunner } from './fault-runner.js';
+import { LoadCounter } from './load-counter.js';
+import { OutageExpiry } from './outage-expiry.js';
+import { PasswordMount } from './password-mount.js';
+import { SeededRandom } from './seeded-random.js';
+import { VaultProxy } from './vault-proxy.js';
+
+/** Options of the soak mode of `runDemo`. */
+export interface DemoFaultOptions {
+  /** Seed of the fault schedule (same seed, same faults in the same order). */
+  readonly seed: number;
+}
+
+/**
+ * Longer than the demo's (6 s, max 15 s): on a shared, loaded machine a renewal round trip can take
+ * seconds, and the demo's 2 s margin is then lost to CPU starvation, not to any fault. Still a
+ * database user replaced about every half minute, and Vault outages up to 25 s outlast the TTL.
+ */
+export const SOAK_LEASE_DURATIONS: DemoLeaseDurations = { ttl: '15s', maxTtl: '45s', stsTtl: '60s' };
+/** A Vault fault this recent still explains an expiry: the first try after Vault's return waits out its backoff. */
+const VAULT_RETURN_GRACE_MILLIS = 5_000;
+/** Names under which failures are counted apart. */
+export const RESTART_REASON = 'in a PostgreSQL restart';
+export const EXPIRY_REASON = 'after the credential expired in a Vault outage';
+
+/** Workers on the password-rotated pool (the 12 SQL workers stay on the Vault-leased one). */
+const REPORTS_WORKERS = 3;
+/** A password rotation of the `reports` role this often. */
+export const PASSWORD_ROTATION_EVERY_MILLIS = 9_000;
+
+/** The soak's additions, built on a started world. */
+export interface SoakExtras {
+  readonly seed: number;
+  /** The address the service uses for Vault (the proxy's). */
+  readonly vaultAddress: string;
+  readonly proxy: VaultProxy;
+  readonly mount: PasswordMount;
+  readonly reportsSecret: Secret<Record<string, string>>;
+  readonly reportsPool: RotatingPool<Record<string, string>>;
+  readonly faults: FaultRunner;
+  readonly reportQueries: LoadCounter;
+  /**
+   * What a load counter counts apart: failures in a PostgreSQL restart (`restarts`) and those after
+   * `secret` expired during a Vault fault. Call before the load starts.
+   */
+  excuser<T>(options: {
+    readonly restarts: boolean;
+    readonly secret?: Secret<T>;
+  }): (startedAt: number, endedAt: number) => string | undefined;
+  /** Runs the reports workers while `running()` holds; resolves when they stop. */
+  runWorkers(running: () => boolean): Promise<void>;
+  /** Ends the reports pool and its secret. Faults must be stopped first; the proxy is closed on its own, after the Vault session. */
+  close(): Promise<void>;
+}
+
+/** Builds the soak's additions (the faults are not started: call `faults.start()` once load runs). */
+export async function startSoakExtras(world: DemoWorld, options: DemoFaultOptions, log: (line: string) => void): Promise<SoakExtras> {
+  const random = new SeededRandom(options.seed);
+  const proxy = await VaultProxy.start(world.vault.address);
+  const mount = await PasswordMount.create(world.postgres, dirname(world.apiKeyDir));
+  const reportsSecret = fileSecret<Record<string, string>>({
+    path: mount.dir,
+    name: 'reports-db',
+    validate: (value) => PasswordMount.validate(value),
+  });
+  const reportsPool = createPool(reportsSecret, {
+    name: 'reports-pool',
+    host: world.postgres.host,
+    port: world.postgres.port,
+    database: world.postgres.database,
+    max: 4,
+    warmConnections: 1,
+  });
+  const faults = new FaultRunner(random, { proxy, vault: world.vault, postgres: world.postgres, mount }, log);
+  const excuser = <T>({ restarts, secret }: { readonly restarts: boolean; readonly secret?: Secret<T> }) => {
+    const expiry = secret && new OutageExpiry(secret, secret.name, (at) => faults.vaultFaultAround(at, VAULT_RETURN_GRACE_MILLIS));
+    return (startedAt: number, endedAt: number): string | undefined => {
+      if (restarts && faults.duringRestart(startedAt, endedAt)) return RESTART_REASON;
+      if (expiry?.covers(startedAt, endedAt)) return EXPIRY_REASON;
+      return undefined;
+    };
+  };
+  const reportQueries = new LoadCounter({ excused: excuser({ restarts: true }) });
+  return {
+    seed: options.seed,
+    vaultAddress: proxy.address,
+    proxy,
+    mount,
+    reportsSecret,
+    reportsPool,
+    faults,
+    reportQueries,
+    excuser,
+    async runWorkers(running) {
+      const worker = async (): Promise<void> => {
+        while (running()) {
+          await reportQueries.track(async () => {
+            await reportsPool.query('INSERT INTO orders (amount) VALUES ($1)', [1]);
+            await reportsPool.query('SELECT max(id) FROM orders');
+          });
+        }
+      };
+      await Promise.all(Array.from({ length: REPORTS_WORKERS }, worker));
+    },
+    async close() {
+      await reportsPool.end();
+      await reportsSecret.close();
+    },
+  };
+}
