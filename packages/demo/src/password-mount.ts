@@ -12,6 +12,10 @@ import { atomicWriteDir, quoteIdent, quoteLiteral, type PostgresServer } from '@
 /** The static role the password-rotated pool logs in as. */
 export const REPORTS_ROLE = 'reports';
 
+/** How long a rotation keeps trying ALTER ROLE while PostgreSQL is away, and how often. */
+const ALTER_RETRY_FOR_MILLIS = 60_000;
+const ALTER_RETRY_PAUSE_MILLIS = 250;
+
 /** The kinds of bad update {@link PasswordMount.writeBad} writes. */
 export const BAD_MOUNT_KINDS = ['missing-password', 'empty-password'] as const;
 export type BadMountKind = (typeof BAD_MOUNT_KINDS)[number];
@@ -46,7 +50,7 @@ export class PasswordMount {
   rotate(): Promise<void> {
     return this.#serially(async () => {
       const password = newPassword();
-      await this.#postgres.adminQuery(`ALTER ROLE ${quoteIdent(REPORTS_ROLE)} PASSWORD ${quoteLiteral(password)}`);
+      await this.#alterPassword(password);
       this.#password = password;
       this.rotations += 1;
       await this.#write();
@@ -71,6 +75,23 @@ export class PasswordMount {
     if (value['username'] !== REPORTS_ROLE) return 'username is not the reports role';
     if (!value['password']) return 'password is empty or missing';
     return undefined;
+  }
+
+  /**
+   * ALTER ROLE, tried again as a rotation job does when the database is briefly away (a restart):
+   * the same password each time, so a try that succeeded but lost its answer does no harm.
+   */
+  async #alterPassword(password: string): Promise<void> {
+    const deadline = Date.now() + ALTER_RETRY_FOR_MILLIS;
+    for (;;) {
+      try {
+        await this.#postgres.adminQuery(`ALTER ROLE ${quoteIdent(REPORTS_ROLE)} PASSWORD ${quoteLiteral(password)}`);
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, ALTER_RETRY_PAUSE_MILLIS));
+      }
+    }
   }
 
   async #write(): Promise<void> {
