@@ -7,6 +7,7 @@
 import { dirname } from 'node:path';
 import { fileSecret, type Secret } from '@leasehold/core';
 import { createPool, type RotatingPool } from '@leasehold/pg';
+import type { CredentialCounts } from './credential-follower.js';
 import type { DemoLeaseDurations, DemoWorld } from './demo-world.js';
 import { FaultRunner } from './fault-runner.js';
 import { LoadCounter } from './load-counter.js';
@@ -38,6 +39,17 @@ const REPORTS_WORKERS = 3;
 /** A password rotation of the `reports` role this often. */
 export const PASSWORD_ROTATION_EVERY_MILLIS = 9_000;
 
+/** What the soak mode adds to the summary. */
+export interface SoakSummary {
+  readonly seed: number;
+  /** Queries of the pool on the password-rotated mounted secret. */
+  readonly reportQueries: LoadCounter;
+  readonly password: CredentialCounts;
+  /** Faults injected, by kind, and each one as it was logged. */
+  readonly faults: Readonly<Record<string, number>>;
+  readonly faultLog: readonly string[];
+}
+
 /** The soak's additions, built on a started world. */
 export interface SoakExtras {
   readonly seed: number;
@@ -57,6 +69,8 @@ export interface SoakExtras {
     readonly restarts: boolean;
     readonly secret?: Secret<T>;
   }): (startedAt: number, endedAt: number) => string | undefined;
+  /** The soak's figures; `password` counts the reports-db secret's rotations. */
+  summary(password: CredentialCounts): SoakSummary;
   /** Runs the reports workers while `running()` holds; resolves when they stop. */
   runWorkers(running: () => boolean): Promise<void>;
   /** Ends the reports pool and its secret. Faults must be stopped first; the proxy is closed on its own, after the Vault session. */
@@ -101,6 +115,13 @@ export async function startSoakExtras(world: DemoWorld, options: DemoFaultOption
     faults,
     reportQueries,
     excuser,
+    summary: (password) => ({
+      seed: options.seed,
+      reportQueries,
+      password,
+      faults: faults.counts(),
+      faultLog: faults.injected.map((fault) => `${fault.kind}: ${fault.detail}`),
+    }),
     async runWorkers(running) {
       const worker = async (): Promise<void> => {
         while (running()) {
