@@ -25,10 +25,11 @@ const windowMillis = Math.max(15_000, seconds * 100);
 const SAMPLE_EVERY_MILLIS = 2_000;
 /**
  * A resource type is flat when its median count in the last window is at most this much above
- * the first window's: counts move with the load (two pool generations during a rotation, a
- * request in flight), while a leak of one per rotation or fault grows by hundreds in 30 minutes.
+ * the first window's: counts move with the load and the fault in progress (two pool generations
+ * during a rotation, pg-pool's idle timers, retry timers while Vault is away: a few either way),
+ * while a leak of one per rotation or fault grows by tens to hundreds in 30 minutes.
  */
-const flatAllowance = (start: number): number => Math.max(2, Math.ceil(start * 0.2));
+const flatAllowance = (start: number): number => Math.max(5, Math.ceil(start * 0.25));
 
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const print = (line: string): void => {

@@ -11,7 +11,8 @@ import type { Secret } from '@leasehold/core';
 
 /**
  * How long after the next version's adoption a request may still have started on the expired
- * one (it took its connection or keys just before the switch).
+ * one (it took its connection or keys just before the switch), and how much earlier than our
+ * expiry Vault may have revoked it.
  */
 export const EXPIRY_GRACE_MILLIS = 2_000;
 
@@ -26,11 +27,15 @@ export class OutageExpiry<T> {
   /** `inVaultFault(at)` says whether a Vault fault was in progress, or just over, at `at`. */
   constructor(secret: Secret<T>, label: string, inVaultFault: (at: number) => boolean) {
     this.label = label;
-    secret.on('expired', () => {
+    secret.on('expired', (snapshot) => {
       const now = performance.now();
       if (!inVaultFault(now)) return;
       this.expiries += 1;
-      this.#windows.push({ from: now, to: undefined });
+      // Vault's clock started the lease when it issued it, ours when the answer arrived, and our
+      // timer may fire late on a busy event loop: Vault revokes first, by up to a round trip and
+      // that lag. The window opens at the snapshot's expiry less the grace.
+      const lateMillis = Math.max(0, Date.now() - (snapshot.expiresAt?.getTime() ?? Date.now()));
+      this.#windows.push({ from: now - lateMillis - EXPIRY_GRACE_MILLIS, to: undefined });
     });
     secret.on('adopted', () => {
       const now = performance.now();
