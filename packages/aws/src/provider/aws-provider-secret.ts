@@ -7,7 +7,6 @@
 import {
   fingerprintOf,
   LeaseholdError,
-  sanitizeCause,
   Secret,
   type Clock,
   type SecretOptions,
@@ -17,6 +16,7 @@ import {
 } from '@leasehold/core';
 import type { AwsIdentity } from '../aws-identity.js';
 import { AwsError } from '../errors.js';
+import { failedAttempt } from '../failed-attempt.js';
 import { DEFAULT_PROVIDER_POLL_INTERVAL_MILLIS, refreshDelay, retryDelay } from './refresh-schedule.js';
 
 /** What a credential provider returns (structurally `AwsCredentialIdentity` of @smithy/types). */
@@ -103,22 +103,12 @@ class AwsProviderSource implements Source<AwsIdentity> {
       identity = await this.#provider({ forceRefresh: true });
       checkIdentity(this.name, identity);
     } catch (error) {
-      // The provider's own message is not copied: it may quote a profile's contents.
-      const failure =
-        error instanceof LeaseholdError
-          ? error
-          : new AwsError('LEASEHOLD_AWS_PROVIDER_FAILED', `AWS credential provider "${this.name}" failed`, {
-              cause: sanitizeCause(error),
-              retryable: true,
-            });
-      if (!this.#closed) {
-        const now = context.clock.now();
-        const delay = retryDelay(this.#attempt++, context.current()?.expiresAt?.getTime(), now, this.#random);
-        // With credentials in hand this is a failed renewal of them (health shows the next attempt).
-        context.failed(failure, { step: context.current() ? 'renew' : 'fetch', nextAttemptAt: new Date(now + delay) });
-        this.#arm(context.clock, delay);
-      }
-      throw failure;
+      throw failedAttempt(context, error, `AWS credential provider "${this.name}" failed`, {
+        closed: this.#closed,
+        nextAttempt: () => this.#attempt++,
+        random: this.#random,
+        arm: (delay) => this.#arm(context.clock, delay),
+      });
     }
     if (this.#closed) return;
     const value: AwsIdentity = {

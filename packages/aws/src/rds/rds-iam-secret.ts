@@ -8,7 +8,6 @@
 import {
   fingerprintOf,
   LeaseholdError,
-  sanitizeCause,
   Secret,
   type Clock,
   type SecretOptions,
@@ -17,9 +16,9 @@ import {
   type TimerHandle,
 } from '@leasehold/core';
 import type { AwsIdentity } from '../aws-identity.js';
-import { AwsError } from '../errors.js';
+import { failedAttempt } from '../failed-attempt.js';
 import type { AwsCredentialProviderLike, ProvidedAwsIdentity } from '../provider/aws-provider-secret.js';
-import { MIN_REFRESH_DELAY_MILLIS, retryDelay } from '../provider/refresh-schedule.js';
+import { MIN_REFRESH_DELAY_MILLIS } from '../provider/refresh-schedule.js';
 
 /** How long RDS accepts a token (the signer presigns with `expiresIn: 900`). */
 export const RDS_TOKEN_LIFETIME_MILLIS = 900_000;
@@ -125,20 +124,12 @@ class RdsIamSource implements Source<RdsIamCredentials> {
     try {
       token = await (await this.#loadSigner()).getAuthToken();
     } catch (error) {
-      const failure =
-        error instanceof LeaseholdError
-          ? error
-          : new AwsError('LEASEHOLD_AWS_PROVIDER_FAILED', `${this.name}: signing an IAM database token failed`, {
-              cause: sanitizeCause(error),
-              retryable: true,
-            });
-      if (!this.#closed) {
-        const now = context.clock.now();
-        const delay = retryDelay(this.#attempt++, context.current()?.expiresAt?.getTime(), now, this.#random);
-        context.failed(failure, { step: context.current() ? 'renew' : 'fetch', nextAttemptAt: new Date(now + delay) });
-        this.#arm(context.clock, delay);
-      }
-      throw failure;
+      throw failedAttempt(context, error, `${this.name}: signing an IAM database token failed`, {
+        closed: this.#closed,
+        nextAttempt: () => this.#attempt++,
+        random: this.#random,
+        arm: (delay) => this.#arm(context.clock, delay),
+      });
     }
     if (this.#closed) return;
     const now = context.clock.now();

@@ -2,7 +2,7 @@
  * The two-phase handover of a secret's values to its consumers: each consumer verifies and
  * adopts the current value (retried with backoff when it cannot), holds what it still uses, and
  * a replaced value is retired (its lease revoked) only once no consumer holds it, or at a
- * deadline before it expires.
+ * deadline before it expires. When that happens is retention.ts's; this file hands values over.
  */
 import { backoffDelay, CONSUMER_BACKOFF } from '../backoff.js';
 import type { Clock, TimerHandle } from '../clock.js';
@@ -12,6 +12,7 @@ import type { ConsumerHealth } from '../component-health.js';
 import { healthError } from './condition.js';
 import type { Signals } from './signals.js';
 import type { Logger } from '../logger.js';
+import { Retention, type HandoverTiming } from './retention.js';
 import type { Snapshot } from './snapshot.js';
 
 /**
@@ -29,12 +30,6 @@ export interface HandoverHost<T> {
   retire(snapshot: Snapshot<T>): Promise<void>;
   /** Something that health reports changed. */
   changed(): void;
-}
-
-/** Timing of retirements. */
-export interface HandoverTiming {
-  readonly releaseTimeoutMillis: number;
-  readonly retireMarginMillis: number;
 }
 
 /** A caller waiting for a consumer to adopt a version newer than `above`. */
@@ -68,28 +63,32 @@ interface ConsumerRecord<T> {
   active: boolean;
 }
 
-interface Retained<T> {
-  readonly snapshot: Snapshot<T>;
-  readonly deadline: TimerHandle;
-  /** When it was replaced: the retire margin is a quarter of the time it had left then. */
-  readonly armedAt: number;
-  /** Kept past its release deadline because a consumer still served it. */
-  readonly extended: boolean;
-}
-
 /** Consumers of one secret and the replaced values they still hold. */
 export class Handover<T> {
   readonly #host: HandoverHost<T>;
-  readonly #timing: HandoverTiming;
   readonly #consumers = new Set<ConsumerRecord<T>>();
-  readonly #retained = new Map<number, Retained<T>>();
-  #closed = false;
+  readonly #retention: Retention<T>;
   /** The value consumers should be on. */
   #current: Snapshot<T> | undefined;
 
   constructor(host: HandoverHost<T>, timing: HandoverTiming) {
     this.#host = host;
-    this.#timing = timing;
+    this.#retention = new Retention<T>(
+      {
+        name: host.name,
+        clock: host.clock,
+        signals: host.signals,
+        retire: (snapshot) => host.retire(snapshot),
+        currentVersion: () => this.#current?.version,
+        serves: (version) => [...this.#consumers].some((record) => record.serving?.version === version),
+        holds: (version) => [...this.#consumers].some((record) => record.holding.has(version)),
+        takeFromHolders: (version) => {
+          const holders = [...this.#consumers].filter((record) => record.holding.delete(version));
+          return holders.map((record) => record.consumer.name);
+        },
+      },
+      timing,
+    );
   }
 
   /** Registers a consumer; it receives the current value (if any) at once. */
@@ -109,14 +108,14 @@ export class Handover<T> {
     void this.#handOver(record);
     return {
       release: (snapshot) => {
-        if (record.holding.delete(snapshot.version)) this.#retireReleased();
+        if (record.holding.delete(snapshot.version)) this.#retention.retireReleased();
       },
       unsubscribe: () => {
         if (!record.active) return;
         this.#deactivate(record);
         this.#consumers.delete(record);
         record.holding.clear();
-        this.#retireReleased();
+        this.#retention.retireReleased();
       },
       serving: () => record.serving,
       adoptedAbove: (above) => {
@@ -136,8 +135,7 @@ export class Handover<T> {
   /** The current value was renewed: consumers serving or holding its version hear of it. */
   renewed(snapshot: Snapshot<T>): void {
     if (this.#current?.version === snapshot.version) this.#current = snapshot;
-    const retained = this.#retained.get(snapshot.version);
-    if (retained) this.#retained.set(snapshot.version, { ...retained, snapshot });
+    this.#retention.renewed(snapshot);
     for (const record of this.#consumers) {
       const serves = record.serving?.version === snapshot.version;
       if (!serves && !record.holding.has(snapshot.version)) continue;
@@ -158,9 +156,9 @@ export class Handover<T> {
   /** `next` became current; `prev` (if any) is kept until released. */
   rotated(next: Snapshot<T>, prev: Snapshot<T> | undefined): void {
     this.#current = next;
-    if (prev) this.#retain(prev);
+    if (prev) this.#retention.retain(prev);
     for (const record of this.#consumers) void this.#handOver(record);
-    this.#retireReleased();
+    this.#retention.retireReleased();
   }
 
   /** Whether some consumer's last verification failed. */
@@ -181,11 +179,9 @@ export class Handover<T> {
 
   /** Stops retries and deadlines. Replaced values still held are left to the source's close. */
   close(): void {
-    this.#closed = true;
+    this.#retention.close();
     for (const record of this.#consumers) this.#deactivate(record);
-    for (const { deadline } of this.#retained.values()) this.#host.clock.clearTimeout(deadline);
     this.#consumers.clear();
-    this.#retained.clear();
   }
 
   /** Gives `record` the current value, verified by the consumer; retries with backoff when it refuses. */
@@ -205,7 +201,7 @@ export class Handover<T> {
       record.lastError = undefined;
       this.#settleWaiters(record, target.version, (waiter) => waiter.resolve(target));
       this.#host.signals.send('adopted', record.consumer.name, target);
-      this.#endExtensions();
+      this.#retention.endExtensions();
     } catch (error) {
       if (record.serving?.version !== target.version) record.holding.delete(target.version);
       if (!record.active) return;
@@ -218,7 +214,7 @@ export class Handover<T> {
       // A newer value arrived while this consumer was verifying the previous one.
       void this.#handOver(record);
     }
-    this.#retireReleased();
+    this.#retention.retireReleased();
     this.#host.changed();
   }
 
@@ -238,80 +234,6 @@ export class Handover<T> {
       record.retryTimer = undefined;
       void this.#handOver(record);
     }, delay);
-  }
-
-  /** Keeps a replaced value until its consumers release it, bounded by a deadline before its expiry. */
-  #retain(snapshot: Snapshot<T>): void {
-    const now = this.#host.clock.now();
-    let deadline = now + this.#timing.releaseTimeoutMillis;
-    if (snapshot.expiresAt) {
-      const expiresAt = snapshot.expiresAt.getTime();
-      const margin = Math.min(this.#timing.retireMarginMillis, Math.max(0, expiresAt - now) / 4);
-      deadline = Math.min(deadline, expiresAt - margin);
-    }
-    const timer = this.#host.clock.setTimeout(() => this.#deadlinePassed(snapshot.version), deadline - now);
-    this.#retained.set(snapshot.version, { snapshot, deadline: timer, armedAt: now, extended: false });
-  }
-
-  #deadlinePassed(version: number): void {
-    const retained = this.#retained.get(version);
-    if (!retained) return;
-    // A consumer that could not verify the newer value still serves this one: it stays in use
-    // until just before it expires (DESIGN: "stays on prev while prev is valid"), not merely until
-    // the release timeout. Without an expiry it is never forced out from under its server.
-    const served = [...this.#consumers].some((record) => record.serving?.version === version);
-    const expiresAt = retained.snapshot.expiresAt?.getTime();
-    const now = this.#host.clock.now();
-    if (served) {
-      if (expiresAt === undefined) {
-        this.#retained.set(version, { ...retained, extended: true });
-        return;
-      }
-      const lastMoment = expiresAt - Math.min(this.#timing.retireMarginMillis, Math.max(0, expiresAt - retained.armedAt) / 4);
-      if (now < lastMoment) {
-        const timer = this.#host.clock.setTimeout(() => this.#deadlinePassed(version), lastMoment - now);
-        this.#retained.set(version, { ...retained, deadline: timer, extended: true });
-        return;
-      }
-    }
-    const holders = [...this.#consumers].filter((record) => record.holding.has(version));
-    for (const record of holders) record.holding.delete(version);
-    const names = holders.map((record) => record.consumer.name).join(', ');
-    this.#host.signals.send(
-      'error',
-      new LeaseholdError(
-        'LEASEHOLD_RELEASE_TIMEOUT',
-        `Secret "${this.#host.name}": version ${version} was not released by ${names} before its deadline; retiring it anyway`,
-        { retryable: false, details: { version } },
-      ),
-    );
-    this.#retireReleased();
-  }
-
-  /**
-   * A value kept because a consumer still served it gets an ordinary release deadline again once
-   * nobody serves it: a consumer that moved on but never releases must not pin it until expiry.
-   */
-  #endExtensions(): void {
-    for (const [version, retained] of this.#retained) {
-      if (!retained.extended || [...this.#consumers].some((record) => record.serving?.version === version)) continue;
-      this.#host.clock.clearTimeout(retained.deadline);
-      const timer = this.#host.clock.setTimeout(() => this.#deadlinePassed(version), this.#timing.releaseTimeoutMillis);
-      this.#retained.set(version, { ...retained, deadline: timer, extended: false });
-    }
-  }
-
-  /** Retires every replaced value that no consumer holds. */
-  #retireReleased(): void {
-    if (this.#closed) return;
-    const currentVersion = this.#current?.version;
-    for (const [version, retained] of this.#retained) {
-      if (version === currentVersion) continue;
-      if ([...this.#consumers].some((record) => record.holding.has(version))) continue;
-      this.#retained.delete(version);
-      this.#host.clock.clearTimeout(retained.deadline);
-      void this.#host.retire(retained.snapshot);
-    }
   }
 
   #deactivate(record: ConsumerRecord<T>): void {

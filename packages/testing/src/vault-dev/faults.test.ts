@@ -47,6 +47,19 @@ describe('fault injection and the request log', () => {
     expect((await read()).status).toBe(200);
   });
 
+  it('answers a raw body verbatim, with its content type, and leaves the engine untouched', async () => {
+    vault.inject({ path: /^secret\//, status: 502, body: '<html>Bad Gateway</html>', contentType: 'text/html', times: 1 });
+    const response = await fetch(`${vault.address}/v1/secret/data/app`, { headers: { 'X-Vault-Token': vault.rootToken } });
+    expect(response.status).toBe(502);
+    expect(response.headers.get('content-type')).toBe('text/html');
+    expect(await response.text()).toBe('<html>Bad Gateway</html>');
+    vault.inject({ body: '{"data": {', times: 1 });
+    const truncated = await fetch(`${vault.address}/v1/secret/data/app`, { headers: { 'X-Vault-Token': vault.rootToken } });
+    expect(truncated.status).toBe(200);
+    expect(await truncated.text()).toBe('{"data": {');
+    expect((await read()).body.data.data).toEqual({ a: 1 });
+  });
+
   it('stops applying a removed rule', async () => {
     const handle = vault.inject({ status: 502 });
     expect((await read()).status).toBe(502);

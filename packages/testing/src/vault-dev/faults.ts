@@ -12,6 +12,14 @@ export interface FaultRule {
   readonly status?: number;
   /** Error messages for `status` (default a message fitting the status). */
   readonly errors?: readonly string[];
+  /**
+   * Answer with this text verbatim (status `status`, default 200) instead of handling the request:
+   * an HTML page from a proxy, truncated JSON, an envelope with fields missing or of the wrong type.
+   * Vault never sees the request, so no lease or token is created for it.
+   */
+  readonly body?: string;
+  /** Content type of `body` (default `application/json`). */
+  readonly contentType?: string;
   /** Delay before answering (or before handling, when no status is set). */
   readonly latencyMillis?: number;
   /** Destroy the connection without answering. */

@@ -11,7 +11,7 @@ import type { VaultReply } from './http/envelope.js';
 import { defaultFaultErrors } from './faults.js';
 import type { FaultInjector, FaultRule } from './faults.js';
 import { INVALID_TOKEN, PERMISSION_DENIED, VaultHttpError, noHandler } from './http/http-error.js';
-import { operationOf, parseBody, tokenOf } from './http/http-io.js';
+import { operationOf, parseBody, RawBody, tokenOf } from './http/http-io.js';
 import type { RawRequest } from './http/http-io.js';
 import type { VaultRequest } from './http/request.js';
 import type { MountTable } from './mount-table.js';
@@ -101,7 +101,10 @@ export class Router {
       entry.status = fault.status ?? 307;
       return { status: entry.status, body: undefined, headers: { ...faultHeaders(fault), Location: location } };
     }
-    if (fault?.status !== undefined) {
+    if (fault?.body !== undefined) {
+      status = fault.status ?? 200;
+      body = new RawBody(fault.body, fault.contentType ?? 'application/json');
+    } else if (fault?.status !== undefined) {
       status = fault.status;
       body = { errors: fault.errors ?? defaultFaultErrors(fault.status) };
     } else if (!url.pathname.startsWith('/v1/')) {

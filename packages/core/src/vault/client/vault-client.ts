@@ -6,112 +6,27 @@
  * a total deadline per request, TLS with verification on (CA, client certificate, server name),
  * unix sockets and proxies (transport.ts), one redirect the way Vault's client follows it
  * (redirect.ts), namespaces, `X-Vault-Request: true`, answers decoded against Vault's documented
- * shapes (decode/), and typed errors carrying `retryable`.
+ * shapes (decode/), and typed errors carrying `retryable`. Its options are documented in
+ * vault-client-options.ts, the shapes it sends and answers in vault-messages.ts.
  */
 import { request as undiciRequest, type Dispatcher } from 'undici';
 import { LeaseholdError, sanitizeCause } from '../../errors.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import { requirePositive, requireString } from '../../options.js';
 import { scrub, Sensitive } from '../../redact.js';
-import { answerKind, decodeAnswer, wrappedAnswerError, type AnswerKind, type RawAnswer } from './decode/answer.js';
+import { answerKind, decodeAnswer, wrappedAnswerError, type AnswerKind } from './decode/answer.js';
 import type { DecodedEnvelope, DecodedWrapInfo } from './decode/envelope.js';
 import { isRedirect, redirectHop } from './redirect.js';
+import { firstHeader, parseBody, rawAnswer, readBody } from './response-body.js';
 import { createDispatcher } from './transport.js';
+import { DEFAULT_REQUEST_TIMEOUT_MILLIS, type VaultClientOptions } from './vault-client-options.js';
 import { vaultErrorMessages, vaultHttpError } from './vault-error.js';
+import { EMPTY_ENVELOPE, type VaultEnvelope, type VaultRequest, type VaultResponse } from './vault-messages.js';
 
-/** Default total time a Vault request may take. Vault's CLI waits 60 s; a renewal loop wants to know sooner. */
-export const DEFAULT_REQUEST_TIMEOUT_MILLIS = 10_000;
-/** Largest response body read (a PKI bundle is a few KiB). */
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
-
-/** Options of {@link VaultClient}. Every one has an environment counterpart read by VaultSession. */
-export interface VaultClientOptions {
-  /** `https://vault.example:8200`, `http://...` (a local dev server), or `unix:///path/agent.sock` (a Vault Agent/Proxy listener). */
-  readonly address: string;
-  /** Vault Enterprise namespace sent as X-Vault-Namespace (`team-a/`). */
-  readonly namespace?: string | undefined;
-  /** PEM CA certificates that signed Vault's certificate (one bundle or several). Verification is always on unless `tlsSkipVerify`. */
-  readonly caCert?: string | Buffer | readonly (string | Buffer)[] | undefined;
-  /** PEM client certificate for mutual TLS (needs `clientKey`). */
-  readonly clientCert?: string | Buffer | undefined;
-  /** PEM private key of `clientCert`. */
-  readonly clientKey?: string | Buffer | Sensitive | undefined;
-  /** Name to send as SNI and to check Vault's certificate against, instead of the address's host. */
-  readonly tlsServerName?: string | undefined;
-  /** Disables TLS verification (VAULT_SKIP_VERIFY). For development only. Default false. */
-  readonly tlsSkipVerify?: boolean | undefined;
-  /** Total deadline of one request, connect to last byte, a followed redirect included. Default {@link DEFAULT_REQUEST_TIMEOUT_MILLIS}. */
-  readonly requestTimeoutMillis?: number | undefined;
-  /** A proxy for every request (VAULT_PROXY_ADDR), e.g. `http://proxy:3128`. NO_PROXY does not apply to it. */
-  readonly proxyAddress?: string | undefined;
-  /** Proxy for https addresses unless `noProxy` matches (HTTPS_PROXY). */
-  readonly httpsProxy?: string | undefined;
-  /** Proxy for http addresses unless `noProxy` matches (HTTP_PROXY). */
-  readonly httpProxy?: string | undefined;
-  /** Hosts reached without a proxy, comma separated (NO_PROXY). */
-  readonly noProxy?: string | undefined;
-  /** Do not follow Vault's redirects (VAULT_DISABLE_REDIRECTS); a redirect is then a LEASEHOLD_VAULT_REDIRECT_REFUSED. Default false. */
-  readonly disableRedirects?: boolean | undefined;
-  /** Unwrap response-wrapped answers with sys/wrapping/unwrap. Default false: a wrapped answer is a LEASEHOLD_VAULT_WRAPPED_RESPONSE. */
-  readonly unwrap?: boolean | undefined;
-  /** Receives a debug line for every redirect followed. Silent by default. */
-  readonly logger?: Logger | undefined;
-}
-
-/** One request. */
-export interface VaultRequest {
-  readonly method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'LIST';
-  /** Path below /v1/, without a leading slash: `database/creds/app`. */
-  readonly path: string;
-  readonly token?: Sensitive | undefined;
-  readonly body?: Readonly<Record<string, unknown>> | undefined;
-  readonly query?: Readonly<Record<string, string>> | undefined;
-  /** Values the request carries that must never appear in an error (login secrets). */
-  readonly secrets?: readonly string[] | undefined;
-  /** What the answer must contain. Default: told from method and path (see decode/answer.ts). */
-  readonly expect?: AnswerKind | undefined;
-  /** Unwrap a response-wrapped answer. Default: the client's `unwrap`. */
-  readonly unwrap?: boolean | undefined;
-}
-
-/** The `auth` block of a login or token renewal. */
-export interface VaultAuthBlock {
-  readonly client_token: string;
-  readonly accessor?: string | undefined;
-  readonly policies?: readonly string[] | null | undefined;
-  readonly lease_duration: number;
-  readonly renewable: boolean;
-  readonly token_type?: string | undefined;
-}
-
-/** Vault's response envelope, as decoded: durations are whole seconds in range, warnings a list. */
-export interface VaultEnvelope<D = Record<string, unknown>> {
-  readonly request_id?: string | undefined;
-  readonly lease_id?: string;
-  readonly renewable?: boolean;
-  readonly lease_duration?: number;
-  readonly data?: D | null;
-  readonly warnings?: readonly string[] | null;
-  readonly auth?: VaultAuthBlock | null;
-  readonly mount_type?: string | undefined;
-}
-
-/** A raw answer: status and parsed body (undefined when empty or not JSON; `format` tells which). */
-export interface VaultResponse {
-  readonly status: number;
-  readonly body: unknown;
-  /** `empty`, `json`, or `not-json` (an HTML page, invalid JSON). Absent means `json` when `body` is set. */
-  readonly format?: RawAnswer['format'] | undefined;
-}
-
-const EMPTY_ENVELOPE: VaultEnvelope = Object.freeze({
-  lease_id: '',
-  renewable: false,
-  lease_duration: 0,
-  data: null,
-  warnings: [],
-  auth: null,
-});
+// Declared beside the client and re-exported, so its importers keep one entry.
+export { DEFAULT_REQUEST_TIMEOUT_MILLIS } from './vault-client-options.js';
+export type { VaultClientOptions, VaultConnectionOptions } from './vault-client-options.js';
+export type { VaultAuthBlock, VaultEnvelope, VaultRequest, VaultResponse } from './vault-messages.js';
 
 /** HTTP access to one Vault server. */
 export class VaultClient {
@@ -353,41 +268,4 @@ function errorCode(error: unknown): string | undefined {
     if (typeof code === 'string' && code !== 'UND_ERR_SOCKET') return code;
   }
   return undefined;
-}
-
-function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-async function readBody(body: AsyncIterable<unknown> & { destroy(): void }): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) {
-      body.destroy();
-      throw new LeaseholdError('LEASEHOLD_VAULT_UNEXPECTED_RESPONSE', `Vault answer larger than ${MAX_BODY_BYTES} bytes`, {
-        retryable: true,
-      });
-    }
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseBody(text: string): { readonly body: unknown; readonly format: RawAnswer['format'] } {
-  if (text.trim() === '') return { body: undefined, format: 'empty' };
-  try {
-    return { body: JSON.parse(text) as unknown, format: 'json' };
-  } catch {
-    // A proxy's HTML error page or a truncated answer: the status decides for errors, the
-    // decoder refuses it for 2xx. The text is not ours to quote.
-    return { body: undefined, format: 'not-json' };
-  }
-}
-
-function rawAnswer(response: VaultResponse): RawAnswer {
-  const format = response.format ?? (response.body === undefined ? 'empty' : 'json');
-  return { status: response.status, body: response.body, format };
 }

@@ -30,6 +30,14 @@ describe('vaultHttpError', () => {
     expect(vaultHttpError(404, 'GET', 'p', [])).toMatchObject({ code: 'LEASEHOLD_VAULT_NOT_FOUND', retryable: false });
   });
 
+  it("makes 412 (a performance standby not yet consistent) retryable, as Vault's own client retries it", () => {
+    expect(vaultHttpError(412, 'GET', 'p', ['required index state not present'])).toMatchObject({
+      code: 'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE',
+      retryable: true,
+      details: { status: 412 },
+    });
+  });
+
   it('names the path, the status and Vault reason on one line', () => {
     const error = vaultHttpError(403, 'GET', 'database/creds/app', denied);
     expect(error.message).toBe('Vault GET database/creds/app failed with HTTP 403: permission denied');

@@ -54,7 +54,12 @@ export function vaultHttpError(status: number, operation: string, path: string, 
   } else if (status >= 500) {
     code = 'LEASEHOLD_VAULT_UNAVAILABLE';
     retryable = true;
-  } else code = 'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE';
+  } else {
+    code = 'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE';
+    // A performance standby answers 412 until it has caught up with a write (Vault's own client
+    // retries it). Retryable, so a 412 on the first fetch does not fail ready() for good.
+    retryable = status === 412;
+  }
   // An invalid token is retryable after a new login; the session does that, not a blind retry.
   if (code === 'LEASEHOLD_VAULT_INVALID_TOKEN') retryable = true;
   return new LeaseholdError(code, `Vault ${operation} ${path} failed with HTTP ${status}${quote(messages)}`, {

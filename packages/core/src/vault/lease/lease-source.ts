@@ -15,60 +15,26 @@
  * any reason other than an outage means fetching a replacement now.
  *
  * Times are the clock's, anchored when the request was sent (monotonic with the system clock).
+ * This file fetches, hands values to the secret and retries; the lease in hand and its schedule
+ * are lease-tenure.ts's, ending leases outstanding-leases.ts's, answers after a deadline
+ * late-lease-answer.ts's.
  */
-import { isLeaseholdError, LeaseholdError, toLeaseholdError } from '../../errors.js';
-import { requirePositive } from '../../options.js';
-import type { TimerHandle } from '../../clock.js';
-import type { SecretOptions } from '../../secret/secret.js';
+import type { LeaseholdError } from '../../errors.js';
+import { toLeaseholdError } from '../../errors.js';
+import { TimerSlot } from '../../timer-slot.js';
 import type { Source, SourceContext } from '../../secret/source.js';
 import { fingerprintOf, type Snapshot } from '../../secret/snapshot.js';
-import { staticCredentialsRecheck } from '../client/decode/static-creds.js';
-import { cappedTtlFromWarnings, toVaultSeconds } from '../client/durations.js';
 import type { VaultEnvelope } from '../client/vault-client.js';
-import { refetchDelay } from '../renewal/renewal-schedule.js';
-import { Renewer, type RenewerDoneReason } from '../renewal/renewer.js';
-import { isDenied, isOutage, planRetry, retryAfterOf } from '../renewal/retry-plan.js';
+import { isOutage, planRetryAfterFailure } from '../renewal/retry-plan.js';
 import { PROBE_INTERVAL_MILLIS, VaultWatch } from '../renewal/vault-watch.js';
 import type { SessionResponse, VaultPort } from '../vault-port.js';
-import { revokeBounded } from './revoke-bounded.js';
+import { checkLeaseOptions, type VaultLeaseMode, type VaultLeaseOptions } from './lease-options.js';
+import { settleLateAnswer } from './late-lease-answer.js';
+import { LeaseTenure, takenAnswer } from './lease-tenure.js';
+import { OutstandingLeases } from './outstanding-leases.js';
 
-/** How long close() waits for a fetch in flight so it can revoke what Vault issued. */
-const CLOSE_FETCH_WAIT_MILLIS = 3_000;
-
-/** How a lease secret treats the end of its lease. */
-export type VaultLeaseMode = 'rotate' | 'pin';
-
-/** Options of `session.lease()`. */
-export interface VaultLeaseOptions<T> extends SecretOptions<T> {
-  /** `rotate` (default) replaces the lease before it ends; `pin` keeps one lease until it runs out. See the file header. */
-  readonly mode?: VaultLeaseMode | undefined;
-  /** HTTP method. Default GET, or POST when `body` is given (aws/sts with `{ ttl: '1h' }`, pki/issue). */
-  readonly method?: 'GET' | 'POST' | 'PUT' | undefined;
-  /** Request body (parameters such as `ttl`, `common_name`). */
-  readonly body?: Readonly<Record<string, unknown>> | undefined;
-  /** Increment asked at renewal. Default: the lease's first duration. */
-  readonly incrementMillis?: number | undefined;
-  /**
-   * The role's max TTL, when known: the replacement is planned before it from the first lease on.
-   * Default: learned from the first capped renewal of the path.
-   */
-  readonly maxTtlMillis?: number | undefined;
-  /** Fetch the replacement when this fraction of the final (capped) TTL is left. Default: the session's (1/3). */
-  readonly replaceAtRemainingFraction?: number | undefined;
-  /** Revoke the leases still held when the secret closes (synchronously, bounded). Default: the session's (true). */
-  readonly revokeOnClose?: boolean | undefined;
-  /** Maps Vault's `data` to the value. Default: `data` as is. */
-  readonly map?: ((data: Readonly<Record<string, unknown>>) => T) | undefined;
-}
-
-interface Lease {
-  readonly leaseId: string;
-  /** When the request that created it was sent. */
-  readonly issuedAt: number;
-  readonly expiresAt: number;
-  readonly durationMillis: number;
-  readonly renewable: boolean;
-}
+// Declared beside the source and re-exported, so every existing import keeps working.
+export type { VaultLeaseMode, VaultLeaseOptions } from './lease-options.js';
 
 /** Vault dynamic secret as a Source. */
 export class LeaseSource<T> implements Source<T> {
@@ -80,55 +46,57 @@ export class LeaseSource<T> implements Source<T> {
   readonly #options: VaultLeaseOptions<T>;
   readonly #fraction: number;
   #ctx: SourceContext<T> | undefined;
-  #lease: Lease | undefined;
-  #renewer: Renewer | undefined;
+  readonly #tenure: LeaseTenure;
   #watch: VaultWatch | undefined;
-  #timer: TimerHandle | undefined;
+  /** One pending step (a retry, a re-fetch, a replacement): setting one replaces the other. */
+  #timer: TimerSlot | undefined;
   #attempt = 0;
   #fetching: Promise<void> | undefined;
   #fetchAgain = false;
   #replaceRequired = false;
-  /** Pinned: false once the lease can no longer be extended (capped, refused, expired, not renewable). */
-  #extendable = false;
-  /** When a static role was first read with ttl 0 in its current rotation. */
-  #staticDueSince: number | undefined;
   /** Generation of the token that issued the current lease. */
   #fetchGeneration = 0;
   #unsubscribe: (() => void) | undefined;
   #closed = false;
   /** Leases handed to the secret and not yet retired: the current one and those still draining. */
-  readonly #outstanding = new Set<string>();
+  readonly #outstanding: OutstandingLeases;
 
   constructor(session: VaultPort, path: string, options: VaultLeaseOptions<T>) {
     this.#session = session;
     this.#path = path.replace(/^\/+/, '');
     this.name = `vault:${this.#path}`;
     this.#options = options;
-    this.mode = options.mode ?? 'rotate';
-    if (this.mode !== 'rotate' && this.mode !== 'pin') {
-      throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', `Option mode must be 'rotate' or 'pin' (got ${String(this.mode)})`);
-    }
-    this.#fraction = options.replaceAtRemainingFraction ?? session.replaceAtRemainingFraction;
-    if (!(this.#fraction >= 0 && this.#fraction < 1)) {
-      throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', 'Option replaceAtRemainingFraction must be in [0, 1)');
-    }
-    // Checked here, not at the first renewal: NaN would reach Vault as `increment: null`.
-    if (options.incrementMillis !== undefined) requirePositive('incrementMillis', options.incrementMillis);
-    if (options.maxTtlMillis !== undefined) requirePositive('maxTtlMillis', options.maxTtlMillis);
+    ({ mode: this.mode, fraction: this.#fraction } = checkLeaseOptions(options, session.replaceAtRemainingFraction));
+    this.#outstanding = new OutstandingLeases(session, this.#path);
+    this.#tenure = new LeaseTenure({
+      mode: this.mode,
+      session,
+      path: this.#path,
+      fraction: this.#fraction,
+      incrementMillis: options.incrementMillis,
+      maxTtlMillis: options.maxTtlMillis,
+      closed: () => this.#closed,
+      at: (delayMillis, run) => this.#at(delayMillis, run),
+      fetch: (reason) => void this.#fetch(reason).catch(() => undefined),
+      requireReplacement: () => {
+        this.#replaceRequired = true;
+      },
+    });
   }
 
   /** The current lease id, once fetched. Lease ids are not secret. */
   get leaseId(): string | undefined {
-    return this.#lease?.leaseId;
+    return this.#tenure.lease?.leaseId;
   }
 
   /** Whether renewing can still extend the current lease (pinned leases: false once capped, refused or expired). */
   get extendable(): boolean {
-    return this.#extendable;
+    return this.#tenure.extendable;
   }
 
   start(context: SourceContext<T>): void {
     this.#ctx = context;
+    this.#timer = new TimerSlot(context.clock);
     this.#watch = new VaultWatch(context.clock, this.#session.random, () => this.#session.probe());
     // Leases die with the token that created them: a new token means new leases.
     this.#unsubscribe = this.#session.onNewToken((state) => {
@@ -137,7 +105,7 @@ export class LeaseSource<T> implements Source<T> {
       if (this.mode === 'pin') return;
       // A fetch in flight may have been sent with the old token: its lease would die with it.
       if (this.#fetching) this.#fetchAgain = true;
-      else if (this.#lease) void this.#fetch('re-issue after a new Vault token').catch(() => undefined);
+      else if (this.#tenure.lease) void this.#fetch('re-issue after a new Vault token').catch(() => undefined);
     });
     void this.#fetch('first value').catch(() => undefined);
   }
@@ -149,47 +117,15 @@ export class LeaseSource<T> implements Source<T> {
   }
 
   async retire(snapshot: Snapshot<T>): Promise<void> {
-    if (!snapshot.leaseId) return;
-    try {
-      await this.#session.revokeLease(snapshot.leaseId);
-    } catch (error) {
-      // Vault's default policy does not grant sys/leases/revoke. The replaced lease then lives
-      // to its TTL: worth a standing warning that says what to grant, not a degraded secret.
-      if (!isLeaseholdError(error, 'LEASEHOLD_VAULT_PERMISSION_DENIED')) throw error;
-      this.#outstanding.delete(snapshot.leaseId);
-      this.#ctx?.warn(
-        new LeaseholdError(
-          'LEASEHOLD_VAULT_PERMISSION_DENIED',
-          `Vault refused to revoke a replaced lease of ${this.#path}; it lives until its TTL. Grant "update" on sys/leases/revoke to revoke leases once drained`,
-          { cause: error, details: { leaseId: snapshot.leaseId } },
-        ),
-      );
-      return;
-    }
-    this.#outstanding.delete(snapshot.leaseId);
-    this.#ctx?.logger.debug({ secret: this.#ctx.name, leaseId: snapshot.leaseId }, 'leasehold: vault lease revoked');
+    if (snapshot.leaseId) await this.#outstanding.retire(snapshot.leaseId, this.#ctx);
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     this.#stopAll();
     this.#unsubscribe?.();
-    // A fetch in flight finishes and revokes what it got: aborting it would leave a database
-    // user nobody knows about until its TTL. Bounded: with Vault unreachable a shutdown must not
-    // spend the pod's grace period waiting (the request itself may take its whole timeout).
-    if (this.#fetching) await Promise.race([this.#fetching.catch(() => undefined), realDelay(CLOSE_FETCH_WAIT_MILLIS)]);
-    if (this.#options.revokeOnClose ?? this.#session.revokeOnClose) {
-      // The current lease and any replaced one still draining when the application stopped.
-      const leases = [...this.#outstanding];
-      this.#outstanding.clear();
-      const failures = await revokeBounded(this.#session, leases);
-      for (const failure of failures) {
-        this.#ctx?.logger.warn(
-          { secret: this.#ctx.name, leaseId: failure.leaseId, code: failure.error.code },
-          'leasehold: vault lease not revoked at close',
-        );
-      }
-    }
+    const revoke = this.#options.revokeOnClose ?? this.#session.revokeOnClose;
+    await this.#outstanding.close(this.#fetching, revoke, this.#ctx);
   }
 
   /**
@@ -199,16 +135,8 @@ export class LeaseSource<T> implements Source<T> {
    */
   async revokeNow(): Promise<void> {
     this.#stopAll();
-    this.#extendable = false;
-    const leaseId = this.#lease?.leaseId;
-    if (!leaseId || !this.#outstanding.has(leaseId)) return;
-    this.#outstanding.delete(leaseId);
-    try {
-      await this.#session.revokeLease(leaseId);
-    } catch (error) {
-      this.#outstanding.add(leaseId);
-      throw error;
-    }
+    this.#tenure.end();
+    await this.#outstanding.revokeNow(this.#tenure.lease?.leaseId);
   }
 
   /** Fetches new credentials; concurrent triggers (timer, re-issue, refresh) share one request. */
@@ -231,9 +159,9 @@ export class LeaseSource<T> implements Source<T> {
   async #doFetch(reason: string): Promise<void> {
     const ctx = this.#ctx;
     if (!ctx || this.#closed) return;
-    this.#clearTimer();
+    this.#timer?.clear();
     this.#watch?.stop();
-    ctx.setRenewing(this.#lease !== undefined);
+    ctx.setRenewing(this.#tenure.lease !== undefined);
     const method = this.#options.method ?? (this.#options.body ? 'POST' : 'GET');
     const sentAt = ctx.clock.now();
     let envelope: VaultEnvelope;
@@ -262,54 +190,34 @@ export class LeaseSource<T> implements Source<T> {
     this.#take(ctx, envelope, sentAt, reason);
   }
 
-  /**
-   * An answer that came after its request's deadline (the fetch already failed with a timeout,
-   * Vault created the lease anyway). It is used when it is the only credential there is and no
-   * other fetch is on its way; otherwise revoked. Never forgotten.
-   */
-  async #lateAnswer(response: SessionResponse, sentAt: number): Promise<void> {
-    const ctx = this.#ctx;
-    if (response.status < 200 || response.status >= 300) return;
-    const envelope = (response.body ?? {}) as VaultEnvelope;
-    const leaseId = envelope.lease_id ? envelope.lease_id : undefined;
-    if (ctx && !this.#closed && !ctx.current() && !this.#fetching) {
-      ctx.logger.info(
-        { secret: ctx.name, path: this.#path, leaseId },
-        'leasehold: vault answered after the deadline; using it, the only credential',
-      );
-      this.#fetchGeneration = response.tokenGeneration;
-      // The retry planned after the timeout is not needed any more.
-      this.#clearTimer();
-      this.#watch?.stop();
-      try {
-        this.#take(ctx, envelope, sentAt, 'late answer');
-      } catch {
-        // Refused by validate or map: #take revoked the lease and planned the next attempt.
-      }
-      return;
-    }
-    if (!leaseId) return;
-    ctx?.logger.info(
-      { secret: ctx.name, path: this.#path, leaseId },
-      'leasehold: vault answered after the deadline; revoking the lease it created',
+  /** An answer that came after its request's deadline: used when it is the only credential, else revoked. */
+  #lateAnswer(response: SessionResponse, sentAt: number): Promise<void> {
+    return settleLateAnswer(
+      {
+        session: this.#session,
+        path: this.#path,
+        ctx: this.#ctx,
+        wanted: () => !this.#closed && !this.#ctx?.current() && !this.#fetching,
+        use: (envelope, tokenGeneration) => {
+          this.#fetchGeneration = tokenGeneration;
+          // The retry planned after the timeout is not needed any more.
+          this.#timer?.clear();
+          this.#watch?.stop();
+          try {
+            if (this.#ctx) this.#take(this.#ctx, envelope, sentAt, 'late answer');
+          } catch {
+            // Refused by validate or map: #take revoked the lease and planned the next attempt.
+          }
+        },
+      },
+      response,
     );
-    await this.#session.revokeLease(leaseId).catch((error: unknown) => {
-      ctx?.logger.warn(
-        { secret: ctx.name, leaseId, code: (error as LeaseholdError).code },
-        'leasehold: could not revoke a late lease; it lives until its TTL',
-      );
-    });
   }
 
   /** Hands a fetched answer to the secret and schedules what follows. Throws when it is refused. */
   #take(ctx: SourceContext<T>, envelope: VaultEnvelope, sentAt: number, reason: string): void {
-    const data = envelope.data ?? {};
-    const leaseMillis = Math.max(0, Number(envelope.lease_duration) || 0) * 1_000;
-    const leaseId = envelope.lease_id ? envelope.lease_id : undefined;
-    // pki/issue without generate_lease has no lease, but the certificate says when it ends.
-    const certificateEnd = leaseMillis === 0 && typeof data.expiration === 'number' ? data.expiration * 1_000 : undefined;
-    const durationMillis = certificateEnd === undefined ? leaseMillis : Math.max(0, certificateEnd - sentAt);
-    const expiresAt = certificateEnd ?? (durationMillis > 0 ? sentAt + durationMillis : undefined);
+    const answer = takenAnswer(envelope, sentAt);
+    const { data, leaseId, durationMillis, expiresAt } = answer;
     let value: T;
     try {
       value = this.#options.map ? this.#options.map(data) : (data as T);
@@ -319,7 +227,7 @@ export class LeaseSource<T> implements Source<T> {
       this.#fetchFailed(failure);
       throw failure;
     }
-    const previous = this.#lease;
+    const previous = this.#tenure.lease;
     // The value is in hand: a refresh() from here on (even from a `rotated` listener or right
     // after ready() resolves) asks for newer credentials, so it must not join this run.
     this.#fetching = undefined;
@@ -342,104 +250,7 @@ export class LeaseSource<T> implements Source<T> {
     this.#attempt = 0;
     this.#replaceRequired = false;
     ctx.logger.debug({ secret: ctx.name, path: this.#path, leaseId, durationMillis, reason }, 'leasehold: vault lease fetched');
-    // The same content under a new lease (revoked above): the lease in hand stays on its schedule.
-    if (!adopted && previous && leaseId !== previous.leaseId && this.#renewer) return;
-    this.#renewer?.stop();
-    const renewable = envelope.renewable === true;
-    this.#lease = leaseId && expiresAt !== undefined ? { leaseId, issuedAt: sentAt, expiresAt, durationMillis, renewable } : undefined;
-    this.#extendable = this.#lease !== undefined && renewable;
-    if (this.#lease && renewable) this.#startRenewing(this.#lease);
-    else if (this.mode === 'pin')
-      return; // a pinned value that cannot be renewed simply runs out
-    else if (durationMillis > 0) {
-      const refetchIn = refetchDelay(durationMillis, this.#session.random);
-      this.#at(refetchIn, () => void this.#fetch('non-renewable lease').catch(() => undefined));
-      ctx.scheduled(new Date(ctx.clock.now() + refetchIn));
-    } else {
-      // Static roles: read again when Vault rotates (decode/static-creds.ts has the rule).
-      const recheck = staticCredentialsRecheck(data, this.#staticDueSince, ctx.clock.now());
-      this.#staticDueSince = recheck?.dueSince;
-      if (recheck) this.#at(recheck.delayMillis, () => void this.#fetch(recheck.reason).catch(() => undefined));
-    }
-  }
-
-  #startRenewing(lease: Lease): void {
-    const ctx = this.#ctx;
-    if (!ctx) return;
-    const incrementMillis = this.#options.incrementMillis ?? lease.durationMillis;
-    const maxTtl = minDefined(this.#options.maxTtlMillis, this.#session.maxTtls.get(this.#path));
-    const renewer = new Renewer({
-      clock: ctx.clock,
-      random: this.#session.random,
-      probe: () => this.#session.probe(),
-      replaceAtRemainingFraction: this.#fraction,
-      incrementMillis,
-      renew: async (increment) => {
-        ctx.setRenewing(true);
-        try {
-          const envelope = await this.#session.request({
-            method: 'PUT',
-            path: 'sys/leases/renew',
-            body: { lease_id: lease.leaseId, increment: toVaultSeconds(increment) },
-          });
-          return {
-            grantedMillis: Math.max(0, Number(envelope.lease_duration) || 0) * 1_000,
-            cappedByWarning: cappedTtlFromWarnings(envelope.warnings) !== undefined,
-          };
-        } finally {
-          ctx.setRenewing(false);
-        }
-      },
-      listener: {
-        renewed: (expiresAt, capped) => {
-          if (this.#lease?.leaseId !== lease.leaseId) return;
-          this.#lease = { ...lease, expiresAt };
-          if (capped) this.#session.maxTtls.learn(this.#path, expiresAt - lease.issuedAt);
-          ctx.extend(lease.leaseId, new Date(expiresAt));
-        },
-        scheduled: (at) => ctx.scheduled(new Date(at)),
-        failed: (error, nextAttemptAt) => ctx.failed(error, { step: 'renew', nextAttemptAt: new Date(nextAttemptAt) }),
-        done: (reason, replaceAt, error) => this.#renewalDone(lease, reason, replaceAt, error),
-      },
-    });
-    this.#renewer = renewer;
-    renewer.start(lease.expiresAt, maxTtl === undefined ? undefined : lease.issuedAt + maxTtl);
-  }
-
-  #renewalDone(lease: Lease, reason: RenewerDoneReason, replaceAt: number, error: LeaseholdError | undefined): void {
-    const ctx = this.#ctx;
-    if (!ctx || this.#closed || this.#lease?.leaseId !== lease.leaseId) return;
-    if (this.mode === 'pin') {
-      this.#extendable = false;
-      if (reason === 'capped') {
-        const expiresAt = new Date(this.#lease.expiresAt).toISOString();
-        ctx.warn(
-          new LeaseholdError(
-            'LEASEHOLD_VAULT_MAX_TTL',
-            `Lease ${lease.leaseId} reached its max TTL: it ends at ${expiresAt} and cannot be renewed further`,
-            {
-              details: { leaseId: lease.leaseId, expiresAt },
-            },
-          ),
-        );
-      } else if (error) ctx.failed(error, { step: 'renew' });
-      return;
-    }
-    if (reason === 'capped') {
-      ctx.logger.info(
-        { secret: ctx.name, leaseId: lease.leaseId, millisLeft: this.#lease.expiresAt - ctx.clock.now() },
-        'leasehold: vault lease reaches its max TTL; replacing it early',
-      );
-      this.#replaceRequired = true;
-      this.#at(replaceAt - ctx.clock.now(), () => void this.#fetch('lease at its max TTL').catch(() => undefined));
-      ctx.scheduled(new Date(Math.max(replaceAt, ctx.clock.now())));
-      return;
-    }
-    ctx.logger.info(
-      { secret: ctx.name, leaseId: lease.leaseId, code: error?.code, reason },
-      'leasehold: vault renewal ended; fetching new credentials',
-    );
-    void this.#fetch(`renewal ${reason} (${error?.code ?? 'no error'})`).catch(() => undefined);
+    this.#tenure.follow(ctx, answer, adopted, previous);
   }
 
   /**
@@ -449,10 +260,9 @@ export class LeaseSource<T> implements Source<T> {
   #fetchFailed(failure: LeaseholdError, report = true): void {
     const ctx = this.#ctx;
     if (!ctx || this.#closed) return;
-    const lease = this.#lease;
+    const lease = this.#tenure.lease;
     const now = ctx.clock.now();
-    const renewing =
-      lease !== undefined && this.#renewer !== undefined && lease.renewable && lease.expiresAt > now && !this.#replaceRequired;
+    const renewing = lease !== undefined && this.#tenure.renewing && lease.renewable && lease.expiresAt > now && !this.#replaceRequired;
     const pinnedStop = this.mode === 'pin' && (lease !== undefined || !isOutage(failure));
     if (renewing || pinnedStop) {
       // An optional fetch (refresh) failed: the current lease is fine and its renewer keeps it.
@@ -461,16 +271,7 @@ export class LeaseSource<T> implements Source<T> {
       return;
     }
     const millisLeft = lease ? lease.expiresAt - now : undefined;
-    const plan = planRetry(
-      {
-        attempt: this.#attempt++,
-        millisLeft,
-        retryable: isOutage(failure),
-        denied: isDenied(failure),
-        retryAfterMillis: retryAfterOf(failure),
-      },
-      this.#session.random,
-    );
+    const plan = planRetryAfterFailure(failure, this.#attempt++, millisLeft, this.#session.random);
     const nextAttemptAt = now + (plan.kind === 'wait' ? plan.delayMillis : PROBE_INTERVAL_MILLIS);
     // A replacement that fails while a lease is in hand is the renewal of that credential failing.
     if (report) ctx.failed(failure, { step: ctx.current() ? 'renew' : 'fetch', nextAttemptAt: new Date(nextAttemptAt) });
@@ -480,36 +281,14 @@ export class LeaseSource<T> implements Source<T> {
   }
 
   #at(delayMillis: number, run: () => void): void {
-    this.#clearTimer();
+    this.#timer?.clear();
     if (this.#closed || !this.#ctx) return;
-    this.#timer = this.#ctx.clock.setTimeout(
-      () => {
-        this.#timer = undefined;
-        run();
-      },
-      Math.max(0, delayMillis),
-    );
-    this.#timer.unref?.();
-  }
-
-  #clearTimer(): void {
-    if (this.#timer && this.#ctx) this.#ctx.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#timer?.set(Math.max(0, delayMillis), run);
   }
 
   #stopAll(): void {
-    this.#clearTimer();
+    this.#timer?.clear();
     this.#watch?.stop();
-    this.#renewer?.stop();
+    this.#tenure.stop();
   }
-}
-
-function minDefined(a: number | undefined, b: number | undefined): number | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Math.min(a, b);
-}
-
-function realDelay(millis: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, millis).unref());
 }

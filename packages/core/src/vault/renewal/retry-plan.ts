@@ -121,3 +121,19 @@ export function retryAfterOf(error: unknown): number | undefined {
   const value = error.details.retryAfterMillis;
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
+
+/**
+ * Plans the retry after `failure`, reading its decision flags (outage, denied, Retry-After) the
+ * same way for every caller.
+ */
+export function planRetryAfterFailure(
+  failure: unknown,
+  attempt: number,
+  millisLeft: number | undefined,
+  random: () => number = Math.random,
+): RetryPlan {
+  return planRetry(
+    { attempt, millisLeft, retryable: isOutage(failure), denied: isDenied(failure), retryAfterMillis: retryAfterOf(failure) },
+    random,
+  );
+}

@@ -1,54 +1,19 @@
 /**
  * The KV secrets engine, v1 and v2 (vault-plugin-secrets-kv): versions, soft delete, destroy,
- * check-and-set and metadata, with the 404-with-body answers clients must cope with.
+ * check-and-set and metadata, with the 404-with-body answers clients must cope with. The routes
+ * live here; what a v2 key keeps and how it is rendered is kv-key.ts.
  */
 import type { VaultClock } from '../state/clock.js';
 import { parseDurationSeconds } from '../duration.js';
 import { NO_CONTENT, secret } from '../http/envelope.js';
 import type { VaultReply } from '../http/envelope.js';
 import { badRequest, notFound, unsupportedOperation } from '../http/http-error.js';
+import { emptyKvKey, keyMetadata, listChildren, versionList, versionMetadata, type KvKey } from './kv-key.js';
 import type { MountedEngine, VaultRequest } from '../http/request.js';
 import { SYSTEM_MAX_TTL_SECONDS } from '../state/tokens.js';
 
 /** KV v2 keeps this many versions when neither mount nor key says otherwise. */
 const DEFAULT_MAX_VERSIONS = 10;
-
-interface KvVersion {
-  readonly data: Readonly<Record<string, unknown>>;
-  readonly createdTime: number;
-  deletionTime: number | undefined;
-  destroyed: boolean;
-}
-
-interface KvKey {
-  readonly versions: Map<number, KvVersion>;
-  currentVersion: number;
-  readonly createdTime: number;
-  updatedTime: number;
-  maxVersions: number;
-  casRequired: boolean;
-  customMetadata: Record<string, string> | null;
-}
-
-function iso(millis: number): string {
-  return new Date(millis).toISOString();
-}
-
-function listChildren(keys: Iterable<string>, prefix: string): string[] {
-  const children = new Set<string>();
-  for (const key of keys) {
-    if (!key.startsWith(prefix)) continue;
-    const rest = key.slice(prefix.length);
-    const slash = rest.indexOf('/');
-    children.add(slash === -1 ? rest : rest.slice(0, slash + 1));
-  }
-  return [...children].sort();
-}
-
-function versionList(value: unknown): number[] {
-  if (!Array.isArray(value) || value.length === 0) throw badRequest('no version number provided');
-  return value.map((item) => Number(item));
-}
 
 /** A KV secrets engine, version 1 or 2, kept in memory. */
 export class KvEngine implements MountedEngine {
@@ -143,23 +108,13 @@ export class KvEngine implements MountedEngine {
     throw notFound();
   }
 
-  #versionMetadata(key: KvKey, version: number, entry: KvVersion): Record<string, unknown> {
-    return {
-      created_time: iso(entry.createdTime),
-      custom_metadata: key.customMetadata,
-      deletion_time: entry.deletionTime === undefined ? '' : iso(entry.deletionTime),
-      destroyed: entry.destroyed,
-      version,
-    };
-  }
-
   #readData(path: string, versionParam: string | null): VaultReply {
     const key = this.#v2.get(path);
     if (key === undefined) throw notFound();
     const version = versionParam === null || versionParam === '' || versionParam === '0' ? key.currentVersion : Number(versionParam);
     const entry = key.versions.get(version);
     if (entry === undefined) throw notFound();
-    const metadata = this.#versionMetadata(key, version, entry);
+    const metadata = versionMetadata(key, version, entry);
     const gone = entry.destroyed || (entry.deletionTime !== undefined && entry.deletionTime <= this.#clock.now());
     // Vault answers a deleted or destroyed version with 404 AND the full body.
     if (gone) return secret({ status: 404, data: { data: null, metadata } });
@@ -176,15 +131,7 @@ export class KvEngine implements MountedEngine {
       throw badRequest('check-and-set parameter did not match the current version');
     }
     if (key === undefined) {
-      key = {
-        versions: new Map(),
-        currentVersion: 0,
-        createdTime: now,
-        updatedTime: now,
-        maxVersions: 0,
-        casRequired: false,
-        customMetadata: null,
-      };
+      key = emptyKvKey(now);
       this.#v2.set(path, key);
     }
     const version = key.currentVersion + 1;
@@ -206,7 +153,7 @@ export class KvEngine implements MountedEngine {
     const cas = casValue === undefined || casValue === null ? undefined : Number(casValue);
     const { key, version } = this.#writeV2(path, data as Record<string, unknown>, cas);
     const entry = key.versions.get(version);
-    return secret({ data: entry === undefined ? null : this.#versionMetadata(key, version, entry) });
+    return secret({ data: entry === undefined ? null : versionMetadata(key, version, entry) });
   }
 
   #patchData(path: string, body: Readonly<Record<string, unknown>>): VaultReply {
@@ -254,42 +201,14 @@ export class KvEngine implements MountedEngine {
   #readMetadata(path: string): VaultReply {
     const key = this.#v2.get(path);
     if (key === undefined) throw notFound();
-    const versions: Record<string, unknown> = {};
-    for (const [version, entry] of key.versions) {
-      versions[String(version)] = {
-        created_time: iso(entry.createdTime),
-        deletion_time: entry.deletionTime === undefined ? '' : iso(entry.deletionTime),
-        destroyed: entry.destroyed,
-      };
-    }
-    return secret({
-      data: {
-        cas_required: key.casRequired,
-        created_time: iso(key.createdTime),
-        current_version: key.currentVersion,
-        custom_metadata: key.customMetadata,
-        delete_version_after: '0s',
-        max_versions: key.maxVersions,
-        oldest_version: Math.min(...key.versions.keys()),
-        updated_time: iso(key.updatedTime),
-        versions,
-      },
-    });
+    return secret({ data: keyMetadata(key) });
   }
 
   #writeMetadata(path: string, body: Readonly<Record<string, unknown>>): VaultReply {
     const now = this.#clock.now();
     let key = this.#v2.get(path);
     if (key === undefined) {
-      key = {
-        versions: new Map(),
-        currentVersion: 0,
-        createdTime: now,
-        updatedTime: now,
-        maxVersions: 0,
-        casRequired: false,
-        customMetadata: null,
-      };
+      key = emptyKvKey(now);
       this.#v2.set(path, key);
     }
     if (body['max_versions'] !== undefined) key.maxVersions = Number(body['max_versions']);

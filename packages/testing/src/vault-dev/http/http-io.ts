@@ -95,6 +95,17 @@ export function tokenOf(request: RawRequest): string | undefined {
 }
 
 /** Writes a JSON answer (or an empty one when `body` is undefined). */
+/**
+ * A body sent verbatim instead of as JSON: what a proxy in front of Vault, or a broken Vault,
+ * answers (an HTML error page, truncated JSON). Only fault rules produce it.
+ */
+export class RawBody {
+  constructor(
+    readonly text: string,
+    readonly contentType: string,
+  ) {}
+}
+
 export function send(
   response: ServerResponse,
   status: number,
@@ -102,6 +113,16 @@ export function send(
   head: boolean,
   headers: Readonly<Record<string, string>> = {},
 ): void {
+  if (body instanceof RawBody) {
+    response.writeHead(status, {
+      ...headers,
+      'Content-Type': body.contentType,
+      'Cache-Control': 'no-store',
+      'Content-Length': Buffer.byteLength(body.text),
+    });
+    response.end(head ? undefined : body.text);
+    return;
+  }
   if (body === undefined) {
     response.writeHead(status, { ...headers, 'Cache-Control': 'no-store', 'Content-Length': 0 });
     response.end();

@@ -6,7 +6,7 @@ import { STATUS_CODES, createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { collect, parseListPacket, send } from './http-io.js';
+import { collect, parseListPacket, RawBody, send } from './http-io.js';
 import type { RawRequest } from './http-io.js';
 
 /** The dev server's answer to one request; undefined when a fault dropped the connection. */
@@ -57,12 +57,13 @@ export async function listenHttp(answer: Answer, onError: (error: unknown) => vo
       drop: () => socket.destroy(),
     });
     if (result === undefined) return;
-    const text = result.body === undefined ? '' : JSON.stringify(result.body);
+    const raw = result.body instanceof RawBody ? result.body : undefined;
+    const text = raw !== undefined ? raw.text : result.body === undefined ? '' : JSON.stringify(result.body);
     const extra = Object.entries(result.headers ?? {})
       .map(([name, value]) => `${name}: ${value}\r\n`)
       .join('');
     socket.end(
-      `HTTP/1.1 ${result.status} ${STATUS_CODES[result.status] ?? ''}\r\n${extra}Content-Type: application/json\r\nCache-Control: no-store\r\n` +
+      `HTTP/1.1 ${result.status} ${STATUS_CODES[result.status] ?? ''}\r\n${extra}Content-Type: ${raw?.contentType ?? 'application/json'}\r\nCache-Control: no-store\r\n` +
         `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
     );
   };
