@@ -32,8 +32,8 @@ export interface FaultTargets {
 
 /** Quiet time between two faults, so each one's recovery is seen on its own. */
 const GAP_MILLIS = { min: 4_000, max: 15_000 } as const;
-/** Vault unreachable: from a blip to well past the soak's database lease TTL (15 s). */
-const VAULT_DOWN_MILLIS = { min: 500, max: 25_000 } as const;
+/** Vault unreachable: from a blip to past the soak's database lease TTL (30 s). */
+const VAULT_DOWN_MILLIS = { min: 500, max: 40_000 } as const;
 const VAULT_SEALED_MILLIS = { min: 500, max: 10_000 } as const;
 /** Malformed answers in a row, and how long they may wait for requests to hit. */
 const MALFORMED_COUNT = { min: 1, max: 4 } as const;
