@@ -11,7 +11,7 @@ import type { CredentialCounts } from './credential-follower.js';
 import type { DemoLeaseDurations, DemoWorld } from './demo-world.js';
 import { FaultRunner } from './fault-runner.js';
 import { LoadCounter } from './load-counter.js';
-import { OutageExpiry } from './outage-expiry.js';
+import { OutageRevocation } from './outage-revocation.js';
 import { PasswordMount } from './password-mount.js';
 import { SeededRandom } from './seeded-random.js';
 import { VaultProxy } from './vault-proxy.js';
@@ -29,11 +29,11 @@ export interface DemoFaultOptions {
  * and Vault outages up to 40 s outlast the 30 s TTL.
  */
 export const SOAK_LEASE_DURATIONS: DemoLeaseDurations = { ttl: '30s', maxTtl: '90s', stsTtl: '120s' };
-/** A Vault fault this recent still explains an expiry: the first try after Vault's return waits out its backoff. */
+/** A Vault fault this recent still explains a revoked credential: the first try after Vault's return waits out its backoff. */
 const VAULT_RETURN_GRACE_MILLIS = 5_000;
 /** Names under which failures are counted apart. */
 export const RESTART_REASON = 'in a PostgreSQL restart';
-export const EXPIRY_REASON = 'after the credential expired in a Vault outage';
+export const EXPIRY_REASON = 'on a credential Vault revoked during a Vault outage';
 
 /** Workers on the password-rotated pool (the 12 SQL workers stay on the Vault-leased one). */
 const REPORTS_WORKERS = 3;
@@ -63,8 +63,8 @@ export interface SoakExtras {
   readonly faults: FaultRunner;
   readonly reportQueries: LoadCounter;
   /**
-   * What a load counter counts apart: failures in a PostgreSQL restart (`restarts`) and those after
-   * `secret` expired during a Vault fault. Call before the load starts.
+   * What a load counter counts apart: failures in a PostgreSQL restart (`restarts`) and those on a
+   * lease of `secret` that Vault revoked during a Vault fault. Call before the load starts.
    */
   excuser<T>(options: {
     readonly restarts: boolean;
@@ -98,10 +98,10 @@ export async function startSoakExtras(world: DemoWorld, options: DemoFaultOption
   });
   const faults = new FaultRunner(random, { proxy, vault: world.vault, postgres: world.postgres, mount }, log);
   const excuser = <T>({ restarts, secret }: { readonly restarts: boolean; readonly secret?: Secret<T> }) => {
-    const expiry = secret && new OutageExpiry(secret, secret.name, (at) => faults.vaultFaultAround(at, VAULT_RETURN_GRACE_MILLIS));
+    const revocation = secret && new OutageRevocation(secret, world.vault, (at) => faults.vaultFaultAround(at, VAULT_RETURN_GRACE_MILLIS));
     return (startedAt: number, endedAt: number): string | undefined => {
       if (restarts && faults.duringRestart(startedAt, endedAt)) return RESTART_REASON;
-      if (expiry?.covers(startedAt, endedAt)) return EXPIRY_REASON;
+      if (revocation?.explains(endedAt)) return EXPIRY_REASON;
       return undefined;
     };
   };
