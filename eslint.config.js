@@ -4,7 +4,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'coverage/**', 'bench/results/**', '**/*.js'] },
+  // .tmp/ holds generated scratch (git-ignored), e.g. the Prisma client test/orm generates per run.
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/.tmp/**', 'coverage/**', 'bench/results/**', '**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,7 +1,7 @@
 /**
  * Fleet benchmark: 10,000 clients x 3 Vault leases through a Vault outage, in fake time. The
- * leasehold renewer makes the decisions of packages/core/src/vault/renewal/renewer.ts and
- * lease/lease-source.ts on the REAL functions they call (renewalDelay, planAfterRenewal, planRetry,
+ * leasehold renewer (fleet-renewers.ts) makes the decisions of packages/core/src/vault/renewal/renewer.ts
+ * and lease/lease-source.ts on the REAL functions they call (renewalDelay, planAfterRenewal, planRetry,
  * probeDelay); the naive renewer is what node-vault users write: renew at a fixed 80 % of the TTL,
  * no jitter, retry a failed request after a fixed 1 s (a literal zero-delay retry is a tight loop:
  * unbounded, and unsimulatable), fetch new credentials only when Vault refuses a renewal.
@@ -16,7 +16,9 @@
  * mean; `probeRps` = unauthenticated sys/health probes per second during the outage (mean and
  * busiest second); `expired` = credentials that passed their expiry before a replacement was in
  * hand; `recovery` = for the credentials expired when Vault returned, the time from its return to
- * a valid credential. Token upkeep is not simulated (one token per client would add a fourth,
+ * a valid credential; `outage10m.timeline` = authenticated requests in each second of both fleets, from
+ * 5 minutes before the outage to 10 minutes after it (t = 0 when Vault goes), for the chart in
+ * BENCHMARKS.md. Token upkeep is not simulated (one token per client would add a fourth,
  * identically scheduled stream).
  *
  * Why the old ladder could not meet peakOverSteady <= 3 (it measured 11.2): a lease whose renewal
@@ -30,10 +32,12 @@
  *   npm run bench:fleet        Writes bench/results/fleet.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_REPLACE_AT_REMAINING_FRACTION } from '@leasehold/core';
-import { planAfterRenewal, planRetry, probeDelay, renewalDelay, REPLACE_JITTER_FRACTION } from '@leasehold/core/internal';
+import { probeDelay } from '@leasehold/core/internal';
+import { EventQueue, seeded } from './fleet-queue.js';
+import { FETCH, type Fleet, leasehold, naive, type Next, PROBE, type Renewer } from './fleet-renewers.js';
 
 const CLIENTS = Number(process.env.CLIENTS ?? 10_000);
 const LEASES_PER_CLIENT = 3;
@@ -44,13 +48,10 @@ const MAX_TTL = 24 * HOUR;
 const STEADY_FROM = 26 * HOUR;
 const OUTAGE_FROM = 27 * HOUR;
 const END = 29 * HOUR;
-const NAIVE_RENEW_FRACTION = 0.8;
-const NAIVE_RETRY_MILLIS = SECOND;
+/** The timeline around the outage: from 5 minutes before it to 10 minutes after Vault returns. */
+const TIMELINE_BEFORE = 5 * MINUTE;
+const TIMELINE_AFTER = 10 * MINUTE;
 const RESULTS = join(dirname(fileURLToPath(import.meta.url)), 'results', 'fleet.json');
-
-const FETCH = 0;
-const RENEW = 1;
-const PROBE = 2;
 
 interface Scenario {
   readonly name: string;
@@ -63,67 +64,6 @@ const SCENARIOS: readonly Scenario[] = [
   { name: 'outage10m', ttls: [HOUR, HOUR, HOUR], outageMillis: 10 * MINUTE },
   { name: 'outageLongerThanTtl', ttls: [HOUR, 15 * MINUTE, 5 * MINUTE], outageMillis: 20 * MINUTE },
 ];
-
-/** Park-Miller: the same run every time. */
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 16807) % 2147483647;
-    return (state - 1) / 2147483646;
-  };
-}
-
-/** A binary min-heap of (time, lease, step) with one live event per lease (older ones are skipped by generation). */
-class EventQueue {
-  times = new Float64Array(1 << 16);
-  payload = new Int32Array(1 << 16);
-  size = 0;
-
-  push(time: number, value: number): void {
-    if (this.size === this.times.length) {
-      const times = new Float64Array(this.size * 2);
-      times.set(this.times);
-      this.times = times;
-      const payload = new Int32Array(this.size * 2);
-      payload.set(this.payload);
-      this.payload = payload;
-    }
-    let i = this.size++;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (this.times[parent]! <= time) break;
-      this.times[i] = this.times[parent]!;
-      this.payload[i] = this.payload[parent]!;
-      i = parent;
-    }
-    this.times[i] = time;
-    this.payload[i] = value;
-  }
-
-  /** Removes the earliest event; its time and payload are left in `topTime` / `topValue`. */
-  topTime = 0;
-  topValue = 0;
-  pop(): boolean {
-    if (this.size === 0) return false;
-    this.topTime = this.times[0]!;
-    this.topValue = this.payload[0]!;
-    const time = this.times[--this.size]!;
-    const value = this.payload[this.size]!;
-    let i = 0;
-    for (;;) {
-      let child = 2 * i + 1;
-      if (child >= this.size) break;
-      if (child + 1 < this.size && this.times[child + 1]! < this.times[child]!) child++;
-      if (this.times[child]! >= time) break;
-      this.times[i] = this.times[child]!;
-      this.payload[i] = this.payload[child]!;
-      i = child;
-    }
-    this.times[i] = time;
-    this.payload[i] = value;
-    return true;
-  }
-}
 
 interface Percentiles {
   p50Ms: number;
@@ -141,32 +81,8 @@ interface Figures {
   recovery: Percentiles | null;
   outageRequests: number;
   steadyPeakRps: number;
-}
-
-/** Per-lease state the renewers read and write. */
-interface Fleet {
-  readonly ttl: Float64Array;
-  readonly expiresAt: Float64Array;
-  readonly deadline: Float64Array;
-  readonly attempts: Int32Array;
-  /** The max TTL of the lease's path is known (learned from a capped renewal, per client). */
-  readonly knownMax: Uint8Array;
-  /** When a known max TTL makes the replacement due (NaN: none planned). */
-  readonly replaceAt: Float64Array;
-  /** What a probe-paced watch retries once Vault answers. */
-  readonly pendingOp: Uint8Array;
-}
-
-type Next = [step: number, delay: number];
-
-/** What a renewer decides. */
-interface Renewer {
-  readonly revokesReplaced: boolean;
-  afterFetch(lease: number, now: number): Next;
-  afterRenew(lease: number, granted: number, now: number): Next;
-  afterError(lease: number, step: number, now: number): Next;
-  /** A probe answered: what to do now (RENEW or FETCH), for leases that watch. */
-  afterProbe(lease: number, now: number): number;
+  /** Authenticated requests in each second from TIMELINE_BEFORE the outage to TIMELINE_AFTER recovery. */
+  perSecond: number[];
 }
 
 function percentiles(values: number[]): Percentiles | null {
@@ -297,64 +213,13 @@ function simulate(scenario: Scenario, makeRenewer: (random: () => number, fleet:
     recovery: percentiles(recoveries),
     outageRequests,
     steadyPeakRps: steadyPeak,
+    perSecond: Array.from(
+      buckets.subarray((OUTAGE_FROM - TIMELINE_BEFORE - STEADY_FROM) / SECOND, (recoveryAt + TIMELINE_AFTER - STEADY_FROM) / SECOND),
+    ),
   };
 }
 
 const round = (value: number): number => Math.round(value * 100) / 100;
-
-/** leasehold: the decisions of renewer.ts and lease-source.ts on the real schedule functions. */
-const leasehold = (random: () => number, fleet: Fleet): Renewer => {
-  const fraction = DEFAULT_REPLACE_AT_REMAINING_FRACTION;
-  /** Renewer.start + #scheduleRenewal: renew at ~2/3 of the time left, or hand over before a known cap. */
-  const planRenewal = (lease: number, now: number): Next => {
-    const renewIn = renewalDelay(fleet.expiresAt[lease]! - now, random);
-    const replaceAt = fleet.replaceAt[lease]!;
-    if (!Number.isNaN(replaceAt) && now + renewIn >= replaceAt) return [FETCH, Math.min(replaceAt, fleet.expiresAt[lease]!) - now];
-    return [RENEW, renewIn];
-  };
-  const retry = (lease: number, step: number, now: number): Next => {
-    const left = fleet.expiresAt[lease]! - now;
-    const millisLeft = Number.isFinite(left) ? left : undefined;
-    if (step === RENEW && left <= 0) return [FETCH, 0]; // done('expired'): the source fetches at once
-    const plan = planRetry({ attempt: fleet.attempts[lease]!++, millisLeft, retryable: true }, random);
-    if (plan.kind === 'watch') {
-      fleet.pendingOp[lease] = step;
-      return [PROBE, probeDelay(random)];
-    }
-    if (step === RENEW && plan.delayMillis >= left) return [FETCH, 0];
-    return [step, plan.delayMillis];
-  };
-  return {
-    revokesReplaced: true,
-    afterFetch: (lease, now) => {
-      const ttl = fleet.ttl[lease]!;
-      fleet.replaceAt[lease] = fleet.knownMax[lease]
-        ? fleet.deadline[lease]! - fraction * ttl * (1 + random() * REPLACE_JITTER_FRACTION)
-        : Number.NaN;
-      return planRenewal(lease, now);
-    },
-    afterRenew: (lease, granted, now) => {
-      const plan = planAfterRenewal(fleet.ttl[lease]!, granted, false, fraction, random);
-      if (!plan.capped) return planRenewal(lease, now);
-      fleet.knownMax[lease] = 1;
-      const known = fleet.replaceAt[lease]!;
-      const at = Math.min(now + plan.delayMillis, Number.isNaN(known) ? Number.POSITIVE_INFINITY : known);
-      return [FETCH, Math.max(0, at - now)];
-    },
-    afterError: (lease, step, now) => retry(lease, step, now),
-    // The renewer renews a live lease as soon as Vault answers; an expired one is fetched anew.
-    afterProbe: (lease, now) => (fleet.pendingOp[lease] === RENEW && now < fleet.expiresAt[lease]! ? RENEW : FETCH),
-  };
-};
-
-/** The naive renewer: 80 % of the TTL, no jitter, fixed 1 s retry, no probes. */
-const naive = (_random: () => number, fleet: Fleet): Renewer => ({
-  revokesReplaced: false,
-  afterFetch: (lease) => [RENEW, NAIVE_RENEW_FRACTION * fleet.ttl[lease]!],
-  afterRenew: (_lease, granted) => [RENEW, NAIVE_RENEW_FRACTION * granted],
-  afterError: (_lease, step) => [step, NAIVE_RETRY_MILLIS],
-  afterProbe: () => FETCH,
-});
 
 const result: Record<string, unknown> = {};
 const started = performance.now();
@@ -375,12 +240,17 @@ for (const scenario of SCENARIOS) {
         `recovery ${figures.recovery ? `p50 ${figures.recovery.p50Ms} ms, p99 ${figures.recovery.p99Ms} ms, max ${figures.recovery.maxMs} ms` : 'n/a'}`,
     );
   }
-  const { outageRequests: _o, steadyPeakRps: _s, expiredAtRecovery: _e, ...kept } = ours;
-  const { outageRequests: _o2, steadyPeakRps: _s2, expiredAtRecovery: _e2, ...keptNaive } = theirs;
+  const { outageRequests: _o, steadyPeakRps: _s, expiredAtRecovery: _e, perSecond: _p, ...kept } = ours;
+  const { outageRequests: _o2, steadyPeakRps: _s2, expiredAtRecovery: _e2, perSecond: _p2, ...keptNaive } = theirs;
   result[scenario.name] = {
     ...kept,
     expiredAtRecovery: ours.expiredAtRecovery,
     naive: { ...keptNaive, expiredAtRecovery: theirs.expiredAtRecovery },
+    // The chart in BENCHMARKS.md: both fleets second by second, t = 0 when Vault becomes unreachable.
+    ...(scenario.name === 'outage10m' && {
+      outageSeconds: scenario.outageMillis / SECOND,
+      timeline: ours.perSecond.map((rps, i) => ({ tSeconds: i - TIMELINE_BEFORE / SECOND, rps, naiveRps: theirs.perSecond[i] ?? 0 })),
+    }),
   };
   if (scenario.name === 'outage10m') {
     console.log(
@@ -392,6 +262,20 @@ for (const scenario of SCENARIOS) {
   }
 }
 console.log(`[${round((performance.now() - started) / 1000)} s]`);
+// Fake time: the figures are the same on any machine; the setup says where this copy was made.
+result.setup = {
+  clients: CLIENTS,
+  leasesPerClient: LEASES_PER_CLIENT,
+  clock: 'fake',
+  node: process.version,
+  cpus: cpus().length,
+  at: new Date().toISOString(),
+};
 mkdirSync(dirname(RESULTS), { recursive: true });
-writeFileSync(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
+// One timeline point per line keeps the file readable (1,500 points) and its diffs small.
+const json = JSON.stringify(result, null, 2).replace(
+  /\{\n\s+("tSeconds"[^{}]*?)\n\s+\}/g,
+  (_all, body: string) => `{ ${body.replace(/\n\s+/g, ' ')} }`,
+);
+writeFileSync(RESULTS, `${json}\n`);
 console.log(`wrote ${RESULTS}`);

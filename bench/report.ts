@@ -1,15 +1,15 @@
 /**
  * Renders BENCHMARKS.md and its charts from bench/results/*.json: one table per benchmark with the
  * side-by-side ratios and targets, the machine it ran on, and charts drawn by Vega-Lite (never by
- * hand) as SVG files in bench/charts/. `npm run bench` runs it after the benchmarks; run it alone
- * with `npm run bench:report` to re-render from the stored results.
+ * hand, bench/report-charts.ts) as SVG files in bench/charts/. A chart the results cannot back is
+ * named as missing, never drawn from invented points. `npm run bench` runs it after the benchmarks;
+ * run it alone with `npm run bench:report` to re-render from the stored results.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import { type ChartPlan, fleetOutageChart, renderSvg, rotationLatencyChart } from './report-charts.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -46,13 +46,35 @@ function table(rows: readonly (readonly [string, unknown, string?, ((value: numb
   return lines.join('\n');
 }
 
-async function chart(file: string, spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
+/**
+ * The chart as a Markdown image, drawn into bench/charts/; or, when the results cannot make it, a
+ * sentence that says it is missing and why (a stale SVG is removed so nothing links a chart the
+ * results no longer back).
+ */
+async function picture(file: string, alt: string, plan: ChartPlan): Promise<string> {
+  const path = join(CHARTS, file);
+  if ('missing' in plan) {
+    rmSync(path, { force: true });
+    return `\n\n**Chart missing** (${alt}): ${plan.missing}. Nothing is drawn in its place.`;
+  }
   mkdirSync(CHARTS, { recursive: true });
-  writeFileSync(join(CHARTS, file), svg);
-  return `bench/charts/${file}`;
+  writeFileSync(path, await renderSvg(plan.spec));
+  return `\n\n![${alt}](bench/charts/${file})`;
+}
+
+/** Where a benchmark ran, from the `setup` or `machine` its result recorded. */
+function ranOn(result: Json): string {
+  const setup = (at(result, 'setup') ?? at(result, 'machine')) as Json | undefined;
+  const node = at(setup, 'node');
+  const cpuCount = at(setup, 'cpus');
+  if (typeof node !== 'string') return '\n\nRan on: not recorded in the result file.';
+  const when = at(setup, 'at');
+  return `\n\nRan on: Node ${node}${typeof cpuCount === 'number' ? `, ${cpuCount} CPUs` : ''}${typeof when === 'string' ? `, ${when.slice(0, 10)}` : ''}.`;
+}
+
+/** `a - b` when both are numbers (a figure the result holds only in parts). */
+function minus(a: unknown, b: unknown): number | undefined {
+  return typeof a === 'number' && typeof b === 'number' ? a - b : undefined;
 }
 
 const sections: string[] = [];
@@ -70,7 +92,7 @@ ${table([
   ['swap to rotated, p50 (ms)', at(files, 'p50Ms')],
   ['swap to rotated, p99 (ms)', at(files, 'p99Ms')],
   ['missed by the naive watcher', at(files, 'naive.missed')],
-])}`);
+])}${ranOn(files)}`);
 }
 
 const pg = load('pg');
@@ -96,50 +118,14 @@ if (pg) {
   }
   rows.push(['restart baseline: failed requests per rotation', at(pg, 'restart.failedPerRotation')]);
   rows.push(['restart baseline: unavailable per rotation (ms, mean)', at(pg, 'restart.unavailableMsPerRotation.mean')]);
-  let picture = '';
-  const leaseholdTimeline = at(pg, 'timeline.leasehold') as { tMs: number; p99Ms: number; failed: number }[] | undefined;
-  const restartTimeline = at(pg, 'timeline.restart') as { tMs: number; p99Ms: number; failed: number }[] | undefined;
-  if (leaseholdTimeline && restartTimeline) {
-    const values = [
-      ...leaseholdTimeline.map((point) => ({ ...point, series: 'leasehold hot swap' })),
-      ...restartTimeline.map((point) => ({ ...point, series: 'restart (Reloader-style)' })),
-    ];
-    const path = await chart('pg-rotation-latency.svg', {
-      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      title: 'Request latency around a credential rotation (t = 0: the swap or the restart)',
-      width: 640,
-      height: 260,
-      data: { values },
-      layer: [
-        {
-          mark: { type: 'line', point: true },
-          encoding: {
-            x: { field: 'tMs', type: 'quantitative', title: 'time from the rotation (ms)' },
-            y: { field: 'p99Ms', type: 'quantitative', title: 'p99 latency (ms)' },
-            color: { field: 'series', type: 'nominal', title: null },
-          },
-        },
-        {
-          mark: { type: 'bar', opacity: 0.35 },
-          transform: [{ filter: 'datum.failed > 0' }],
-          encoding: {
-            x: { field: 'tMs', type: 'quantitative' },
-            y: { field: 'failed', type: 'quantitative', title: 'failed requests' },
-            color: { field: 'series', type: 'nominal' },
-          },
-        },
-      ],
-      resolve: { scale: { y: 'independent' } },
-    });
-    picture = `\n\n![Latency around a rotation: hot swap vs restart](${path})`;
-  }
+  const latency = await picture('pg-rotation-latency.svg', 'Latency around a rotation: hot swap vs restart', rotationLatencyChart(pg));
   sections.push(`## PostgreSQL pools (\`npm run bench:pg\`)
 
 32 workers of \`SELECT 1\` on a real PostgreSQL server; leasehold's pool beside a raw \`pg.Pool\` in
 alternating slices of the same run, then rotating every 2 s (password only, and a new database user
 each time), and the restart baseline (a raw pool restarted on each rotation, as Reloader does).
 
-${table(rows)}${picture}`);
+${table(rows)}${ranOn(pg)}${latency}`);
 }
 
 const fleet = load('fleet');
@@ -153,34 +139,17 @@ if (fleet) {
     ['outage longer than TTLs: recovery p99 (ms)', at(fleet, 'outageLongerThanTtl.recovery.p99Ms'), '<= 3000', (value) => value <= 3000],
     ['outage longer than TTLs: sys/health probes per second (mean)', at(fleet, 'outageLongerThanTtl.probeRps.mean')],
   ];
-  let picture = '';
-  const timeline = at(fleet, 'outage10m.timeline') as { tSeconds: number; rps: number; naiveRps: number }[] | undefined;
-  if (timeline) {
-    const values = timeline.flatMap((point) => [
-      { tSeconds: point.tSeconds, rps: point.rps, series: 'leasehold' },
-      { tSeconds: point.tSeconds, rps: point.naiveRps, series: 'naive renewer' },
-    ]);
-    const path = await chart('fleet-outage-rps.svg', {
-      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      title: 'Authenticated requests per second at Vault through a 10-minute outage (10,000 clients)',
-      width: 640,
-      height: 260,
-      data: { values },
-      mark: 'line',
-      encoding: {
-        x: { field: 'tSeconds', type: 'quantitative', title: 'time (s)' },
-        y: { field: 'rps', type: 'quantitative', title: 'requests per second', scale: { type: 'symlog' } },
-        color: { field: 'series', type: 'nominal', title: null },
-      },
-    });
-    picture = `\n\n![Fleet requests per second through an outage](${path})`;
-  }
+  const outage = await picture(
+    'fleet-outage-rps.svg',
+    'Fleet requests per second through an outage: leasehold vs naive',
+    fleetOutageChart(fleet),
+  );
   sections.push(`## A fleet through a Vault outage (\`npm run bench:fleet\`)
 
 10,000 clients with 3 leases each, simulated on fake time with the real retry plan, through a
 10-minute outage and through an outage longer than some leases' TTL, beside a naive renewer.
 
-${table(rows)}${picture}`);
+${table(rows)}${ranOn(fleet)}${outage}`);
 }
 
 const aws = load('aws');
@@ -194,7 +163,7 @@ ${table([
   ['bound / plain requests per second', at(aws, 'ratio'), '>= 0.98', (value) => value >= 0.98],
   ['failed requests', at(aws, 'failed'), '0', (value) => value === 0],
   ['rotations', at(aws, 'rotations')],
-])}`);
+])}${ranOn(aws)}`);
 }
 
 const scale = load('scale');
@@ -206,21 +175,23 @@ process of its own; RSS includes Node and the TypeScript loader (baseline before
 
 ${table([
   ['leases: RSS (MB)', at(scale, 'rssMb'), '< 150', (value) => value < 150],
-  ['leases: RSS growth over baseline (MB)', at(scale, 'rssGrowthMb')],
+  ['leases: RSS growth over baseline (MB)', minus(at(scale, 'detail.leases.rssMb'), at(scale, 'detail.leases.baselineRssMb'))],
   ['leases: idle CPU (% of a core)', at(scale, 'idleCpuPct'), '< 1', (value) => value < 1],
   ['file secrets: RSS (MB)', at(scale, 'fileRssMb'), '< 150', (value) => value < 150],
-  ['file secrets: RSS growth over baseline (MB)', at(scale, 'fileRssGrowthMb')],
+  ['file secrets: RSS growth over baseline (MB)', minus(at(scale, 'detail.files.rssMb'), at(scale, 'detail.files.baselineRssMb'))],
   ['file secrets: idle CPU (% of a core)', at(scale, 'fileIdleCpuPct'), '< 1', (value) => value < 1],
-])}`);
+])}${ranOn(scale)}`);
 }
 
 const cpu = cpus()[0];
 const markdown = `# Benchmarks
 
-Rendered by \`npm run bench\` (or \`npm run bench:report\` from stored results) from
-\`bench/results/*.json\`. Every figure compares alternatives measured side by side in one run on
-the same machine; absolute numbers vary with the machine and its load, ratios much less.
-Machine: ${cpus().length} x ${cpu?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}.
+Rendered from \`bench/results/*.json\` by \`npm run bench\`, which runs every benchmark (several
+minutes) and then \`npm run bench:report\`; \`npm run bench:report\` alone re-renders this file and
+the charts in \`bench/charts/\` from the stored results in a few seconds. Every figure compares
+alternatives measured side by side in one run on the same machine; absolute numbers vary with the
+machine and its load, ratios much less. Each section says where its result file was recorded.
+Rendered on: ${cpus().length} x ${cpu?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}.
 
 ${sections.join('\n\n')}
 `;

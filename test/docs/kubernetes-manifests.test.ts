@@ -32,6 +32,25 @@ function containersOf(node: unknown): Container[] {
   return found;
 }
 
+/**
+ * The `leasehold` commands a manifest runs, with the arguments the container will see: a Tekton
+ * Task's `$(params.name)` is replaced by the param's default, as Tekton does before the step starts
+ * (a reference to a param without a default fails the test).
+ */
+function leaseholdRuns(object: unknown): { kind: string; args: string[] }[] {
+  const manifest = object as { kind?: string; spec?: { params?: { name: string; default?: string }[] } };
+  const params = new Map((manifest.spec?.params ?? []).map((param) => [param.name, param.default]));
+  const substitute = (arg: string): string =>
+    arg.replace(/\$\(params\.([\w.-]+)\)/g, (_all, name: string) => {
+      const value = params.get(name);
+      if (value === undefined) throw new Error(`$(params.${name}) has no default in ${manifest.kind ?? 'a manifest'}`);
+      return value;
+    });
+  return containersOf(object)
+    .filter((container) => container.command?.[0] === 'leasehold')
+    .map((container) => ({ kind: manifest.kind ?? '', args: (container.args ?? []).map(substitute) }));
+}
+
 /** The VAULT_* variables the Vault session reads, taken from its source rather than a list kept here. */
 async function vaultVariablesRead(): Promise<Set<string>> {
   const sources = ['../../packages/core/src/vault/session/vault-session.ts', '../../packages/core/src/vault/auth/token.ts'];
@@ -49,7 +68,7 @@ describe('docs/kubernetes.md', async () => {
 
   it('holds manifests for every recipe the page promises', () => {
     const kinds = documents.map((document) => (document.toJS() as { kind?: string }).kind);
-    for (const kind of ['ExternalSecret', 'SecretProviderClass', 'Deployment', 'ServiceAccount', 'Service', 'Job', 'Task']) {
+    for (const kind of ['ExternalSecret', 'SecretProviderClass', 'Deployment', 'ServiceAccount', 'Service', 'Job', 'Task', 'TaskRun']) {
       expect(kinds).toContain(kind);
     }
   });
@@ -83,14 +102,27 @@ describe('docs/kubernetes.md', async () => {
   });
 
   it('runs `leasehold exec` only with flags the CLI accepts', () => {
-    const jobs = documents
-      .flatMap((document) => containersOf(document.toJS()))
-      .filter((container) => container.command?.[0] === 'leasehold');
+    const jobs = documents.flatMap((document) => leaseholdRuns(document.toJS()));
     expect(jobs.length).toBeGreaterThanOrEqual(2); // the Job and the Tekton Task
-    for (const job of jobs) {
-      const [command, ...rest] = job.args ?? [];
+    for (const { args } of jobs) {
+      const [command, ...rest] = args;
       expect(command).toBe('exec');
       expect(() => parseExecArgs(rest, {})).not.toThrow();
+    }
+  });
+
+  it('gives Flyway its credential through the Flyway template, in the Job and in the Tekton Task', () => {
+    const flyway = documents
+      .flatMap((document) => leaseholdRuns(document.toJS()))
+      .filter(({ args }) => args.slice(args.indexOf('--') + 1)[0] === 'flyway');
+    expect(flyway.map(({ kind }) => kind).sort()).toEqual(['Job', 'Task']);
+    for (const { args } of flyway) {
+      const options = parseExecArgs(args.slice(1), {});
+      if (options.help) throw new Error('the recipe asks for --help');
+      expect(options.delivery.templates).toEqual(['flyway']);
+      expect(options.delivery.files).toBe(true);
+      expect(options.delivery.database?.host).toBeDefined();
+      expect(options.credentials.leases).toHaveLength(1);
     }
   });
 

@@ -55,11 +55,11 @@ describe('Vault down at start', () => {
     const db = s.lease<Creds>('database/creds/app', { startTimeoutMillis: 300_000 });
     const ready = db.ready();
 
-    await runFor(w, 30_000);
+    await runFor(w, 15_000);
     expect(db.health().state).toBe('starting');
     expect(db.health().lastError?.code).toBe('LEASEHOLD_VAULT_NETWORK');
     // About one attempt a second at most (probes of sys/health plus the retried login), never a loop.
-    expect(w.server.requestLog.length).toBeLessThanOrEqual(2 * 30 + 4);
+    expect(w.server.requestLog.length).toBeLessThanOrEqual(2 * 15 + 4);
 
     outage.remove();
     const back = w.clock.now();
@@ -217,8 +217,8 @@ const THROTTLED = [
 ] as const;
 
 /** A 60 s lease whose first renewal is answered `status` with `Retry-After: 7`. */
-async function throttledRenewal(status: number, errors: readonly string[]) {
-  const { w, s } = await openSession({ leaseTtl: '60s', leaseMaxTtl: '10m' }, { random: seededRandom(16) });
+async function throttledRenewal(status: number, errors: readonly string[], seed = 16) {
+  const { w, s } = await openSession({ leaseTtl: '60s', leaseMaxTtl: '10m' }, { random: seededRandom(seed) });
   const db = s.lease<Creds>('database/creds/app');
   const first = await db.ready();
   const refusal = w.server.inject({ path: /^sys\/leases\/renew$/, status, errors, retryAfterSeconds: 7, times: 1 });
@@ -244,17 +244,19 @@ describe('a throttled or overloaded Vault that sends Retry-After', () => {
     },
   );
 
-  // Known bug: VaultClient.send (packages/core/src/vault/client/vault-client.ts) drops the answer's
-  // headers and errorFor builds the error without Retry-After, so details.retryAfterMillis is never
-  // set and the retry is spread over the time left (about 9 s here) instead of the 7 s asked.
-  it.fails.each(THROTTLED)('answered %i: waits exactly the Retry-After before the next renewal', async (status, errors) => {
-    const { w, s, db } = await throttledRenewal(status, errors);
+  // The client carries Retry-After in details.retryAfterMillis and the retry plan takes it as a
+  // floor, plus up to a fifth at random (RETRY_AFTER_JITTER_FRACTION) so a fleet does not return
+  // at once. Seed 2 draws an early spread (about 1.8 s without the header), so the wait is the
+  // Retry-After's alone.
+  it.each(THROTTLED)('answered %i: waits the Retry-After, and at most a fifth more, before the next renewal', async (status, errors) => {
+    const { w, s, db, first } = await throttledRenewal(status, errors, 2);
     await runFor(w, 15_000, () => db.health().state === 'ready');
     await until(() => db.health().state === 'ready', 10_000, 'renewed');
     const renewals = requestsTo(w, 'sys/leases/renew');
     const waited = renewals[1]!.timeMillis - renewals[0]!.timeMillis;
     expect(waited).toBeGreaterThanOrEqual(7_000);
-    expect(waited).toBeLessThan(7_000 + 1_000);
+    expect(waited).toBeLessThanOrEqual(7_000 * 1.2);
+    expect(renewals[1]!.timeMillis).toBeLessThan(first.expiresAt!.getTime());
     await s.close();
   });
 });

@@ -81,11 +81,7 @@ const orms: Record<string, (pool: Pool) => Promise<OrmAdapter>> = {
   },
 };
 
-// Outside `npm test` for now (run it with `npm run test:orm`): in about one run in three a query
-// fails with 28P01 in the gap between ALTER ROLE and the secret's update, because a new
-// connection refused during that gap is not yet held back until the new password arrives.
-// That is a known defect of the password path, not of the ORMs; the test stays as the proof.
-describe.skipIf(process.env.LEASEHOLD_ORM !== '1')('ORMs on a leasehold pool through rotations', () => {
+describe('ORMs on a leasehold pool through rotations', () => {
   for (const [name, adapterFor] of Object.entries(orms)) {
     it(`${name}: keeps every transaction on one backend and balance == sum(ledger) through password and user rotations`, async () => {
       const db: PostgresDatabase = await admin.createDatabase();

@@ -88,30 +88,6 @@ describe('a password rotation (same user)', () => {
     }
   });
 
-  it('gives up after the capped retries when the password stays wrong, with one forced refresh for many connects', async () => {
-    const role = await newRole();
-    const source = manualSecret('locked-out', { username: role.name, password: role.password });
-    const pool = createPool(source.secret, { ...connection(), max: 4, authRetryWaitMillis: 20, forcedRefreshIntervalMillis: 60_000 });
-    let refreshes = 0;
-    source.onRefresh(() => {
-      refreshes += 1;
-    });
-    try {
-      await pool.query('SELECT 1');
-      await alterPassword(role.name, newPassword());
-      await admin.adminQuery('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role.name]);
-      await until(() => pool.totalCount === 0, 5_000, 'killed client removed');
-      const results = await Promise.allSettled(Array.from({ length: 8 }, () => pool.query('SELECT 1')));
-      for (const result of results) expect(result).toMatchObject({ status: 'rejected', reason: { code: '28P01' } });
-      expect(refreshes).toBe(1);
-      // 8 queries, each tried once and retried at most twice.
-      expect(pool.health().details?.['authFailures']).toBeLessThanOrEqual(24);
-    } finally {
-      await pool.end();
-      await source.secret.close();
-    }
-  });
-
   it('commits a transaction that spans the rotation on the connection it started on', async () => {
     const role = await newRole();
     const source = manualSecret('tx', { username: role.name, password: role.password });

@@ -7,6 +7,7 @@ import { LeaseholdError } from '@leasehold/core';
 /** Every code @leasehold/pg can raise. Documented in docs/errors.md, section `@leasehold/pg`. */
 export type PgErrorCode =
   | 'LEASEHOLD_PG_AUTH_FAILED'
+  | 'LEASEHOLD_PG_LOGIN_REFUSED'
   | 'LEASEHOLD_PG_DRAIN_TIMEOUT'
   | 'LEASEHOLD_PG_POOL_ENDED'
   | 'LEASEHOLD_PG_CREDENTIALS_INVALID'

@@ -9,7 +9,7 @@ import type pg from 'pg';
 import { LeaseholdError, sanitizeCause } from '@leasehold/core';
 import { PgError } from './errors.js';
 import type { Snapshot, TimerHandle } from '@leasehold/core';
-import { isAuthFailure } from './auth-recovery.js';
+import { isAuthFailure } from './refused-logins.js';
 import { CredentialGeneration, type RotationStrategy } from './credential-generation.js';
 import { credentialsResolver, type PgCredentials } from './credentials-mapping.js';
 import { retireClient, type ClientConstructor, type PoolInternals } from './pool-internals.js';
@@ -31,8 +31,8 @@ export interface SwitchHost<T> {
   release(snapshot: Snapshot<T>): void;
   /** New credentials serve. */
   activated(): void;
-  /** A verification failed: `cause` is the driver's own error, `failure` what the secret is told. */
-  verificationFailed(cause: unknown, failure: LeaseholdError, first: boolean): void;
+  /** Verification of `version` failed: `cause` is the driver's own error, `failure` what the secret is told. */
+  verificationFailed(cause: unknown, failure: LeaseholdError, version: number, first: boolean): void;
   /** A pool connection opened: the database is reachable. */
   connectionOpened(): void;
   /** A pool connection could not be opened (unreachable, timeout, refused login). */
@@ -115,7 +115,7 @@ export class GenerationSwitch<T> {
         { pool: this.#host.name, version: next.version, code: failure.code, sqlState: failure.details['sqlState'] },
         'leasehold: new PostgreSQL credentials failed verification; staying on the previous ones',
       );
-      this.#host.verificationFailed(error, failure, previous === undefined);
+      this.#host.verificationFailed(error, failure, next.version, previous === undefined);
       throw failure;
     } finally {
       this.verifyingVersion = undefined;

@@ -4,17 +4,15 @@ export { RotatingPool } from './rotating-pool.js';
 export type { CredentialsMapping, PgCredentials } from './credentials-mapping.js';
 export type { GenerationState, RotationStrategy } from './credential-generation.js';
 export {
-  DEFAULT_AUTH_RETRY_WAIT_MILLIS,
   DEFAULT_CONNECTION_TIMEOUT_MILLIS,
   DEFAULT_DRAIN_TIMEOUT_MILLIS,
   DEFAULT_FORCED_REFRESH_INTERVAL_MILLIS,
-  DEFAULT_MAX_AUTH_RETRIES,
   DEFAULT_RETIRE_JITTER_MILLIS,
   DEFAULT_VERIFY_QUERY,
   DEFAULT_VERIFY_TIMEOUT_MILLIS,
   DRAIN_EXPIRY_MARGIN_MILLIS,
 } from './pool-options.js';
 export type { CreatePoolOptions } from './pool-options.js';
-export { isAuthFailure } from './auth-recovery.js';
+export { isAuthFailure } from './refused-logins.js';
 export { PgError } from './errors.js';
 export type { PgErrorCode } from './errors.js';

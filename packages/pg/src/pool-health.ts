@@ -4,8 +4,8 @@
  * credentials are not secret, but health output travels far and needs none of them.
  */
 import type { ComponentHealth, HealthError, HealthState, LeaseholdError } from '@leasehold/core';
-import type { AuthRecovery } from './auth-recovery.js';
 import type { GenerationSwitch } from './generation-switch.js';
+import type { RefusedLogins } from './refused-logins.js';
 
 /** The last pool connection that could not be opened. */
 export interface ConnectFailure {
@@ -21,7 +21,7 @@ export interface PoolHealthFacts<T> {
   readonly ending: boolean;
   readonly switch: GenerationSwitch<T>;
   readonly waitingForFirst: number;
-  readonly authRecovery: AuthRecovery;
+  readonly refused: RefusedLogins;
   /** Set while the newest connection attempt failed (cleared by the next that succeeds). */
   readonly connectFailure: ConnectFailure | undefined;
   /** The secret failed for good before its first value. */
@@ -88,11 +88,12 @@ export function poolHealth<T>(facts: PoolHealthFacts<T>): ComponentHealth {
           ? undefined
           : { at: new Date(facts.connectFailure.at).toISOString(), code: errorCode(facts.connectFailure.error) },
       drainTimeouts: switcher.drainTimeouts,
-      authFailures: facts.authRecovery.failures,
-      forcedRefreshes: facts.authRecovery.refreshes,
-      lastAuthFailureAt:
-        facts.authRecovery.lastFailureAt === undefined ? undefined : new Date(facts.authRecovery.lastFailureAt).toISOString(),
-      lastAuthFailureCode: facts.authRecovery.lastFailureCode,
+      authFailures: facts.refused.failures,
+      forcedRefreshes: facts.refused.asks,
+      heldAfterRefusedLogin: facts.refused.size,
+      refusedCheckouts: facts.refused.failedCheckouts,
+      lastAuthFailureAt: facts.refused.lastFailureAt === undefined ? undefined : new Date(facts.refused.lastFailureAt).toISOString(),
+      lastAuthFailureCode: facts.refused.lastFailureCode,
     },
   };
 }

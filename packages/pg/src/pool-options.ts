@@ -14,11 +14,11 @@ export const DEFAULT_DRAIN_TIMEOUT_MILLIS = 30_000;
 export const DRAIN_EXPIRY_MARGIN_MILLIS = 10_000;
 /** How long a new generation may take to connect and answer the verification query. */
 export const DEFAULT_VERIFY_TIMEOUT_MILLIS = 10_000;
-/** After a refused login, how long a connect waits for new credentials to be adopted before retrying. */
-export const DEFAULT_AUTH_RETRY_WAIT_MILLIS = 2_000;
-/** Retries of one connect after refused logins; a bad password costs at most this many extra attempts. */
-export const DEFAULT_MAX_AUTH_RETRIES = 2;
-/** At most one forced secret refresh per this interval, whatever the number of refused logins. */
+/**
+ * After a refused login, at most one request for newer credentials (a forced source read) per
+ * this interval, whatever the number of refused logins: the file watch or lease schedule usually
+ * brings the new value sooner, and Vault should not see a read per refused connection.
+ */
 export const DEFAULT_FORCED_REFRESH_INTERVAL_MILLIS = 5_000;
 /** Old generations end after a random delay up to this, so a fleet's pods do not close connections in step. */
 export const DEFAULT_RETIRE_JITTER_MILLIS = 250;
@@ -64,9 +64,12 @@ export interface CreatePoolOptions<T> extends Omit<PoolConfig, 'user' | 'passwor
   readonly verifyTimeoutMillis?: number;
   /** @deprecated Ignored: new credentials are verified on one connection and connections open on demand. */
   readonly warmConnections?: number;
-  /** See {@link DEFAULT_AUTH_RETRY_WAIT_MILLIS}. */
+  /**
+   * @deprecated Ignored: a checkout refused with stale credentials is held until an open
+   * connection or newer credentials serve it, bounded by `connectionTimeoutMillis`.
+   */
   readonly authRetryWaitMillis?: number;
-  /** See {@link DEFAULT_MAX_AUTH_RETRIES}. */
+  /** @deprecated Ignored, as `authRetryWaitMillis`. */
   readonly maxAuthRetries?: number;
   /** See {@link DEFAULT_FORCED_REFRESH_INTERVAL_MILLIS}. */
   readonly forcedRefreshIntervalMillis?: number;
@@ -87,8 +90,6 @@ export interface ResolvedPoolOptions<T> {
   readonly verifyQuery: string;
   readonly verifyTimeoutMillis: number;
   readonly warmConnections: number | undefined;
-  readonly authRetryWaitMillis: number;
-  readonly maxAuthRetries: number;
   readonly forcedRefreshIntervalMillis: number;
   readonly retireJitterMillis: number;
   readonly retireAfterPasswordRotationMillis: number | undefined;
@@ -101,6 +102,12 @@ export interface ResolvedPoolOptions<T> {
   readonly max: number;
   /** `connectionTimeoutMillis`, 0 meaning none (pg's convention). */
   readonly connectionTimeoutMillis: number;
+  /**
+   * How long a checkout refused with stale credentials may be held: `connectionTimeoutMillis`,
+   * which bounds every checkout, or its default when that is 0 (pg-pool's "wait forever" is about
+   * a busy pool; a refused password with nothing newer coming must not hang its caller forever).
+   */
+  readonly refusedLoginHoldMillis: number;
 }
 
 /** pg-pool's default `max`. */
@@ -115,8 +122,8 @@ export function resolvePoolOptions<T>(options: CreatePoolOptions<T>): ResolvedPo
     verifyQuery,
     verifyTimeoutMillis,
     warmConnections,
-    authRetryWaitMillis,
-    maxAuthRetries,
+    authRetryWaitMillis: _authRetryWaitMillis,
+    maxAuthRetries: _maxAuthRetries,
     forcedRefreshIntervalMillis,
     retireJitterMillis,
     retireAfterPasswordRotationMillis,
@@ -137,7 +144,8 @@ export function resolvePoolOptions<T>(options: CreatePoolOptions<T>): ResolvedPo
   if (verifyQuery !== undefined && (typeof verifyQuery !== 'string' || verifyQuery.length === 0)) {
     throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', 'Option verifyQuery must be a non-empty string');
   }
-  const max = poolConfig.max ?? PG_DEFAULT_MAX;
+  // pg-pool still honours `poolSize`, its old name for `max` (its own tests use it).
+  const max = poolConfig.max ?? (poolConfig as { poolSize?: number }).poolSize ?? PG_DEFAULT_MAX;
   requirePositiveOption('max', max);
   if (warmConnections !== undefined) requirePositiveOption('warmConnections', warmConnections);
   return {
@@ -147,8 +155,6 @@ export function resolvePoolOptions<T>(options: CreatePoolOptions<T>): ResolvedPo
     verifyQuery: verifyQuery ?? DEFAULT_VERIFY_QUERY,
     verifyTimeoutMillis: requirePositiveOption('verifyTimeoutMillis', verifyTimeoutMillis ?? DEFAULT_VERIFY_TIMEOUT_MILLIS),
     warmConnections: warmConnections === undefined ? undefined : Math.min(max, Math.floor(warmConnections)),
-    authRetryWaitMillis: requireNonNegativeOption('authRetryWaitMillis', authRetryWaitMillis ?? DEFAULT_AUTH_RETRY_WAIT_MILLIS),
-    maxAuthRetries: Math.floor(requireNonNegativeOption('maxAuthRetries', maxAuthRetries ?? DEFAULT_MAX_AUTH_RETRIES)),
     forcedRefreshIntervalMillis: requireNonNegativeOption(
       'forcedRefreshIntervalMillis',
       forcedRefreshIntervalMillis ?? DEFAULT_FORCED_REFRESH_INTERVAL_MILLIS,
@@ -164,6 +170,7 @@ export function resolvePoolOptions<T>(options: CreatePoolOptions<T>): ResolvedPo
     poolConfig,
     max,
     connectionTimeoutMillis,
+    refusedLoginHoldMillis: connectionTimeoutMillis > 0 ? connectionTimeoutMillis : DEFAULT_CONNECTION_TIMEOUT_MILLIS,
   };
 }
 

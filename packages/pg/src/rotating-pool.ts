@@ -2,25 +2,23 @@
  * The pg.Pool face of a pool that follows a Secret. It IS a pg.Pool (pg-pool does the pooling,
  * queueing, timeouts, events and `query()`), so ORMs that check `instanceof pg.Pool` keep a
  * transaction on one connection. What it adds is dispatch: checkouts wait for the first verified
- * credentials, a refused login waits for re-read ones, and `end()` serves what was asked before it.
+ * credentials, a refused login is held back until an open connection or newer credentials serve
+ * it, and `end()` serves what was asked before it.
  */
 import pg from 'pg';
 import type { ComponentHealth, HealthReporter, LeaseholdError, Secret, Snapshot, Subscription } from '@leasehold/core';
 import { PgError } from './errors.js';
 import { ActivationQueue } from './activation-queue.js';
-import { AuthRecovery, isAuthFailure } from './auth-recovery.js';
 import { GenerationSwitch, poolEnded } from './generation-switch.js';
 import { poolHealth, type ConnectFailure } from './pool-health.js';
 import { poolInternals, type PoolInternals } from './pool-internals.js';
+import { pollUntil } from './poll-until.js';
 import type { ResolvedPoolOptions } from './pool-options.js';
+import { isAuthFailure, RefusedLogins } from './refused-logins.js';
 
-/** pg-pool's checkout callback. */
-// pg's own type for `done` takes `any`.
+/** pg-pool's checkout callback (pg's own type for `done` takes `any`). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type ConnectCallback = (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: any) => void) => void;
-
-/** How often end() looks at pg-pool's wait queue before ending it; only while ending. */
-const END_POLL_MILLIS = 10;
 
 /** A pg.Pool that follows a Secret. Create it with {@link createPool}. */
 export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter, AsyncDisposable {
@@ -31,7 +29,7 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
   readonly #internals: PoolInternals;
   readonly #switch: GenerationSwitch<T>;
   readonly #queue: ActivationQueue;
-  readonly #authRecovery: AuthRecovery;
+  readonly #refused: RefusedLogins;
   #subscription: Subscription<T> | undefined;
   #endCalled = false;
   #closing: Promise<void> | undefined;
@@ -51,26 +49,38 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
       internals: this.#internals,
       baseClient: this.#internals.Client,
       release: (snapshot) => this.#subscription?.release(snapshot),
-      activated: () => this.#queue.activated(),
-      verificationFailed: (cause, failure, first) => {
-        // pg-pool hands a caller the driver's own connection error; so do we for the first credentials.
-        if (first) this.#queue.failed(cause instanceof Error ? cause : failure);
+      activated: () => {
+        // A login refused with the credentials just replaced says nothing about the new ones.
+        if (this.#connectFailure !== undefined && isAuthFailure(this.#connectFailure.error)) this.#connectFailure = undefined;
+        this.#queue.activated();
+        this.#refused.activated();
       },
-      connectionOpened: () => {
-        this.#connectFailure = undefined;
+      verificationFailed: (cause, failure, version, first) => {
+        if (!first || this.#queue.size === 0) return;
+        // pg-pool hands a caller the driver's own connection error; so do we for the first
+        // credentials, unless a refused login was a rotation caught mid-way (RefusedLogins.firstRefused).
+        const error = cause instanceof Error ? cause : failure;
+        if (!isAuthFailure(error)) this.#queue.failed(error);
+        else this.#refused.firstRefused(version, () => this.#switch.active === undefined && this.#queue.failed(error));
       },
+      connectionOpened: () => void (this.#connectFailure = undefined),
       connectionFailed: (error) => {
         this.#connectFailure = { at: options.clock.now(), error };
       },
     });
     this.#internals.Client = this.#switch.clientClass();
-    this.#authRecovery = new AuthRecovery(
-      this.name,
-      () => secret.refresh(),
-      options.clock,
-      options.logger,
-      options.forcedRefreshIntervalMillis,
-    );
+    this.#refused = new RefusedLogins({
+      name: this.name,
+      secretName: secret.name,
+      clock: options.clock,
+      logger: options.logger,
+      askIntervalMillis: options.forcedRefreshIntervalMillis,
+      activeVersion: () => this.#switch.active?.version,
+      recover: (refusedVersion) =>
+        this.#subscription === undefined
+          ? Promise.reject(poolEnded(this.name))
+          : this.#subscription.recover(refusedVersion, { timeoutMillis: this.#options.refusedLoginHoldMillis }),
+    });
     secret.on('renewed', this.#renewed);
     secret.on('error', this.#secretError);
     this.#subscription = secret.subscribe({
@@ -89,8 +99,9 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
   override connect(): Promise<pg.PoolClient>;
   override connect(callback: ConnectCallback): void;
   override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | undefined {
+    const deadline = this.#options.clock.now() + this.#options.refusedLoginHoldMillis;
     if (callback !== undefined) {
-      this.#checkout(callback, 0, false);
+      this.#checkout(callback, deadline, false);
       return undefined;
     }
     return new Promise<pg.PoolClient>((resolve, reject) => {
@@ -99,7 +110,7 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
           if (client === undefined) reject(error ?? new Error('connect failed'));
           else resolve(client);
         },
-        0,
+        deadline,
         false,
       );
     });
@@ -146,7 +157,7 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
       ending: this.#endCalled,
       switch: this.#switch,
       waitingForFirst: this.#switch.active === undefined ? this.#queue.size : 0,
-      authRecovery: this.#authRecovery,
+      refused: this.#refused,
       connectFailure: this.#connectFailure,
       secretFailure: this.#secretFailure,
       counts: { total: this.totalCount, idle: this.idleCount, waiting: this.waitingCount },
@@ -159,6 +170,8 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
    * one, and is logged otherwise instead of ending the process.
    */
   override emit(event: string | symbol, ...args: unknown[]): boolean {
+    // pg-pool emits 'release' just before the client goes idle (or to a queued checkout).
+    if (event === 'release' && this.#refused.size > 0) queueMicrotask(this.#idleForHeld);
     if (event === 'error' && this.listenerCount('error') === 0) {
       const code = (args[0] as { code?: unknown } | undefined)?.code;
       const level = code === '57P01' ? 'debug' : 'warn';
@@ -182,8 +195,17 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
     this.#queue.failed(this.#secretFailure);
   };
 
-  /** The dispatch: parks a checkout until credentials serve, then hands it to pg-pool. */
-  #checkout(callback: ConnectCallback, attempt: number, admitted: boolean): void {
+  /** Idle connections nobody in pg-pool's queue waits for go to checkouts held after a refused login. */
+  readonly #idleForHeld = (): void => {
+    const free = this.#internals._idle.length - this.#internals._pendingQueue.length;
+    if (free > 0) this.#refused.idle(free);
+  };
+
+  /**
+   * The dispatch: parks a checkout until credentials serve, then hands it to pg-pool. `deadline`
+   * bounds how long a refused login is held back (`refusedLoginHoldMillis`).
+   */
+  #checkout(callback: ConnectCallback, deadline: number, admitted: boolean): void {
     if (this.#endCalled && !admitted) {
       callback(new Error('Cannot use a pool after calling end on the pool'), undefined, noop);
       return;
@@ -195,9 +217,8 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
         return;
       }
       this.#queue.wait(
-        () => this.#checkout(callback, attempt, true),
+        () => this.#checkout(callback, deadline, true),
         (error) => callback(error, undefined, noop),
-        true,
         { millis: this.#options.connectionTimeoutMillis, error: () => this.#notReady() },
       );
       return;
@@ -205,27 +226,27 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
     const version = active.version;
     super.connect((error, client, done) => {
       if (client !== undefined) callback(undefined, client, done);
-      else this.#connectFailed(error ?? new Error('connect failed'), version, callback, attempt);
+      else this.#connectFailed(error ?? new Error('connect failed'), version, callback, deadline);
     });
   }
 
-  /** A refused login (28P01/28000) re-reads the secret once and waits for the new credentials, then retries. */
-  #connectFailed(error: Error, version: number, callback: ConnectCallback, attempt: number): void {
-    if (!isAuthFailure(error) || attempt >= this.#options.maxAuthRetries || this.#endCalled) {
+  /**
+   * A refused login (28P01/28000) is held back, not failed: the database may have been rotated
+   * before our copy of the secret. An open connection released meanwhile, or newer credentials,
+   * serve it; only when neither does by `deadline` does it fail (LEASEHOLD_PG_LOGIN_REFUSED).
+   */
+  #connectFailed(error: Error, version: number, callback: ConnectCallback, deadline: number): void {
+    if (!isAuthFailure(error)) {
       callback(error, undefined, noop);
       return;
     }
-    this.#authRecovery.refused(error);
-    const retry = (): void => this.#checkout(callback, attempt + 1, true);
-    // New credentials already being verified: wait for them (as long as any checkout may wait)
-    // rather than spend a retry on the password the database just refused.
-    const { authRetryWaitMillis, connectionTimeoutMillis } = this.#options;
-    const wait = this.#switch.verifyingVersion === undefined ? authRetryWaitMillis : Math.max(authRetryWaitMillis, connectionTimeoutMillis);
-    if (this.#switch.active?.version !== version || wait === 0) {
-      retry();
-      return;
-    }
-    this.#queue.wait(retry, retry, false, { millis: wait, run: true });
+    this.#refused.hold(
+      error,
+      version,
+      deadline,
+      () => this.#checkout(callback, deadline, true),
+      (failure) => callback(failure, undefined, noop),
+    );
   }
 
   /** pg-pool's own timeout error, with what kept the credentials from serving as its cause. */
@@ -240,31 +261,28 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
     // Checkouts issued before end() are served (pg-pool leaves queued ones hanging); with no
     // value at all there is nothing to wait for.
     if (this.#secret.peek() === undefined) this.#queue.failed(poolEnded(this.name));
-    await this.#until(() => this.#queue.size === 0 && this.#internals._pendingQueue.length === 0, deadline);
+    await pollUntil(
+      clock,
+      () => this.#queue.size === 0 && this.#refused.size === 0 && this.#internals._pendingQueue.length === 0,
+      deadline,
+    );
     this.#queue.failed(poolEnded(this.name));
+    this.#refused.failAll(poolEnded(this.name));
     await this.#switch.close();
     const ended = super.end();
     // pg-pool's end() waits for every checked-out client to be released; one never released
     // would keep it pending forever. At the deadline, close what is left.
-    await this.#until(() => this.ended, deadline);
+    await pollUntil(clock, () => this.ended, deadline);
     if (!this.ended) {
       for (const client of [...this.#internals._clients]) this.#internals._remove(client, () => this.#internals._pulseQueue());
     }
     await ended;
     // pg-pool resolves before the sockets have closed: the secret may revoke a user only after.
-    await this.#until(() => [...this.#switch.generations].every((generation) => generation.clients.size === 0), clock.now() + 2_000);
+    await pollUntil(clock, () => [...this.#switch.generations].every((generation) => generation.clients.size === 0), clock.now() + 2_000);
     this.#secret.off('renewed', this.#renewed);
     this.#secret.off('error', this.#secretError);
     this.#subscription?.unsubscribe();
     this.#subscription = undefined;
-  }
-
-  /** Resolves once `done()` holds or at `deadline`, looking every few milliseconds (only during end()). */
-  async #until(done: () => boolean, deadline: number): Promise<void> {
-    const { clock } = this.#options;
-    while (!done() && clock.now() < deadline) {
-      await new Promise<void>((resolve) => clock.setTimeout(resolve, END_POLL_MILLIS).unref?.());
-    }
   }
 
   static {
@@ -273,7 +291,7 @@ export class RotatingPool<T = unknown> extends pg.Pool implements HealthReporter
     Object.defineProperty(RotatingPool.prototype, 'waitingCount', {
       configurable: true,
       get(this: RotatingPool) {
-        return this.#internals._pendingQueue.length + this.#queue.size;
+        return this.#internals._pendingQueue.length + this.#queue.size + this.#refused.size;
       },
     });
   }

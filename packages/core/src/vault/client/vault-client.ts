@@ -18,6 +18,7 @@ import { answerKind, decodeAnswer, wrappedAnswerError, type AnswerKind } from '.
 import type { DecodedEnvelope, DecodedWrapInfo } from './decode/envelope.js';
 import { isRedirect, redirectHop } from './redirect.js';
 import { firstHeader, parseBody, rawAnswer, readBody } from './response-body.js';
+import { retryAfterFromHeaders } from './retry-after.js';
 import { createDispatcher } from './transport.js';
 import { DEFAULT_REQUEST_TIMEOUT_MILLIS, type VaultClientOptions } from './vault-client-options.js';
 import { vaultErrorMessages, vaultHttpError } from './vault-error.js';
@@ -148,7 +149,9 @@ export class VaultClient {
           continue;
         }
         const text = await readBody(res.body);
-        return { status: res.statusCode, ...parseBody(text) };
+        // Rate-limit quotas (429) and a Vault or balancer without a leader (503) may say when to come back.
+        const retryAfterMillis = res.statusCode === 429 || res.statusCode === 503 ? retryAfterFromHeaders(res.headers) : undefined;
+        return { status: res.statusCode, ...parseBody(text), ...(retryAfterMillis === undefined ? {} : { retryAfterMillis }) };
       }
     } catch (error) {
       throw this.#transportError(error, label, timedOut);
@@ -184,7 +187,7 @@ export class VaultClient {
   errorFor(request: VaultRequest, response: VaultResponse): LeaseholdError {
     const secrets = [...(request.secrets ?? []), ...(request.token ? [request.token.reveal()] : [])];
     const messages = vaultErrorMessages(response.body).map((message) => scrub(message, secrets));
-    return vaultHttpError(response.status, request.method, request.path, messages);
+    return vaultHttpError(response.status, request.method, request.path, messages, response.retryAfterMillis);
   }
 
   /** Aborts requests in flight and closes connections. Idempotent. */

@@ -38,8 +38,15 @@ function quote(messages: readonly string[]): string {
 /**
  * The typed error for an HTTP status >= 400 from Vault on `operation path`.
  * `messages` come from the body; callers pass them through `scrub` first when a request carried secrets.
+ * `retryAfterMillis` (the answer's `Retry-After`) goes into `details.retryAfterMillis`.
  */
-export function vaultHttpError(status: number, operation: string, path: string, messages: readonly string[]): LeaseholdError {
+export function vaultHttpError(
+  status: number,
+  operation: string,
+  path: string,
+  messages: readonly string[],
+  retryAfterMillis?: number,
+): LeaseholdError {
   let code: LeaseholdErrorCode;
   let retryable = false;
   if (status === 400) code = isLeaseGoneMessage(messages) ? 'LEASEHOLD_VAULT_LEASE_INVALID' : 'LEASEHOLD_VAULT_BAD_REQUEST';
@@ -64,6 +71,7 @@ export function vaultHttpError(status: number, operation: string, path: string, 
   if (code === 'LEASEHOLD_VAULT_INVALID_TOKEN') retryable = true;
   return new LeaseholdError(code, `Vault ${operation} ${path} failed with HTTP ${status}${quote(messages)}`, {
     retryable,
-    details: { status, path, operation },
+    // Read by the retry plan (renewal/retry-plan.ts retryAfterOf) as the earliest next attempt.
+    details: { status, path, operation, ...(retryAfterMillis === undefined ? {} : { retryAfterMillis }) },
   });
 }

@@ -50,6 +50,8 @@ export interface VaultResponse {
   readonly body: unknown;
   /** `empty`, `json`, or `not-json` (an HTML page, invalid JSON). Absent means `json` when `body` is set. */
   readonly format?: RawAnswer['format'] | undefined;
+  /** The wait a 429 or 503 asked for with `Retry-After`, in milliseconds; absent when none or invalid. */
+  readonly retryAfterMillis?: number | undefined;
 }
 
 /** The envelope of an answer without a body (204). */

@@ -6,6 +6,7 @@ import {
   MAX_SPREAD_MILLIS,
   MIN_SPREAD_MILLIS,
   planRetry,
+  RETRY_AFTER_JITTER_FRACTION,
   RETRY_AFTER_MAX_MILLIS,
   SPREAD_FRACTION,
   URGENT_MILLIS,
@@ -51,17 +52,40 @@ describe('planRetry', () => {
     expect(denied.kind === 'wait' && denied.delayMillis >= VAULT_BACKOFF.maxMillis / 2).toBe(true);
   });
 
-  it('honours Retry-After within bounds, and never past the time left', () => {
-    expect(planRetry({ attempt: 0, millisLeft: undefined, retryable: true, retryAfterMillis: 7_000 })).toEqual({
+  it('never retries earlier than Retry-After, adds up to a fifth of it at random, and honours at most a minute', () => {
+    expect(planRetry({ attempt: 0, millisLeft: undefined, retryable: true, retryAfterMillis: 7_000 }, fixed(0))).toEqual({
       kind: 'wait',
       delayMillis: 7_000,
     });
-    expect(planRetry({ attempt: 0, millisLeft: undefined, retryable: true, retryAfterMillis: 3_600_000 })).toEqual({
+    const late = planRetry({ attempt: 0, millisLeft: undefined, retryable: true, retryAfterMillis: 7_000 }, fixed(0.999999));
+    expect(late.kind === 'wait' && late.delayMillis).toBeGreaterThan(7_000);
+    expect(late.kind === 'wait' && late.delayMillis).toBeLessThanOrEqual(7_000 * (1 + RETRY_AFTER_JITTER_FRACTION));
+    expect(planRetry({ attempt: 0, millisLeft: undefined, retryable: true, retryAfterMillis: 3_600_000 }, fixed(0))).toEqual({
       kind: 'wait',
       delayMillis: RETRY_AFTER_MAX_MILLIS,
     });
-    const plan = planRetry({ attempt: 0, millisLeft: 20_000, retryable: true, retryAfterMillis: 50_000 });
-    expect(plan.kind === 'wait' && plan.delayMillis < 20_000).toBe(true);
+  });
+
+  it('treats Retry-After as a floor: a later retry planned by the ordinary rules stays as late', () => {
+    const input = { attempt: 0, millisLeft: 15 * MINUTE, retryable: true };
+    const early = planRetry({ ...input, retryAfterMillis: 7_000 }, fixed(0));
+    expect(early).toEqual({ kind: 'wait', delayMillis: 7_000 });
+    const spread = planRetry(input, fixed(0.9));
+    expect(spread.kind === 'wait' && spread.delayMillis).toBeGreaterThan(7_000 * (1 + RETRY_AFTER_JITTER_FRACTION));
+    expect(planRetry({ ...input, retryAfterMillis: 7_000 }, fixed(0.9))).toEqual(spread);
+    const refused = planRetry({ attempt: 0, millisLeft: 0, retryable: false, retryAfterMillis: 2_000 }, fixed(0.999999));
+    expect(refused.kind === 'wait' && refused.delayMillis).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('never waits past the time left, even when Retry-After asks for longer', () => {
+    const plan = planRetry({ attempt: 0, millisLeft: 20_000, retryable: true, retryAfterMillis: 50_000 }, fixed(0));
+    expect(plan.kind === 'wait' && plan.delayMillis).toBeLessThan(20_000);
+  });
+
+  it('ignores a Retry-After that asks for no wait', () => {
+    for (const retryAfterMillis of [0, -1, Number.NaN]) {
+      expect(planRetry({ attempt: 0, millisLeft: undefined, retryable: true, retryAfterMillis })).toEqual({ kind: 'watch' });
+    }
   });
 
   it('never returns a delay under the backoff minimum', () => {

@@ -21,8 +21,11 @@
  *   left, a refusal climbs the 1 s..5 min ladder (a mount that appears, a role created late are
  *   seen within seconds); a 403 permission denied stays at one slow attempt every 2.5-5 minutes,
  *   since only a policy change helps and a fleet must not hammer Vault with denied requests.
- * - `Retry-After` (429, 503) is honoured between {@link RETRY_AFTER_MIN_MILLIS} and
- *   {@link RETRY_AFTER_MAX_MILLIS}, and never past the time left.
+ * - `Retry-After` (429, 503; the client puts it in `details.retryAfterMillis`) is a floor: the
+ *   next attempt never comes earlier than it asks (up to {@link RETRY_AFTER_MAX_MILLIS}), plus up
+ *   to {@link RETRY_AFTER_JITTER_FRACTION} more at random, and the rules above still apply when
+ *   they wait longer. One rule outranks it: no retry waits past the time left, so a credential
+ *   with less time than the wait asked is retried before it expires, as the spread would.
  *
  * Every delay is at least {@link VAULT_BACKOFF}.minMillis: no retry loop without a delay.
  */
@@ -41,10 +44,13 @@ export const MIN_SPREAD_MILLIS = 1_000;
 export const SPREAD_FRACTION = 0.9;
 /** A retry is never spread over more than an hour, however long the lease. */
 export const MAX_SPREAD_MILLIS = 3_600_000;
-/** Smallest `Retry-After` honoured as given (below it, the ordinary rules decide). */
-export const RETRY_AFTER_MIN_MILLIS = 1_000;
 /** Largest `Retry-After` honoured: a proxy asking for an hour must not park an expiring credential. */
 export const RETRY_AFTER_MAX_MILLIS = 60_000;
+/**
+ * Up to this fraction of a `Retry-After` is added at random: a quota that refused a fleet at once
+ * tells every client the same wait, and without jitter they would all come back in one burst.
+ */
+export const RETRY_AFTER_JITTER_FRACTION = 0.2;
 
 /** The next step after a failure. */
 export type RetryPlan =
@@ -86,13 +92,26 @@ export function refusalDelay(random: () => number = Math.random): number {
 
 /** Plans the next attempt after a failure (see the file header for the rules). */
 export function planRetry(input: RetryInput, random: () => number = Math.random): RetryPlan {
+  const plan = plainPlan(input, random);
+  const floor = retryAfterFloor(input.retryAfterMillis, random);
+  if (floor === undefined) return plan;
+  // Watching would retry as soon as sys/health answers, which may be before the wait asked.
+  const delayMillis = plan.kind === 'wait' ? Math.max(plan.delayMillis, floor) : floor;
+  if (isUrgent(input.millisLeft)) return { kind: 'wait', delayMillis };
+  return { kind: 'wait', delayMillis: Math.max(VAULT_BACKOFF.minMillis, Math.min(delayMillis, SPREAD_FRACTION * input.millisLeft!)) };
+}
+
+/** The earliest retry a `Retry-After` allows, jittered; undefined when there is none (or it asks for no wait). */
+function retryAfterFloor(retryAfterMillis: number | undefined, random: () => number): number | undefined {
+  if (retryAfterMillis === undefined || !(retryAfterMillis > 0)) return undefined;
+  const asked = Math.min(RETRY_AFTER_MAX_MILLIS, retryAfterMillis);
+  return asked * (1 + random() * RETRY_AFTER_JITTER_FRACTION);
+}
+
+/** The plan by urgency and kind of failure alone, before any `Retry-After`. */
+function plainPlan(input: RetryInput, random: () => number): RetryPlan {
   const { millisLeft } = input;
   const urgent = isUrgent(millisLeft);
-  if (input.retryAfterMillis !== undefined && input.retryAfterMillis >= RETRY_AFTER_MIN_MILLIS) {
-    const asked = Math.min(RETRY_AFTER_MAX_MILLIS, input.retryAfterMillis);
-    if (urgent) return { kind: 'wait', delayMillis: asked };
-    return { kind: 'wait', delayMillis: Math.max(VAULT_BACKOFF.minMillis, Math.min(asked, SPREAD_FRACTION * millisLeft!)) };
-  }
   if (input.retryable) return urgent ? { kind: 'watch' } : { kind: 'wait', delayMillis: spreadDelay(millisLeft!, random) };
   if (urgent)
     return { kind: 'wait', delayMillis: input.denied === true ? refusalDelay(random) : backoffDelay(VAULT_BACKOFF, input.attempt, random) };

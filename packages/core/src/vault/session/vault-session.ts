@@ -22,7 +22,7 @@ import type { ComponentHealth, HealthError, HealthReporter, HealthState } from '
 import { silentLogger, type Logger } from '../../logger.js';
 import { requireNonNegative, requirePositive } from '../../options.js';
 import { Secret } from '../../secret/secret.js';
-import { createAuthMethod, type VaultAuthOptions } from '../auth/create-auth.js';
+import { createAuthMethod } from '../auth/create-auth.js';
 import type { VaultAuthMethod } from '../auth/auth-method.js';
 import { KvSource, type VaultKvOptions } from '../kv/kv-source.js';
 import { LeaseSource, type VaultLeaseOptions } from '../lease/lease-source.js';
@@ -30,79 +30,15 @@ import { MaxTtlMemory } from '../renewal/max-ttl-memory.js';
 import { DEFAULT_REPLACE_AT_REMAINING_FRACTION } from '../renewal/renewal-schedule.js';
 import { LATE_ANSWER_GRACE_MILLIS, withDeadline } from './late-answer.js';
 import { TokenKeeper, type TokenState } from './token-keeper.js';
-import { readCaDirectory, readPemFile, readVaultEnvironment } from './vault-environment.js';
-import { DEFAULT_REQUEST_TIMEOUT_MILLIS, VaultClient, type VaultClientOptions, type VaultEnvelope } from '../client/vault-client.js';
-import type { Sensitive } from '../../redact.js';
+import { clientOptions } from './session-client-options.js';
+import { loginSecretsOf, SessionScrubber, stringsIn } from './session-scrubber.js';
+import type { VaultSessionOptions } from './vault-session-options.js';
+import { DEFAULT_REQUEST_TIMEOUT_MILLIS, VaultClient, type VaultEnvelope } from '../client/vault-client.js';
 import type { SessionRequest, SessionResponse, VaultPort } from '../vault-port.js';
 
-/** Vault's own default address when VAULT_ADDR is unset. */
-export const DEFAULT_VAULT_ADDRESS = 'https://127.0.0.1:8200';
-
-/** Options of {@link VaultSession}. Every field is optional where the Vault CLI has an environment default. */
-export interface VaultSessionOptions {
-  /** Vault address: `https://...`, `http://...` or `unix:///path.sock`. Default VAULT_ADDR, then {@link DEFAULT_VAULT_ADDRESS}. */
-  readonly address?: string | undefined;
-  /**
-   * Address of a local Vault Agent or Proxy, used instead of `address` (VAULT_AGENT_ADDR). Without
-   * a configured token the session then sends none and the agent authenticates.
-   */
-  readonly agentAddress?: string | undefined;
-  /** Namespace (X-Vault-Namespace). Default VAULT_NAMESPACE. */
-  readonly namespace?: string | undefined;
-  /** How to log in. Default: token auth from VAULT_TOKEN or ~/.vault-token, else agent mode when an agent address is set. */
-  readonly auth?: VaultAuthOptions | undefined;
-  /** PEM CA bundle content. Default: `caCertPath` / VAULT_CACERT, then VAULT_CACERT_BYTES, then `caPath` / VAULT_CAPATH, else the system CAs. */
-  readonly caCert?: string | Buffer | undefined;
-  /** A PEM CA bundle file. Default VAULT_CACERT. */
-  readonly caCertPath?: string | undefined;
-  /** A directory of PEM CA certificates. Default VAULT_CAPATH. */
-  readonly caPath?: string | undefined;
-  /** PEM client certificate for mutual TLS (content). Default: the file `clientCertPath` / VAULT_CLIENT_CERT. */
-  readonly clientCert?: string | Buffer | undefined;
-  /** Client certificate file. Default VAULT_CLIENT_CERT. */
-  readonly clientCertPath?: string | undefined;
-  /** PEM private key of the client certificate (content). Default: the file `clientKeyPath` / VAULT_CLIENT_KEY. */
-  readonly clientKey?: string | Buffer | Sensitive | undefined;
-  /** Client key file. Default VAULT_CLIENT_KEY. */
-  readonly clientKeyPath?: string | undefined;
-  /** SNI name and the name Vault's certificate is checked against. Default VAULT_TLS_SERVER_NAME, else the address's host. */
-  readonly tlsServerName?: string | undefined;
-  /** Turns TLS verification off (development only). Default VAULT_SKIP_VERIFY, else false. */
-  readonly tlsSkipVerify?: boolean | undefined;
-  /** Total deadline of each request. Default VAULT_CLIENT_TIMEOUT, else 10 s. */
-  readonly requestTimeoutMillis?: number | undefined;
-  /** A proxy for every request, NO_PROXY notwithstanding. Default VAULT_PROXY_ADDR (or VAULT_HTTP_PROXY). */
-  readonly proxyAddress?: string | undefined;
-  /** Proxy for https addresses. Default HTTPS_PROXY / https_proxy. */
-  readonly httpsProxy?: string | undefined;
-  /** Proxy for http addresses. Default HTTP_PROXY / http_proxy. */
-  readonly httpProxy?: string | undefined;
-  /** Hosts reached directly, comma separated. Default NO_PROXY / no_proxy. */
-  readonly noProxy?: string | undefined;
-  /** Do not follow Vault's (single) redirect. Default VAULT_DISABLE_REDIRECTS, else false. */
-  readonly disableRedirects?: boolean | undefined;
-  /** Unwrap response-wrapped secrets with sys/wrapping/unwrap. Default false: a wrapped answer is a LEASEHOLD_VAULT_WRAPPED_RESPONSE. */
-  readonly unwrap?: boolean | undefined;
-  /**
-   * Default of every lease's `revokeOnClose`. Default true: a clean shutdown drops the dynamic
-   * database user instead of leaving it to its TTL. Set false when leases must outlive the process.
-   */
-  readonly revokeOnClose?: boolean | undefined;
-  /** Revoke the session's own token on close when the session logged in itself. Default true. */
-  readonly revokeTokenOnClose?: boolean | undefined;
-  /** Log in again when this fraction of the token's final (capped) TTL is left. Default 1/3. */
-  readonly replaceAtRemainingFraction?: number | undefined;
-  /** Name in health and logs. Default `vault`. */
-  readonly name?: string | undefined;
-  /** Time source for schedules. Default the system clock. */
-  readonly clock?: Clock | undefined;
-  /** A pino-compatible logger. Silent by default. */
-  readonly logger?: Logger | undefined;
-  /** Uniform [0, 1) random source for jitter. */
-  readonly random?: (() => number) | undefined;
-  /** Where the VAULT_* defaults are read. Default process.env. */
-  readonly env?: NodeJS.ProcessEnv | undefined;
-}
+// The options live beside the class; the public entry point imports both from here.
+export { DEFAULT_VAULT_ADDRESS } from './vault-session-options.js';
+export type { VaultSessionOptions } from './vault-session-options.js';
 
 /** A Vault session. */
 export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable {
@@ -120,6 +56,7 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
   readonly #requestTimeoutMillis: number;
   readonly #secrets = new Set<Secret<unknown>>();
   readonly #tokenListeners = new Set<(state: TokenState) => void>();
+  readonly #scrubber = new SessionScrubber(() => this.#liveSecrets());
   #lastError: { error: LeaseholdError; at: number } | undefined;
   #closing: Promise<void> | undefined;
   #closed = false;
@@ -135,6 +72,7 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
     this.replaceAtRemainingFraction = fraction('replaceAtRemainingFraction', options.replaceAtRemainingFraction);
     const { client, agentMode } = clientOptions(options, env, this.logger);
     this.#auth = createAuthMethod(options.auth, env, agentMode);
+    this.#scrubber.remember(loginSecretsOf(options.auth));
     this.#requestTimeoutMillis = requirePositive('requestTimeoutMillis', client.requestTimeoutMillis ?? DEFAULT_REQUEST_TIMEOUT_MILLIS);
     // The session keeps the deadline (late-answer.ts); the transport waits longer so an answer
     // that comes after it is still read, and a lease in it revoked or used, never lost.
@@ -148,10 +86,12 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
       replaceAtRemainingFraction: this.replaceAtRemainingFraction,
       probe: () => this.probe(),
       onNewToken: (state) => {
+        // Remembered past its own life: a late error may still quote the token it replaced.
+        this.#scrubber.remember(state.login.token);
         for (const listener of this.#tokenListeners) listener(state);
       },
       onError: (error) => {
-        this.#lastError = error ? { error, at: this.clock.now() } : undefined;
+        this.#lastError = error ? { error: this.#scrubber.error(error), at: this.clock.now() } : undefined;
       },
     });
   }
@@ -159,7 +99,9 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
   /** Resolves once the session holds a token; rejects with the login error (not cached: a later call tries again). */
   async ready(): Promise<void> {
     this.#assertOpen();
-    await this.#keeper.token();
+    await this.#keeper.token().catch((error: unknown) => {
+      throw this.#scrubber.error(error);
+    });
   }
 
   /**
@@ -182,6 +124,14 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
    * with concurrent callers) and retries once; every lease source then re-issues its lease.
    */
   async send(request: SessionRequest): Promise<SessionResponse> {
+    try {
+      return await this.#send(request);
+    } catch (error) {
+      throw this.#scrubber.error(error);
+    }
+  }
+
+  async #send(request: SessionRequest): Promise<SessionResponse> {
     if (this.#closed) throw new LeaseholdError('LEASEHOLD_CLOSED', `Vault session "${this.name}" is closed`);
     let state = await this.#keeper.token();
     let response = await this.#sendOnce(request, state);
@@ -196,14 +146,16 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
     const { onLateAnswer, ...vaultRequest } = request;
     const sent = this.client
       .send({ ...vaultRequest, token: state.login.token })
-      .then((response) => ({ ...response, tokenGeneration: state.generation }));
+      .then((response) => ({ ...this.#scrubber.response(response), tokenGeneration: state.generation }));
     return withDeadline(sent, this.#requestTimeoutMillis, `${request.method} ${request.path}`, onLateAnswer);
   }
 
   /** Like {@link send}, but returns the decoded envelope of a 2xx answer and rejects with a typed error otherwise. */
   async request<D = Record<string, unknown>>(request: SessionRequest): Promise<VaultEnvelope<D>> {
     const response = await this.send(request);
-    return this.client.answer<D>(request, response);
+    return this.client.answer<D>(request, response).catch((error: unknown) => {
+      throw this.#scrubber.error(error);
+    });
   }
 
   /**
@@ -215,7 +167,11 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
     request: SessionRequest,
   ): Promise<{ readonly envelope: VaultEnvelope<D>; readonly tokenGeneration: number }> {
     const response = await this.send(request);
-    const envelope = await this.client.answer<D>({ expect: 'secret', ...request }, response);
+    const envelope = await this.client.answer<D>({ expect: 'secret', ...request }, response).catch((error: unknown) => {
+      throw this.#scrubber.error(error);
+    });
+    // The engine's data is the secret itself: known from now on, before any source adopts it.
+    this.#scrubber.remember(envelope.data);
     return { envelope, tokenGeneration: response.tokenGeneration };
   }
 
@@ -310,6 +266,13 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
     return this.#lastError ? 'degraded' : 'ready';
   }
 
+  /** The secrets known right now: the token in use and the values of the session's secrets. */
+  *#liveSecrets(): Iterable<string> {
+    const token = this.#keeper.state?.login.token.reveal();
+    if (token) yield token;
+    for (const secret of this.#secrets) yield* stringsIn(secret.peek()?.value);
+  }
+
   #secretOptions<O extends { readonly clock?: Clock | undefined }>(options: O): O & { clock: Clock; logger: Logger; random: () => number } {
     return { logger: this.logger, random: this.random, ...options, clock: this.clock };
   }
@@ -328,56 +291,6 @@ function fraction(option: string, value: number | undefined): number {
   const result = requireNonNegative(option, value ?? DEFAULT_REPLACE_AT_REMAINING_FRACTION);
   if (result >= 1) throw new LeaseholdError('LEASEHOLD_INVALID_OPTION', `Option ${option} must be below 1 (got ${result})`);
   return result;
-}
-
-/** The client options from session options and the environment, and whether the session talks to an agent. */
-function clientOptions(
-  options: VaultSessionOptions,
-  env: NodeJS.ProcessEnv,
-  logger: Logger,
-): { readonly client: VaultClientOptions; readonly agentMode: boolean } {
-  const fromEnv = readVaultEnvironment(env);
-  // Vault's client: an agent address, when set, is used instead of the address.
-  const agentAddress = options.agentAddress ?? (options.address === undefined ? fromEnv.agentAddress : undefined);
-  const address = agentAddress ?? options.address ?? fromEnv.address ?? DEFAULT_VAULT_ADDRESS;
-  const clientCertPath = options.clientCertPath ?? fromEnv.clientCertPath;
-  const clientKeyPath = options.clientKeyPath ?? fromEnv.clientKeyPath;
-  return {
-    agentMode: agentAddress !== undefined || address.startsWith('unix://'),
-    client: {
-      address,
-      namespace: options.namespace ?? fromEnv.namespace,
-      caCert: caCertificates(options, fromEnv),
-      clientCert:
-        options.clientCert ??
-        (clientCertPath === undefined
-          ? undefined
-          : readPemFile(clientCertPath, 'Vault client certificate (clientCertPath / VAULT_CLIENT_CERT)')),
-      clientKey:
-        options.clientKey ??
-        (clientKeyPath === undefined ? undefined : readPemFile(clientKeyPath, 'Vault client key (clientKeyPath / VAULT_CLIENT_KEY)')),
-      tlsServerName: options.tlsServerName ?? fromEnv.tlsServerName,
-      tlsSkipVerify: options.tlsSkipVerify ?? fromEnv.tlsSkipVerify,
-      requestTimeoutMillis: options.requestTimeoutMillis ?? fromEnv.requestTimeoutMillis,
-      proxyAddress: options.proxyAddress ?? fromEnv.proxyAddress,
-      httpsProxy: options.httpsProxy ?? fromEnv.httpsProxy,
-      httpProxy: options.httpProxy ?? fromEnv.httpProxy,
-      noProxy: options.noProxy ?? fromEnv.noProxy,
-      disableRedirects: options.disableRedirects ?? fromEnv.disableRedirects,
-      unwrap: options.unwrap,
-      logger,
-    },
-  };
-}
-
-/** CA certificates in Vault's order of precedence: a file, then bytes, then a directory. */
-function caCertificates(options: VaultSessionOptions, fromEnv: ReturnType<typeof readVaultEnvironment>): VaultClientOptions['caCert'] {
-  if (options.caCert !== undefined) return options.caCert;
-  const file = options.caCertPath ?? fromEnv.caCertPath;
-  if (file !== undefined) return readPemFile(file, 'Vault CA (caCertPath / VAULT_CACERT)');
-  if (options.caPath === undefined && fromEnv.caCertBytes !== undefined) return fromEnv.caCertBytes;
-  const directory = options.caPath ?? fromEnv.caPath;
-  return directory === undefined ? undefined : readCaDirectory(directory);
 }
 
 function healthError(error: LeaseholdError, at: number): HealthError {

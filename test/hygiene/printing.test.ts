@@ -1,0 +1,227 @@
+// Every public object that can hold a secret, printed every way a service prints things:
+// util.inspect at any depth with hidden properties and getters, JSON.stringify, util.format's %o
+// and %O, console.table, and the same for every object reachable from it by property access
+// (own properties, hidden and symbol-keyed ones included). No form may show a secret value.
+import { Console } from 'node:console';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { format, inspect } from 'node:util';
+import { onTestFinished, describe, expect, it } from 'vitest';
+import type { VaultSession } from '@leasehold/core';
+import { envSecret, fileSecret, healthCheck, LeaseholdError, protectValue, Sensitive, type Secret, type Snapshot } from '@leasehold/core';
+import { tempDir } from '../files/helpers.js';
+import { openSession } from '../vault/helpers.js';
+import { expectNoSecret } from './capture.js';
+
+const FILE_SECRETS = ['nested-db-Pa55word', 'list-item-t0ken-1', 'deep-deeper-k3y', 'top-level-api-k3y'];
+const ENV_SECRET = 'env-Pa55word-abcdef';
+
+/** console.table into a string. */
+function table(value: unknown): string {
+  let text = '';
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  new Console(sink).table(value);
+  return text;
+}
+
+/** Every printed form of `value` except console.table. */
+function printedForms(value: unknown): string {
+  let json: string;
+  try {
+    json = JSON.stringify(value) ?? '';
+  } catch {
+    json = '';
+  }
+  return [
+    inspect(value, { depth: Infinity, showHidden: true, getters: true }),
+    inspect(value, { depth: Infinity }),
+    format('%o|%O|%j|%s', value, value, value, value),
+    json,
+  ].join('\n');
+}
+
+function isSnapshot(value: object): value is Snapshot<unknown> {
+  return 'fingerprint' in value && 'version' in value && 'fetchedAt' in value;
+}
+
+interface Reached {
+  readonly path: string;
+  readonly value: unknown;
+  /** True inside a snapshot's `value`: the secret itself, reached on purpose. */
+  readonly insideValue: boolean;
+}
+
+/** Everything reachable from `root` by property access (own keys, hidden and symbols too), breadth first. */
+function reachable(root: unknown, rootPath: string, rootIsValue: boolean, maxDepth = 6): Reached[] {
+  const found: Reached[] = [];
+  const seen = new Set<unknown>();
+  let level: Reached[] = [{ path: rootPath, value: root, insideValue: rootIsValue }];
+  for (let depth = 0; depth <= maxDepth && level.length > 0; depth++) {
+    const next: Reached[] = [];
+    for (const item of level) {
+      found.push(item);
+      const { value } = item;
+      if (value === null || (typeof value !== 'object' && typeof value !== 'function') || seen.has(value)) continue;
+      seen.add(value);
+      if (typeof value === 'function') continue;
+      for (const key of Reflect.ownKeys(value)) {
+        const descriptor = Object.getOwnPropertyDescriptor(value, key);
+        let child: unknown;
+        try {
+          child = descriptor && 'value' in descriptor ? descriptor.value : descriptor?.get?.call(value);
+        } catch {
+          continue;
+        }
+        const insideValue = item.insideValue || (key === 'value' && isSnapshot(value));
+        next.push({ path: `${item.path}.${String(key)}`, value: child, insideValue });
+      }
+    }
+    level = next;
+  }
+  return found;
+}
+
+/**
+ * Checks every form of every object reachable from `roots`. Roots named in `values` are secret
+ * values themselves (a snapshot's `value` and its parts). Returns how many objects were checked.
+ */
+function checkAll(roots: Record<string, unknown>, secrets: readonly string[], values: readonly string[] = []): number {
+  let checked = 0;
+  for (const [name, root] of Object.entries(roots)) {
+    for (const { path, value, insideValue } of reachable(root, name, values.includes(name))) {
+      if (typeof value === 'function') continue;
+      if (value === null || typeof value !== 'object') {
+        // A string reached inside a value is the secret itself; anywhere else it must hold none.
+        if (!insideValue) expectNoSecret(String(value), secrets, path);
+        continue;
+      }
+      checked++;
+      expectNoSecret(printedForms(value), secrets, path);
+      // console.table reads a plain object's fields the way a spread does, so it shows the fields
+      // of the value itself (documented in redact.ts); every other object must print none.
+      if (!insideValue) expectNoSecret(`${table(value)}${table([value])}`, secrets, `console.table ${path}`);
+    }
+  }
+  return checked;
+}
+
+async function nestedFileSecret(): Promise<Secret<Record<string, unknown>>> {
+  const { dir, remove } = await tempDir('leasehold-printing-');
+  onTestFinished(remove);
+  const path = join(dir, 'config.json');
+  await writeFile(
+    path,
+    JSON.stringify({
+      db: { password: FILE_SECRETS[0] },
+      list: [FILE_SECRETS[1], { deep: { deeper: FILE_SECRETS[2] } }],
+      apiKey: FILE_SECRETS[3],
+    }),
+  );
+  const secret = fileSecret<Record<string, unknown>>({ path });
+  onTestFinished(() => secret.close());
+  return secret;
+}
+
+/** The error of a JSON file that does not parse, the secret inside it. */
+async function brokenFileError(): Promise<unknown> {
+  const { dir, remove } = await tempDir('leasehold-printing-');
+  onTestFinished(remove);
+  const path = join(dir, 'broken.json');
+  await writeFile(path, `{"apiKey": "${FILE_SECRETS[3]!}" ,, }`);
+  const secret = fileSecret({ path, startTimeoutMillis: 500 });
+  onTestFinished(() => secret.close());
+  return secret.ready().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
+describe('no public object prints a secret, at any depth, in any form', () => {
+  it('file and environment secrets, their snapshots, values, health and errors', async () => {
+    const file = await nestedFileSecret();
+    const snapshot = await file.ready();
+    const env = envSecret<{ password: string }>({ variables: { password: 'APP_PASSWORD' }, env: { APP_PASSWORD: ENV_SECRET } });
+    onTestFinished(() => env.close());
+    await env.ready();
+    const refused = await brokenFileError();
+    expect(refused).toBeInstanceOf(LeaseholdError);
+    const value = snapshot.value as { db: { password: string }; list: unknown[] };
+    // The values are there to be used: property access gives the real strings.
+    expect(value.db.password).toBe(FILE_SECRETS[0]);
+    expect({ ...value }.db).toBe(value.db);
+    const secrets = [...FILE_SECRETS, ENV_SECRET];
+    const checked = checkAll(
+      {
+        file,
+        env,
+        snapshot,
+        envSnapshot: env.current(),
+        value,
+        nested: value.db,
+        list: value.list,
+        health: file.health(),
+        report: healthCheck([file, env]).report(),
+        check: healthCheck([file, env]),
+        sensitive: new Sensitive(ENV_SECRET),
+        protectedAgain: protectValue({ inner: { password: FILE_SECRETS[0] } }),
+        error: refused,
+        snapshots: [snapshot, env.current()],
+      },
+      secrets,
+      ['value', 'nested', 'list', 'protectedAgain'],
+    );
+    expect(checked).toBeGreaterThan(30);
+  });
+
+  it('a Vault session, its lease, the lease snapshot and value, health and a Vault error', async () => {
+    const { s } = await openSession();
+    const db = s.lease<{ username: string; password: string }>('database/creds/app');
+    const snapshot = await db.ready();
+    const denied = s.lease('database/creds/forbidden', { startTimeoutMillis: 5_000 });
+    const error = await denied.ready().then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    expect(error).toBeInstanceOf(LeaseholdError);
+    const token = await tokenOf(s);
+    const secrets = [snapshot.value.password, snapshot.value.username, token];
+    const checked = checkAll(
+      {
+        session: s,
+        db,
+        snapshot,
+        value: snapshot.value,
+        sessionHealth: s.health(),
+        leaseHealth: db.health(),
+        report: healthCheck([s, db, denied]).report(),
+        error,
+        client: s.client,
+      },
+      secrets,
+      ['value'],
+    );
+    expect(checked).toBeGreaterThan(20);
+  });
+});
+
+/** The session's token, read back the way a debugging user would: it is in no public field, so ask Vault. */
+async function tokenOf(session: VaultSession): Promise<string> {
+  const seen: string[] = [];
+  const original = session.client.send.bind(session.client);
+  // One authenticated request through the session, recording the token it sends.
+  session.client.send = (request) => {
+    const token = request.token?.reveal();
+    if (token) seen.push(token);
+    return original(request);
+  };
+  await session.request({ method: 'GET', path: 'auth/token/lookup-self' });
+  session.client.send = original;
+  expect(seen).toHaveLength(1);
+  return seen[0]!;
+}
