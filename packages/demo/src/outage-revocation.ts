@@ -10,6 +10,8 @@
 import type { Secret } from '@leasehold/core';
 import type { VaultDevServer } from '@leasehold/testing';
 
+/** How close to its expiry a lease counts as revoked by Vault (see `explains`). */
+const EXPIRY_MARGIN_MILLIS = 2_000;
 /** How many of the newest versions may still serve requests (the current one and the one draining). */
 const VERSIONS_IN_USE = 2;
 
@@ -17,8 +19,8 @@ const VERSIONS_IN_USE = 2;
 export class OutageRevocation<T> {
   readonly #vault: VaultDevServer;
   readonly #inVaultFault: (at: number) => boolean;
-  /** Lease id by version, for versions not yet retired by the SDK, newest last. */
-  readonly #held = new Map<number, string>();
+  /** Lease id and expiry (epoch millis) by version, for versions not yet retired by the SDK, newest last. */
+  readonly #held = new Map<number, { readonly leaseId: string; readonly expiresAt: number }>();
 
   /** `inVaultFault(at)` says whether a Vault fault was in progress, or just over, at `at` (`performance.now()`). */
   constructor(secret: Secret<T>, vault: VaultDevServer, inVaultFault: (at: number) => boolean) {
@@ -26,7 +28,7 @@ export class OutageRevocation<T> {
     this.#inVaultFault = inVaultFault;
     secret.on('rotated', (next) => {
       if (next.leaseId === undefined) return;
-      this.#held.set(next.version, next.leaseId);
+      this.#held.set(next.version, { leaseId: next.leaseId, expiresAt: next.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY });
       // Versions older than those in use have been replaced; Vault or the SDK ends them.
       for (const version of [...this.#held.keys()].slice(0, -VERSIONS_IN_USE)) this.#held.delete(version);
     });
@@ -37,6 +39,9 @@ export class OutageRevocation<T> {
   explains(at: number): boolean {
     if (!this.#inVaultFault(at) || this.#held.size === 0) return false;
     const live = new Set(this.#vault.leases().map((lease) => lease.id));
-    return [...this.#held.values()].some((leaseId) => !live.has(leaseId));
+    // Vault's clock started the lease before the answer reached us, and its revocation is under way
+    // before the lease leaves its list: a lease this close to its expiry counts as revoked.
+    const now = Date.now();
+    return [...this.#held.values()].some(({ leaseId, expiresAt }) => !live.has(leaseId) || expiresAt - EXPIRY_MARGIN_MILLIS <= now);
   }
 }
