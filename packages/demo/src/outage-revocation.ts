@@ -7,7 +7,7 @@
  * during an injected Vault fault or just after it: a failure at any other time is the SDK's to
  * prevent, and counts as failed. Decided when the request fails, from Vault's own lease list.
  */
-import type { Secret } from '@leasehold/core';
+import type { Secret, Snapshot } from '@leasehold/core';
 import type { VaultDevServer } from '@leasehold/testing';
 
 /** How close to its expiry a lease counts as revoked by Vault (see `explains`). */
@@ -26,12 +26,18 @@ export class OutageRevocation<T> {
   constructor(secret: Secret<T>, vault: VaultDevServer, inVaultFault: (at: number) => boolean) {
     this.#vault = vault;
     this.#inVaultFault = inVaultFault;
-    secret.on('rotated', (next) => {
+    const hold = (next: Snapshot<T>): void => {
       if (next.leaseId === undefined) return;
       this.#held.set(next.version, { leaseId: next.leaseId, expiresAt: next.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY });
       // Versions older than those in use have been replaced; Vault or the SDK ends them.
       for (const version of [...this.#held.keys()].slice(0, -VERSIONS_IN_USE)) this.#held.delete(version);
-    });
+    };
+    // Built once the secret is ready: its first value was announced before this listened.
+    const first = secret.peek();
+    if (first) hold(first);
+    secret.on('rotated', hold);
+    // A renewal moves the expiry.
+    secret.on('renewed', hold);
     secret.on('retired', (snapshot) => this.#held.delete(snapshot.version));
   }
 
