@@ -139,10 +139,9 @@ describe('a network partition to PostgreSQL (accepts, never answers)', () => {
     await until(() => proxy.openConnections === 0, 5_000, 'proxied connections closed');
   });
 
-  // Known bug: the pool records the driver's raw error ("Connection terminated unexpectedly") in
-  // connectionFailed (packages/pg/src/rotating-pool.ts) before pg-pool wraps it as "Connection
-  // terminated due to connection timeout", so pool-health.ts errorCode() reports `unknown`.
-  it.fails('names a connection timeout as `timeout` in health', async () => {
+  // pg-pool wraps the driver's "Connection terminated unexpectedly" as its timeout error only after
+  // the pool has seen the raw one: health must still say timeout, not `unknown`.
+  it('names a connection timeout as `timeout` in health', async () => {
     const { proxy, pool, results } = await partitionedPool();
     try {
       expect(pool.health().details).toMatchObject({ lastConnectFailure: { code: 'timeout' } });
@@ -273,10 +272,9 @@ describe('a password changed out of band', () => {
     await expectNoSessions(admin, [role.name]);
   });
 
-  // Known bug: pool-health.ts currentError() labels every failed connect LEASEHOLD_PG_UNREACHABLE,
-  // a refused login included; docs/errors.md keeps UNREACHABLE for refused, unresolvable or timed
-  // out connections and LEASEHOLD_PG_AUTH_FAILED for refused credentials.
-  it.fails('labels the refused login LEASEHOLD_PG_AUTH_FAILED in health', async () => {
+  // docs/errors.md keeps LEASEHOLD_PG_UNREACHABLE for refused, unresolvable or timed out
+  // connections and LEASEHOLD_PG_AUTH_FAILED for refused credentials.
+  it('labels the refused login LEASEHOLD_PG_AUTH_FAILED in health', async () => {
     const { pool } = await passwordChangedBehindTheSecret();
     try {
       await burst(pool, 4, 'SELECT pg_sleep(0.5)');
