@@ -146,8 +146,12 @@ if (fleet) {
   );
   sections.push(`## A fleet through a Vault outage (\`npm run bench:fleet\`)
 
-10,000 clients with 3 leases each, simulated on fake time with the real retry plan, through a
-10-minute outage and through an outage longer than some leases' TTL, beside a naive renewer.
+A simulation, not a run of the SDK: 10,000 clients with 3 leases each on a fake clock, through a
+10-minute outage and through an outage longer than some leases' TTL, beside a naive renewer. The
+schedule functions are core's real ones (\`renewalDelay\`, \`planAfterRenewal\`, \`planRetry\`,
+\`probeDelay\`); the control flow around them is a model of the renewer's
+(\`bench/fleet-renewers.ts\`), not the SDK's renewer itself; Vault's answers (up or down, TTL
+caps, refusals) are modelled too, and no server runs.
 
 ${table(rows)}${ranOn(fleet)}${outage}`);
 }

@@ -9,6 +9,9 @@ interface Keys {
   secretAccessKey: string;
 }
 
+/** How long close() gets to (wrongly) finish while a request still holds its credentials. */
+const CLOSE_WINDOW_MILLIS = 200;
+
 let counter = 0;
 function newKeys(): Keys {
   counter++;
@@ -140,12 +143,16 @@ describe('an AWS client binding', () => {
     await vi.waitFor(() => expect(release).toBeDefined());
     manual.set(grant(newKeys()));
     await vi.waitFor(() => expect(manual.secret.health().consumers?.[0]?.version).toBe(2));
-    const closed = binding.close();
-    await new Promise((resolve) => setImmediate(resolve));
+    let settled = false;
+    const closed = binding.close().finally(() => (settled = true));
+    // A bounded window in which close() could finish if it did not wait: it must not.
+    await new Promise((resolve) => setTimeout(resolve, CLOSE_WINDOW_MILLIS));
+    expect(settled).toBe(false);
     expect(manual.retired).toEqual([]); // version 1 still signs the running request
     release!();
     await request;
     await closed;
+    expect(settled).toBe(true);
     await vi.waitFor(() => expect(manual.retired).toEqual([1]));
   });
 

@@ -68,6 +68,14 @@ describe('leasehold, first contact', () => {
     expect(result.stderr).not.toMatch(/positional argument|hunter2/);
   });
 
+  it('refuses a stray word by its position, never echoing it (a token typed in the wrong place)', async () => {
+    const result = await runCli(['check', '--file', '/nonexistent-mount', 'hvs.stray-token-value']);
+
+    expect(result.code).toBe(2); // check's usage exit
+    expect(result.stderr).toContain('LEASEHOLD_INVALID_OPTION: unexpected argument at position 3');
+    expect(`${result.stdout} ${result.stderr}`).not.toContain('stray-token-value');
+  });
+
   it('names the Vault address and ECONNREFUSED while it is still waiting, long before its timeout', async () => {
     const address = `http://127.0.0.1:${await closedPort()}`;
     const run = startCli(['exec', '--timeout', '120', '--lease', 'database/creds/migrate', '--', 'node', '-e', '1'], {

@@ -8,6 +8,7 @@
  * after end(), no lease after close, no unhandled rejection or pool 'error' crash.
  * Bounded waits for a pool that never had a connection: test/pg/bounded-waits.
  */
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { connectPostgres, manualSecret, quoteIdent, quoteLiteral, startPostgres, type PostgresDatabase } from '@leasehold/testing';
 import { createPool } from '@leasehold/pg';
@@ -283,7 +284,7 @@ describe('a password changed out of band', () => {
       refusedCheckouts: 0,
     });
     expect(refusals(pool).authFailures).toBeGreaterThanOrEqual(2);
-    expect(JSON.stringify(pool.health())).not.toContain(password);
+    expect(`${JSON.stringify(pool.health())} ${inspect(pool.health(), { depth: 10 })}`).not.toContain(password);
 
     source.set({ username: role.name, password }); // the mount catches up
     await until(() => pool.version === 2, 10_000, 'the new password adopted');
@@ -309,7 +310,8 @@ describe('a password changed out of band', () => {
     });
     expect(pool.health()).toMatchObject({ state: 'degraded', lastError: { code: 'LEASEHOLD_PG_AUTH_FAILED' } });
     expect(pool.health().details).toMatchObject({ lastAuthFailureCode: '28P01', refusedCheckouts: 1, heldAfterRefusedLogin: 0 });
-    expect(JSON.stringify(pool.health())).not.toContain(password);
+    expect(`${JSON.stringify(pool.health())} ${inspect(pool.health(), { depth: 10 })}`).not.toContain(password);
+    expect(inspect(refused, { depth: 10 })).not.toContain(password);
     expect(failures(await busy)).toEqual([]);
 
     source.set({ username: role.name, password });

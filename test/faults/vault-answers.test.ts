@@ -7,6 +7,7 @@
  * degraded with that code, the next good answer adopted, no lease left behind.
  * The full list of shapes, against a scripted fake Vault: test/vault-transport/malformed-answers.
  */
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { isLeaseholdError, type LeaseholdError } from '@leasehold/core';
 import { openSession, runFor, seededRandom } from '../vault/helpers.js';
@@ -70,11 +71,12 @@ describe('a malformed answer to a credential fetch', () => {
       expect(bad.hits).toBe(1);
       expect(isLeaseholdError(error, 'LEASEHOLD_VAULT_UNEXPECTED_RESPONSE')).toBe(true);
       expect(error!.retryable).toBe(true);
-      expect(`${error!.message} ${JSON.stringify(error)}`).not.toContain(LEAKED);
+      // inspect() walks `cause` and `stack` too, which the message and JSON.stringify leave out.
+      expect(`${error!.message} ${JSON.stringify(error)} ${inspect(error, { depth: 10 })}`).not.toContain(LEAKED);
       expect(db.current().leaseId).toBe(first.leaseId);
       expect(db.health().state).toBe('degraded');
       expect(db.health().lastError?.code).toBe('LEASEHOLD_VAULT_UNEXPECTED_RESPONSE');
-      expect(JSON.stringify(db.health())).not.toContain(LEAKED);
+      expect(`${JSON.stringify(db.health())} ${inspect(db.health(), { depth: 10 })}`).not.toContain(LEAKED);
 
       await db.refresh();
       expect(db.current().version).toBe(2);

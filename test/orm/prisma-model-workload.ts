@@ -45,9 +45,9 @@ export function startModelWorkload(prisma: LedgerPrisma, workers: number): { sto
           if (!(error instanceof Rollback)) throw error;
           rolledBack += 1;
         }
-        // A pid read that returned nothing would make every transaction look whole.
+        // Two numeric pids or the check below passes vacuously (an undefined read equals itself).
         if (pids.length !== 2 || pids.some((pid) => typeof pid !== 'number')) {
-          errors.push(new Error(`transaction ${tx}: pg_backend_pid() reads gave ${JSON.stringify(pids)}`));
+          errors.push(new Error(`transaction ${tx}: backend pid reads returned ${JSON.stringify(pids)}`));
         } else if (new Set(pids).size !== 1) split += 1;
       } catch (error) {
         errors.push(error);

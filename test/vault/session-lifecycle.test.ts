@@ -5,6 +5,9 @@ import { openSession, runFor, seededRandom, type Fixture, type VaultWorld } from
 const open = (options: Partial<VaultSessionOptions> = {}, fixture: Fixture = {}) =>
   openSession(fixture, { random: seededRandom(9), ...options });
 
+/** Real timers keeping the event loop alive (unref()ed ones are not listed). */
+const realTimeouts = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+
 const count = (w: VaultWorld, path: string) => w.server.requestLog.filter((entry) => entry.path === path).length;
 
 describe('VaultSession lifecycle', () => {
@@ -106,6 +109,9 @@ describe('VaultSession lifecycle', () => {
 
   it('keeps no timer alive after close', async () => {
     const { w, s } = await open();
+    // Real timers too, not only the fake clock's: counted before the session's first request, so the
+    // dev server's and vitest's own timers are in both counts.
+    const before = realTimeouts();
     await s.lease('database/creds/app').ready();
     await s
       .kv('secret/app')
@@ -113,6 +119,7 @@ describe('VaultSession lifecycle', () => {
       .catch(() => undefined);
     await s.close();
     expect(w.clock.pendingTimers).toBe(0);
+    expect(realTimeouts()).toBeLessThanOrEqual(before);
   });
 });
 

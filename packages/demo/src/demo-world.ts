@@ -29,6 +29,9 @@ export const DEMO_LEASE_TTL = '6s';
 export const DEMO_LEASE_MAX_TTL = '15s';
 export const DEMO_STS_TTL = '20s';
 
+/** How long {@link DemoWorld.sessionsLeft} lets closed sessions leave pg_stat_activity. */
+export const SESSIONS_GONE_WAIT_MILLIS = 5_000;
+
 /** Everything the demo service talks to. */
 export interface DemoWorld {
   readonly postgres: PostgresServer;
@@ -41,11 +44,28 @@ export interface DemoWorld {
   rotateApiKey(generation: number): Promise<void>;
   /** Names of the `v-` roles the database engine made that still exist in Postgres. */
   dynamicRoles(): Promise<string[]>;
+  /**
+   * Sessions still open in pg_stat_activity for the service's roles (the `v-` users and
+   * `reports`), by role, once they stop going away: a backend leaves the view a moment after its
+   * client closed, so this waits up to {@link SESSIONS_GONE_WAIT_MILLIS} for them to go.
+   */
+  sessionsLeft(): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
 
+/** The database role's lease durations, in Vault's duration syntax. */
+export interface DemoLeaseDurations {
+  readonly ttl: string;
+  readonly maxTtl: string;
+  /** What the service asks of Vault's AWS engine for its STS keys. */
+  readonly stsTtl: string;
+}
+
+/** The demo's own: short, to show renewals and replacements within half a minute. */
+export const DEMO_LEASE_DURATIONS: DemoLeaseDurations = { ttl: DEMO_LEASE_TTL, maxTtl: DEMO_LEASE_MAX_TTL, stsTtl: DEMO_STS_TTL };
+
 /** Starts every part. Takes a few seconds, most of it PostgreSQL's initdb. */
-export async function startDemoWorld(): Promise<DemoWorld> {
+export async function startDemoWorld(lease: DemoLeaseDurations = DEMO_LEASE_DURATIONS): Promise<DemoWorld> {
   const workDir = await mkdtemp(join(tmpdir(), 'leasehold-demo-'));
   await chmod(workDir, 0o755);
   const postgres = await startPostgres();
@@ -60,8 +80,8 @@ export async function startDemoWorld(): Promise<DemoWorld> {
       connection: postgres,
       roles: {
         payments: {
-          defaultTtl: DEMO_LEASE_TTL,
-          maxTtl: DEMO_LEASE_MAX_TTL,
+          defaultTtl: lease.ttl,
+          maxTtl: lease.maxTtl,
           creationStatements: [...DEFAULT_CREATION_STATEMENTS, 'GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO "{{name}}"'],
         },
       },
@@ -109,6 +129,18 @@ export async function startDemoWorld(): Promise<DemoWorld> {
         "SELECT rolname FROM pg_roles WHERE rolname LIKE 'v-%' ORDER BY rolname",
       );
       return result.rows.map((row) => row.rolname);
+    },
+    async sessionsLeft() {
+      const deadline = Date.now() + SESSIONS_GONE_WAIT_MILLIS;
+      for (;;) {
+        const result = await postgres.adminQuery<{ usename: string; sessions: number }>(
+          "SELECT usename, count(*)::int AS sessions FROM pg_stat_activity WHERE usename LIKE 'v-%' OR usename = 'reports' GROUP BY usename",
+        );
+        if (result.rows.length === 0 || Date.now() > deadline) {
+          return Object.fromEntries(result.rows.map((row) => [row.usename, row.sessions]));
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     },
     close() {
       closing ??= (async () => {

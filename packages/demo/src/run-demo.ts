@@ -14,13 +14,25 @@ import type { AddressInfo } from 'node:net';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { awsCredentials, bindAwsClient, type AwsIdentity } from '@leasehold/aws';
-import { fileSecret, healthCheck, healthRoutes, parseVaultDuration, VaultSession, type Secret } from '@leasehold/core';
+import { fileSecret, healthCheck, healthRoutes, parseVaultDuration, VaultSession } from '@leasehold/core';
 import { createPool } from '@leasehold/pg';
-import { DEMO_LEASE_MAX_TTL, DEMO_LEASE_TTL, DEMO_STS_TTL, startDemoWorld } from './demo-world.js';
+import { follow, type CredentialCounts } from './credential-follower.js';
+import { DEMO_LEASE_DURATIONS, startDemoWorld } from './demo-world.js';
 import type { CredentialRow, DemoView } from './demo-view.js';
 import { LoadCounter } from './load-counter.js';
 import { PlainView } from './plain-view.js';
 import { ReadinessPoller } from './readiness-poller.js';
+import {
+  PASSWORD_ROTATION_EVERY_MILLIS,
+  SOAK_LEASE_DURATIONS,
+  startSoakExtras,
+  type DemoFaultOptions,
+  type SoakExtras,
+  type SoakSummary,
+} from './soak-extras.js';
+
+export type { CredentialCounts } from './credential-follower.js';
+export type { DemoFaultOptions, SoakSummary } from './soak-extras.js';
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
@@ -30,15 +42,13 @@ export interface DemoOptions {
   readonly print: (line: string) => void;
   /** What draws the run; default plain lines through `print`. */
   readonly view?: DemoView | undefined;
-}
-
-/** What happened to one credential during the run. */
-export interface CredentialCounts {
-  /** Replacements adopted (the first value is not one). */
-  rotations: number;
-  renewals: number;
-  /** Renewals Vault granted shorter than asked: capped by the lease's max TTL. */
-  capped: number;
+  /**
+   * Runs as the soak: Vault reached through a proxy that faults can cut or garble, a second pool on
+   * a password-rotated mounted secret, and random faults from this seed. Default: none of it.
+   */
+  readonly faults?: DemoFaultOptions | undefined;
+  /** Told when the load starts and when it is about to stop (before faults end and teardown begins). */
+  readonly onLoad?: ((state: 'started' | 'stopping') => void) | undefined;
 }
 
 /** What the demo measured. */
@@ -56,6 +66,12 @@ export interface DemoSummary {
   readonly rolesLeft: readonly string[];
   /** Kept for the soak test: the same figures as `db`. */
   readonly dbRotations: number;
+  /** PostgreSQL sessions of the service's roles still open after it closed, by role. */
+  readonly connectionsLeft: Readonly<Record<string, number>>;
+  /** Vault leases left on the server after the service closed (ids only). */
+  readonly leasesLeft: readonly string[];
+  /** Present when run with `faults`. */
+  readonly soak?: SoakSummary | undefined;
 }
 
 const PG_WORKERS = 12;
@@ -76,18 +92,24 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const log = (line: string): void => view.event(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
 
   log('starting PostgreSQL, a Vault-compatible server and an AWS endpoint on this machine ...');
-  const world = await startDemoWorld();
+  const lease = options.faults ? SOAK_LEASE_DURATIONS : DEMO_LEASE_DURATIONS;
+  const world = await startDemoWorld(lease);
   log(`PostgreSQL on port ${world.postgres.port}; Vault at ${world.vault.address}; AWS at ${world.aws.url}`);
-  log(`database role "payments": lease TTL ${DEMO_LEASE_TTL}, max TTL ${DEMO_LEASE_MAX_TTL}; STS keys for ${DEMO_STS_TTL}`);
+  log(`database role "payments": lease TTL ${lease.ttl}, max TTL ${lease.maxTtl}; STS keys for ${lease.stsTtl}`);
+  const soak: SoakExtras | undefined = options.faults ? await startSoakExtras(world, options.faults, log) : undefined;
+  if (soak)
+    log(
+      `soak: faults from seed ${soak.seed}; Vault reached through ${soak.vaultAddress}; reports-db password rotated every ${PASSWORD_ROTATION_EVERY_MILLIS / 1000} s`,
+    );
 
   const session = new VaultSession({
-    address: world.vault.address,
+    address: soak?.vaultAddress ?? world.vault.address,
     auth: { method: 'kubernetes', role: 'payments', tokenPath: world.serviceAccountTokenPath },
     revokeOnClose: true,
   });
   // The role's max TTL is known here: stated, the replacement is planned a third of a lease before
   // it, instead of found by a renewal that comes back short with a second or two left.
-  const db = session.lease<DbCreds>('database/creds/payments', { name: 'db', maxTtlMillis: parseVaultDuration(DEMO_LEASE_MAX_TTL) });
+  const db = session.lease<DbCreds>('database/creds/payments', { name: 'db', maxTtlMillis: parseVaultDuration(lease.maxTtl) });
   const pool = createPool(db, {
     name: 'orders-pool',
     host: world.postgres.host,
@@ -100,7 +122,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const deploy = session.lease<Record<string, unknown>>('aws/sts/deploy', {
     name: 'aws-deploy',
     method: 'POST',
-    body: { ttl: DEMO_STS_TTL },
+    body: { ttl: lease.stsTtl },
   });
   const verifyKeys = async (identity: AwsIdentity): Promise<void> => {
     await new STSClient({ endpoint: world.aws.url, region: 'us-east-1', credentials: identity, maxAttempts: 1 }).send(
@@ -119,11 +141,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     { verify: verifyKeys },
   );
   const s3 = s3Binding.client;
-  const health = healthCheck([session, db, pool, apiKey, deploy]);
+  const health = healthCheck(
+    soak ? [session, db, pool, apiKey, deploy, soak.reportsSecret, soak.reportsPool] : [session, db, pool, apiKey, deploy],
+  );
   const probes = await listen(createServer(healthRoutes(health)));
   const probeUrl = `http://127.0.0.1:${(probes.address() as AddressInfo).port}`;
 
   const counts = { db: follow(db, 'db', log), aws: follow(deploy, 'aws-deploy', log), apiKey: follow(apiKey, 'api-key', log) };
+  const password = soak ? follow(soak.reportsSecret, 'reports-db', log) : undefined;
   let leasesRevoked = 0;
   db.on('retired', (snapshot) => {
     leasesRevoked++;
@@ -131,14 +156,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   });
   db.on('adopted', (consumer, snapshot) => log(`db: ${consumer} verified v${snapshot.version} and sends new queries to it`));
 
-  await Promise.all([db.ready(), apiKey.ready(), deploy.ready()]);
+  await Promise.all([db.ready(), apiKey.ready(), deploy.ready(), soak?.reportsSecret.ready()]);
   log(`all credentials ready; probes at ${probeUrl}/healthz and /readyz`);
   // As a rollout does: traffic only once the readiness probe passes (the pool has verified its first user).
   await waitUntilReady(() => health.report().ready);
   log(`/readyz says ready; load: ${PG_WORKERS} SQL workers, ${S3_WORKERS} S3 workers`);
 
-  const queries = new LoadCounter();
-  const s3Calls = new LoadCounter();
+  const queries = new LoadCounter(soak ? { excused: soak.excuser({ restarts: true, secret: db }) } : {});
+  const s3Calls = new LoadCounter(soak ? { excused: soak.excuser({ restarts: false, secret: deploy }) } : {});
   const readiness = new ReadinessPoller(`${probeUrl}/readyz`);
   let running = true;
   const sqlWorker = async (): Promise<void> => {
@@ -158,6 +183,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   readiness.start();
   const loadStarted = Date.now();
   const workers = [...Array.from({ length: PG_WORKERS }, sqlWorker), ...Array.from({ length: S3_WORKERS }, s3Worker)];
+  if (soak) {
+    workers.push(soak.runWorkers(() => running));
+    soak.faults.start();
+  }
+  options.onLoad?.('started');
 
   const totalMillis = options.seconds * 1000;
   const rows = (): CredentialRow[] =>
@@ -183,8 +213,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     });
   let nextApiKey = loadStarted + API_KEY_ROTATION_EVERY_MILLIS;
   let apiKeyGeneration = 1;
+  let nextPassword = loadStarted + PASSWORD_ROTATION_EVERY_MILLIS;
   while (Date.now() < loadStarted + totalMillis) {
     await sleep(STATUS_EVERY_MILLIS);
+    // The dev server logs every request for tests to inspect; over a long soak that log is growth
+    // of the test server, not of the service, so the soak empties it as it goes.
+    if (soak) world.vault.clearRequestLog();
+    if (soak && Date.now() >= nextPassword) {
+      nextPassword += PASSWORD_ROTATION_EVERY_MILLIS;
+      log('rotation job: ALTER ROLE reports PASSWORD ..., then the kubelet swaps ..data of the reports-db mount');
+      await soak.mount.rotate();
+    }
     if (Date.now() >= nextApiKey) {
       nextApiKey += API_KEY_ROTATION_EVERY_MILLIS;
       log('kubelet: swapping ..data of the mounted api-key directory');
@@ -192,6 +231,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     }
     showStatus();
   }
+  options.onLoad?.('stopping');
+  // Faults end first, so the close below is the service's own, on a healthy Vault and database.
+  await soak?.faults.stop();
   running = false;
   await Promise.all(workers);
   await readiness.stop();
@@ -202,9 +244,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   await new Promise<void>((resolve) => probes.close(() => resolve()));
   await pool.end();
   await s3Binding.close();
+  await soak?.close();
   await Promise.all([apiKey.close(), session.close()]);
+  await soak?.proxy.close();
   s3.destroy();
   const rolesLeft = await world.dynamicRoles();
+  const connectionsLeft = await world.sessionsLeft();
+  const leasesLeft = world.vault.leases().map((lease) => lease.id);
   await world.close();
   view.close();
   return {
@@ -216,37 +262,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     leasesRevoked,
     rolesLeft,
     dbRotations: counts.db.rotations,
+    connectionsLeft,
+    leasesLeft,
+    soak: soak && password ? soak.summary(password) : undefined,
   };
-}
-
-/** Logs a secret's rotations and renewals as they happen and counts them. */
-function follow<T>(secret: Secret<T>, label: string, log: (line: string) => void): CredentialCounts {
-  const counts: CredentialCounts = { rotations: 0, renewals: 0, capped: 0 };
-  /** The TTL each version was issued with: what a renewal asks for again. */
-  const issuedMillis = new Map<number, number>();
-  secret.on('rotated', (next, prev) => {
-    if (prev) counts.rotations++;
-    const left = next.expiresAt ? next.expiresAt.getTime() - Date.now() : undefined;
-    if (left !== undefined) issuedMillis.set(next.version, left);
-    const expiry = left === undefined ? '' : `, expires in ${Math.round(left / 1000)} s`;
-    log(`${label}: ${prev ? `rotated v${prev.version} -> v${next.version}` : `loaded v${next.version}`}${expiry}`);
-  });
-  secret.on('renewed', (snapshot) => {
-    counts.renewals++;
-    const granted = (snapshot.expiresAt?.getTime() ?? Date.now()) - Date.now();
-    const asked = issuedMillis.get(snapshot.version);
-    // Vault grants whole seconds: a renewal shorter than asked, in whole seconds, was capped by the max TTL.
-    if (asked !== undefined && Math.round(granted / 1000) < Math.round(asked / 1000)) {
-      counts.capped++;
-      log(
-        `${label}: lease v${snapshot.version} renewed but CAPPED by its max TTL: ${Math.round(granted / 1000)} s left of the ${Math.round(asked / 1000)} s asked; a replacement is fetched`,
-      );
-    } else {
-      log(`${label}: lease v${snapshot.version} renewed, expires in ${Math.round(granted / 1000)} s`);
-    }
-  });
-  secret.on('error', (error) => log(`${label}: ${error.code}: ${error.message}`));
-  return counts;
 }
 
 /** Readiness before the load: a first pool verification takes a second or two. */

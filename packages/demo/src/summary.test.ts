@@ -25,6 +25,8 @@ async function summary(overrides: Partial<DemoSummary>): Promise<DemoSummary> {
     leasesRevoked: 0,
     rolesLeft: [],
     dbRotations: 0,
+    connectionsLeft: {},
+    leasesLeft: [],
     ...overrides,
   };
 }

@@ -52,7 +52,8 @@ export function parseFlags<T extends FlagTable>(argv: readonly string[], table: 
     if (token === '--') return { values: values as FlagValues<T>, rest: argv.slice(index + 1), separator: true };
     if (!token.startsWith('-') || token === '-') {
       if (options.stopAtCommand) return { values: values as FlagValues<T>, rest: argv.slice(index), separator: false };
-      invalid(`unexpected argument "${token}"`);
+      // The position, never the word: a stray word may be a token typed in the wrong place.
+      invalid(`unexpected argument at position ${index + 1}`);
     }
     const equals = token.indexOf('=');
     const written = equals === -1 ? token : token.slice(0, equals);

@@ -12,7 +12,11 @@ export interface VaultDevOptions {
   readonly rootToken?: string;
   /** Port on 127.0.0.1 (default a free port). */
   readonly port?: number;
-  /** Base clock (default real time); `advanceTime` adds an offset to it. */
+  /**
+   * Base clock (default real time); `advanceTime` adds an offset to it. The server cannot see this
+   * clock move (it only has `now()`), and its reaper runs on a real interval: a test that moves its
+   * own fake clock past a TTL calls `reap()` before asserting expiry (`advanceTime` reaps itself).
+   */
   readonly clock?: VaultClock;
   /** Named policies: each a list of allowed path prefixes (`root` and `default` are built in). */
   readonly policies?: Readonly<Record<string, readonly string[]>>;
@@ -30,7 +34,7 @@ export interface VaultDevOptions {
   };
   /** Known namespaces (`ns1`): `X-Vault-Namespace: ns1` equals a `ns1/` path prefix. Mounts are shared by all namespaces. */
   readonly namespaces?: readonly string[];
-  /** How often expired tokens and leases are reaped in the background (default 250 ms). */
+  /** How often, in real time, expired tokens and leases are reaped in the background (default 250 ms). */
   readonly reaperIntervalMillis?: number;
   /** Revoke every outstanding lease (dropping database roles) on `close()` (default true). */
   readonly revokeLeasesOnClose?: boolean;

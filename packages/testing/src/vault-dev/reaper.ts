@@ -4,6 +4,8 @@
  * The reaper is that background pass for the dev server: on an interval, and on demand after a
  * test moves the clock, it runs each step once (a pass never overlaps another) and waits for the
  * revocations it started. It never rejects: failures go to the server's error list.
+ * The interval is real time on purpose: the server's clock is only a `now()` with no hook to say it
+ * moved, so a test on a fake clock calls `reap()` itself (`advanceTime` does).
  */
 import type { BackgroundWork } from './state/background.js';
 

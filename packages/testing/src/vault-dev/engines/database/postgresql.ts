@@ -60,13 +60,20 @@ export class PostgresPlugin {
   /** Runs statements in one transaction (NewUser, UpdateUser and custom DeleteUser do). */
   async transaction(dbName: string | undefined, statements: readonly string[]): Promise<void> {
     const client = await this.#pool(dbName).connect();
+    // pg-pool drops its idle 'error' listener while a client is checked out: a session ended by the
+    // server between two statements (57P01 when PostgreSQL restarts) would be an unhandled 'error'
+    // event that ends the process. The next statement still fails, and that failure is reported.
+    const ignore = (): void => undefined;
+    client.on('error', ignore);
     try {
       await client.query('BEGIN');
       for (const statement of statements) await client.query(statement);
       await client.query('COMMIT');
+      client.off('error', ignore);
       client.release();
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
+      client.off('error', ignore);
       client.release(true);
       throw pgxError(error);
     }
