@@ -73,7 +73,10 @@ export function startWorkload(adapter: OrmAdapter, workers: number): { stop(): P
           if (!(error instanceof Rollback)) throw error;
           rolledBack += 1;
         }
-        if (new Set(pids).size !== 1) split += 1;
+        // A pid read that returned nothing would make every transaction look whole.
+        if (pids.length !== 2 || pids.some((pid) => typeof pid !== 'number')) {
+          errors.push(new Error(`transaction ${tx}: pg_backend_pid() reads gave ${JSON.stringify(pids)}`));
+        } else if (new Set(pids).size !== 1) split += 1;
       } catch (error) {
         errors.push(error);
       }

@@ -100,8 +100,9 @@ describe('a dynamic user rotation (new user per lease)', () => {
   });
 
   it('closes a transaction still open at the drain deadline and releases the lease before it expires', async () => {
-    const { source, issue } = dynamicUsers();
+    const { source, issue, sessionsAtRevoke } = dynamicUsers();
     await issue();
+    const firstUser = source.secret.current().value.username;
     const pool = createPool(source.secret, { ...connection(), drainTimeoutMillis: 200 });
     try {
       const client = await pool.connect();
@@ -109,8 +110,13 @@ describe('a dynamic user rotation (new user per lease)', () => {
       await client.query('BEGIN');
       await issue();
       await until(() => source.retired.includes(1), 10_000, 'old lease released at the deadline');
-      await expect(client.query('SELECT 1')).rejects.toBeDefined();
+      // The pool closed the client itself (pg's own message for a query on an ended client): a
+      // server-side termination would read "Connection terminated" or "encountered a connection error".
+      await expect(client.query('SELECT 1')).rejects.toThrow(/^Client was closed and is not queryable$/);
       client.release(true);
+      // The deadline, not the revocation, ended the transaction's session.
+      await until(() => sessionsAtRevoke.has(firstUser), 10_000, 'sessions counted at revoke');
+      expect(sessionsAtRevoke.get(firstUser)).toBe(0);
       expect(pool.health().details).toMatchObject({ drainTimeouts: 1 });
       expect(pool.health().warnings).toMatchObject([{ code: 'LEASEHOLD_PG_DRAIN_TIMEOUT' }]);
       await expect(pool.query('SELECT 1')).resolves.toBeDefined();

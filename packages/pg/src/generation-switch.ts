@@ -82,17 +82,20 @@ export class GenerationSwitch<T> {
       // that ends the process. The failure still reaches whoever runs a query on the client.
       client.on('error', ignoreCheckedOutClientError);
       const connect = client.connect.bind(client) as (callback: (error: Error | undefined) => void) => void;
-      (client as { connect: unknown }).connect = (callback: (error: Error | undefined) => void): void =>
+      const { clock } = host.options;
+      (client as { connect: unknown }).connect = (callback: (error: Error | undefined) => void): void => {
+        const startedAt = clock.now();
         connect((error) => {
           if (error) {
             // No session was made: nothing to wait for before the user may be revoked.
             generation.forget(client);
-            host.connectionFailed(error);
+            host.connectionFailed(asPoolTimeout(error, clock.now() - startedAt, config.connectionTimeoutMillis));
           } else {
             host.connectionOpened();
           }
           callback(error);
         });
+      };
       return client;
     }
     return LeaseholdClient as unknown as ClientConstructor;
@@ -282,4 +285,16 @@ function verificationFailure(error: unknown, name: string, version: number): Lea
       ? `${name}: PostgreSQL refused version ${version} of the credentials (${String(sqlState)})`
       : `${name}: could not verify version ${version} of the credentials${reason === undefined ? '' : ` (${reason})`}`;
   return new PgError(failureCode, message, { cause: sanitizeCause(error), retryable: true, details });
+}
+
+/**
+ * pg-pool ends a login that outlives `connectionTimeoutMillis` by destroying its socket, and wraps
+ * the driver's "Connection terminated unexpectedly" as its timeout error only after this wrapper
+ * has seen it (and a queued checkout times out on its own timer, so the pool may never see the
+ * wrapped one). A login that failed without a code no sooner than that timeout was ended by it.
+ */
+function asPoolTimeout(error: Error, elapsedMillis: number, timeoutMillis: number | undefined): Error {
+  if (timeoutMillis === undefined || timeoutMillis <= 0 || elapsedMillis < timeoutMillis) return error;
+  if (typeof (error as { code?: unknown }).code === 'string') return error;
+  return new Error('Connection terminated due to connection timeout', { cause: error });
 }

@@ -5,7 +5,7 @@
  */
 import type { ComponentHealth, HealthError, HealthState, LeaseholdError } from '@leasehold/core';
 import type { GenerationSwitch } from './generation-switch.js';
-import type { RefusedLogins } from './refused-logins.js';
+import { isAuthFailure, type RefusedLogins } from './refused-logins.js';
 
 /** The last pool connection that could not be opened. */
 export interface ConnectFailure {
@@ -110,6 +110,14 @@ function currentError<T>(facts: PoolHealthFacts<T>): HealthError | undefined {
   if (failure !== undefined) {
     // Only the code: a driver's message may name the user or host, and travels far in health.
     const code = errorCode(failure.error);
+    // A refused login is a credential fault, not a network one: docs/errors.md keeps them apart.
+    if (isAuthFailure(failure.error)) {
+      return {
+        code: 'LEASEHOLD_PG_AUTH_FAILED',
+        message: `${facts.name}: PostgreSQL refused the login of a new connection (${code})`,
+        at: new Date(failure.at).toISOString(),
+      };
+    }
     return {
       code: 'LEASEHOLD_PG_UNREACHABLE',
       message: `${facts.name}: a new connection to PostgreSQL failed (${code})`,
