@@ -287,6 +287,9 @@ function verificationFailure(error: unknown, name: string, version: number): Lea
   return new PgError(failureCode, message, { cause: sanitizeCause(error), retryable: true, details });
 }
 
+/** pg-pool's timer runs on monotonic time, the elapsed figure on the clock's: they may disagree by a few ms (seen on Node 26). */
+const TIMER_SKEW_MILLIS = 20;
+
 /**
  * pg-pool ends a login that outlives `connectionTimeoutMillis` by destroying its socket, and wraps
  * the driver's "Connection terminated unexpectedly" as its timeout error only after this wrapper
@@ -294,7 +297,7 @@ function verificationFailure(error: unknown, name: string, version: number): Lea
  * wrapped one). A login that failed without a code no sooner than that timeout was ended by it.
  */
 function asPoolTimeout(error: Error, elapsedMillis: number, timeoutMillis: number | undefined): Error {
-  if (timeoutMillis === undefined || timeoutMillis <= 0 || elapsedMillis < timeoutMillis) return error;
+  if (timeoutMillis === undefined || timeoutMillis <= 0 || elapsedMillis + TIMER_SKEW_MILLIS < timeoutMillis) return error;
   if (typeof (error as { code?: unknown }).code === 'string') return error;
   return new Error('Connection terminated due to connection timeout', { cause: error });
 }
