@@ -287,15 +287,14 @@ function verificationFailure(error: unknown, name: string, version: number): Lea
   return new PgError(failureCode, message, { cause: sanitizeCause(error), retryable: true, details });
 }
 
-/** pg-pool's timer runs on monotonic time, the elapsed figure on the clock's: they may disagree by a few ms (seen on Node 26). */
-const TIMER_SKEW_MILLIS = 20;
-
 /**
  * pg-pool ends a login that outlives `connectionTimeoutMillis` by destroying its socket, and wraps
  * the driver's "Connection terminated unexpectedly" as its timeout error only after this wrapper
  * has seen it (and a queued checkout times out on its own timer, so the pool may never see the
- * wrapped one). A login that failed without a code no sooner than that timeout was ended by it.
+ * wrapped one). A login that failed without a code no sooner than that timeout (less a few ms:
+ * pg-pool's timer and the clock disagree that much, seen on Node 26) was ended by it.
  */
+const TIMER_SKEW_MILLIS = 20;
 function asPoolTimeout(error: Error, elapsedMillis: number, timeoutMillis: number | undefined): Error {
   if (timeoutMillis === undefined || timeoutMillis <= 0 || elapsedMillis + TIMER_SKEW_MILLIS < timeoutMillis) return error;
   if (typeof (error as { code?: unknown }).code === 'string') return error;
