@@ -288,11 +288,10 @@ function verificationFailure(error: unknown, name: string, version: number): Lea
 }
 
 /**
- * pg-pool ends a login that outlives `connectionTimeoutMillis` by destroying its socket, and wraps
- * the driver's "Connection terminated unexpectedly" as its timeout error only after this wrapper
- * has seen it (and a queued checkout times out on its own timer, so the pool may never see the
- * wrapped one). A login that failed without a code no sooner than that timeout (less a few ms:
- * pg-pool's timer and the clock disagree that much, seen on Node 26) was ended by it.
+ * pg-pool ends a login past `connectionTimeoutMillis` by destroying its socket and wraps the error
+ * as a timeout only after this wrapper saw it (a queued checkout may time out on its own timer).
+ * So a login that failed without a code no sooner than that timeout (less a few ms: the timer and
+ * the clock disagree that much on Node 26) was ended by it.
  */
 const TIMER_SKEW_MILLIS = 20;
 function asPoolTimeout(error: Error, elapsedMillis: number, timeoutMillis: number | undefined): Error {
