@@ -289,9 +289,8 @@ function verificationFailure(error: unknown, name: string, version: number): Lea
 
 /**
  * pg-pool ends a login past `connectionTimeoutMillis` by destroying its socket and wraps the error
- * as a timeout only after this wrapper saw it (a queued checkout may time out on its own timer).
- * So a login that failed without a code no sooner than that timeout (less a few ms: the timer and
- * the clock disagree that much on Node 26) was ended by it.
+ * as a timeout only after this wrapper saw it. So a login that failed without a code no sooner than
+ * that timeout (less a few ms: timer and clock disagree that much on Node 26) was ended by it.
  */
 const TIMER_SKEW_MILLIS = 20;
 function asPoolTimeout(error: Error, elapsedMillis: number, timeoutMillis: number | undefined): Error {
