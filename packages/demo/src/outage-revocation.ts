@@ -44,9 +44,16 @@ export class OutageRevocation<T> {
   /** True when a request failing at `at` ran into a lease Vault revoked in (or just after) a Vault fault. */
   explains(at: number): boolean {
     if (!this.#inVaultFault(at) || this.#held.size === 0) return false;
-    const live = new Set(this.#vault.leases().map((lease) => lease.id));
-    // Vault's clock started the lease before the answer reached us, and its revocation is under way
-    // before the lease leaves its list: a lease this close to its expiry counts as revoked.
+    // A lease Vault is revoking is still listed, but its user may have lost its privileges already
+    // (Vault's default revocation is several REVOKE statements, then DROP ROLE): it counts as revoked.
+    const live = new Set(
+      this.#vault
+        .leases()
+        .filter((lease) => !lease.revoking)
+        .map((lease) => lease.id),
+    );
+    // Vault's clock started the lease before the answer reached us: a lease this close to its
+    // expiry counts as revoked too.
     const now = Date.now();
     return [...this.#held.values()].some(({ leaseId, expiresAt }) => !live.has(leaseId) || expiresAt - EXPIRY_MARGIN_MILLIS <= now);
   }

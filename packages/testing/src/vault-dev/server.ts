@@ -44,6 +44,11 @@ export interface LeaseInfo {
   readonly token: string | undefined;
   /** Why its last revocation failed, worded as Vault words it; undefined if none failed. */
   readonly revokeError: string | undefined;
+  /**
+   * True while Vault is revoking it: the lease stays listed until the engine's revocation is
+   * done, and a database user may already have lost its privileges by then.
+   */
+  readonly revoking: boolean;
 }
 
 /** Options of {@link VaultDevServer.createToken}. */
@@ -228,6 +233,7 @@ export async function startVaultDev(options: VaultDevOptions = {}): Promise<Vaul
     renewable: lease.renewable,
     token: lease.tokenId,
     revokeError: lease.revokeError,
+    revoking: leases.isRevoking(lease.id),
   });
 
   return {

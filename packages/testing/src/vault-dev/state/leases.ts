@@ -120,6 +120,11 @@ export class LeaseManager {
     return this.#leases.get(id);
   }
 
+  /** True while the engine's revocation of the lease runs (its statements may be half applied). */
+  isRevoking(id: string): boolean {
+    return this.#revoking.has(id);
+  }
+
   /** Remaining whole seconds. */
   ttlOf(entry: LeaseEntry): number {
     return Math.max(0, Math.floor((entry.expireTime - this.#clock.now()) / 1000));

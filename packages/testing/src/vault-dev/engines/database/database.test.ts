@@ -213,6 +213,17 @@ describe('the database engine on real PostgreSQL', () => {
     expect(vault.errors.length).toBe(errorsBefore);
   });
 
+  it('lists a lease as revoking while its revocation statements run, and not at all once they are done', async () => {
+    const res = await creds('app');
+    const leaseId = res.body.lease_id as string;
+    const listed = () => vault.leases().find((lease) => lease.id === leaseId);
+    expect(listed()?.revoking).toBe(false);
+    const revocation = vault.revokeLease(leaseId);
+    expect(listed()?.revoking).toBe(true);
+    await revocation;
+    expect(listed()).toBeUndefined();
+  });
+
   it('answers an unknown role with 400', async () => {
     expect(await creds('nope')).toEqual({ status: 400, body: { errors: ['unknown role: nope'] } });
   });
