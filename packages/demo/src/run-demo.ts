@@ -216,9 +216,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   let nextPassword = loadStarted + PASSWORD_ROTATION_EVERY_MILLIS;
   while (Date.now() < loadStarted + totalMillis) {
     await sleep(STATUS_EVERY_MILLIS);
-    // The dev server logs every request for tests to inspect; over a long soak that log is growth
-    // of the test server, not of the service, so the soak empties it as it goes.
-    if (soak) world.vault.clearRequestLog();
+    // The dev server logs every request, and the AWS endpoint every key it accepted, for tests to
+    // inspect; over a long soak those logs are growth of the test servers, not of the service, so
+    // the soak empties them as it goes.
+    if (soak) {
+      world.vault.clearRequestLog();
+      world.aws.clearAcceptedKeys();
+    }
     if (soak && Date.now() >= nextPassword) {
       nextPassword += PASSWORD_ROTATION_EVERY_MILLIS;
       log('rotation job: ALTER ROLE reports PASSWORD ..., then the kubelet swaps ..data of the reports-db mount');

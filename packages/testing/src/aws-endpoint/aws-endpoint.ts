@@ -32,8 +32,10 @@ export interface AwsEndpoint {
   readonly url: string;
   /** Requests answered, by outcome. */
   tally(): AwsEndpointTally;
-  /** Access key ids that signed accepted requests, in order. */
+  /** Access key ids that signed accepted requests, in order (since the last `clearAcceptedKeys()`). */
   readonly acceptedKeys: readonly string[];
+  /** Empties `acceptedKeys`: a long run (the soak) would otherwise keep one entry per request. */
+  clearAcceptedKeys(): void;
   /** Access key ids issued by AssumeRoleWithWebIdentity, in order. */
   readonly issuedKeys: readonly string[];
   /** Stops the server. Idempotent. */
@@ -130,6 +132,9 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
     url: `http://127.0.0.1:${port}`,
     tally: () => ({ ...tally }),
     acceptedKeys,
+    clearAcceptedKeys: () => {
+      acceptedKeys.length = 0;
+    },
     issuedKeys,
     close() {
       closing ??= new Promise<void>((resolve) => {
