@@ -18,17 +18,23 @@ export class ResourceSampler {
   readonly samples: ResourceSample[] = [];
   readonly #everyMillis: number;
   readonly #gc: () => void;
+  readonly #onSample: ((sample: ResourceSample, count: number) => void) | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(everyMillis: number) {
+  /** `onSample` is told of each sample taken on the interval, with the number of samples so far. */
+  constructor(everyMillis: number, onSample?: (sample: ResourceSample, count: number) => void) {
     const gc = (globalThis as { gc?: () => void }).gc;
     if (!gc) throw new Error('the soak needs node --expose-gc (set in vitest.soak.config.ts)');
     this.#everyMillis = everyMillis;
     this.#gc = gc;
+    this.#onSample = onSample;
   }
 
   start(): void {
-    this.#timer ??= setInterval(() => this.sample(), this.#everyMillis);
+    this.#timer ??= setInterval(() => {
+      const sample = this.sample();
+      this.#onSample?.(sample, this.samples.length);
+    }, this.#everyMillis);
   }
 
   stop(): void {
