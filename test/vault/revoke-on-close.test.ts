@@ -37,6 +37,38 @@ describe('closing a lease secret', () => {
     expect(w.server.leases()).toHaveLength(1);
   });
 
+  it('tries again when Vault failed the revocation (400 "failed to revoke entry"), within the same bound', async () => {
+    const { w, s } = await openSession({ leaseTtl: '1m', leaseMaxTtl: '10m' });
+    const db = s.lease<{ username: string }>('database/creds/app');
+    const { value } = await db.ready();
+    // As Vault words a revocation the database refused under a concurrent change; the lease stays.
+    const refused = w.server.inject({
+      path: /^sys\/leases\/revoke$/,
+      status: 400,
+      errors: ['failed to revoke entry: resp: (*logical.Response)(nil) err: ERROR: tuple concurrently updated (SQLSTATE XX000)'],
+      times: 2,
+    });
+
+    await db.close();
+
+    expect(refused.hits).toBe(2);
+    expect(await w.admin.roleExists(value.username)).toBe(false);
+    expect(w.server.leases()).toHaveLength(0);
+  });
+
+  it('does not try again a revocation Vault refused by policy', async () => {
+    const { w, s } = await openSession({ leaseTtl: '1m', leaseMaxTtl: '10m' });
+    const db = s.lease<{ username: string }>('database/creds/app');
+    const { value } = await db.ready();
+    const denied = w.server.inject({ path: /^sys\/leases\/revoke$/, status: 403, errors: ['permission denied'] });
+
+    await db.close();
+
+    expect(denied.hits).toBe(1);
+    denied.remove();
+    expect(await w.admin.roleExists(value.username)).toBe(true);
+  });
+
   it('is bounded when Vault does not answer: close() resolves within seconds and the user is left to its TTL', async () => {
     const { w, s } = await openSession({ leaseTtl: '1m', leaseMaxTtl: '10m' }, { requestTimeoutMillis: 60_000 });
     const db = s.lease<{ username: string }>('database/creds/app');

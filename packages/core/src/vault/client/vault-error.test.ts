@@ -23,6 +23,12 @@ describe('vaultHttpError', () => {
     expect(vaultHttpError(400, 'PUT', 'sys/leases/renew', ['lease_id must be specified']).code).toBe('LEASEHOLD_VAULT_BAD_REQUEST');
   });
 
+  it('makes a revocation the engine failed (400 "failed to revoke entry") retryable, and other 400s final', () => {
+    const failed = ['failed to revoke entry: resp: (*logical.Response)(nil) err: ERROR: tuple concurrently updated (SQLSTATE XX000)'];
+    expect(vaultHttpError(400, 'PUT', 'sys/leases/revoke', failed)).toMatchObject({ code: 'LEASEHOLD_VAULT_BAD_REQUEST', retryable: true });
+    expect(vaultHttpError(400, 'PUT', 'sys/leases/revoke', ['lease_id must be specified']).retryable).toBe(false);
+  });
+
   it('makes 429, sealed and 5xx retryable and 404 final', () => {
     expect(vaultHttpError(429, 'GET', 'p', [])).toMatchObject({ code: 'LEASEHOLD_VAULT_RATE_LIMITED', retryable: true });
     expect(vaultHttpError(503, 'GET', 'p', ['Vault is sealed'])).toMatchObject({ code: 'LEASEHOLD_VAULT_SEALED', retryable: true });

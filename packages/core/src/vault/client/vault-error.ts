@@ -21,6 +21,11 @@ export function isLeaseGoneMessage(messages: readonly string[]): boolean {
   return messages.some((message) => /lease not found|lease expired|lease is not renewable|past the max TTL|invalid lease/i.test(message));
 }
 
+/** True when a 400 body says Vault tried a revocation and the engine failed it (the lease stays). */
+export function isFailedRevocation(messages: readonly string[]): boolean {
+  return messages.some((message) => /failed to revoke entry/i.test(message));
+}
+
 const MAX_QUOTED_CHARS = 200;
 
 /** Vault's messages flattened for an error message: one line, bounded, never a value of ours. */
@@ -69,6 +74,10 @@ export function vaultHttpError(
   }
   // An invalid token is retryable after a new login; the session does that, not a blind retry.
   if (code === 'LEASEHOLD_VAULT_INVALID_TOKEN') retryable = true;
+  // A revocation the engine could not carry out (vault/expiration.go revokeEntry: "failed to revoke
+  // entry: ..."; the database answered "tuple concurrently updated", was restarting, ...) keeps the
+  // lease; Vault's own expiration manager tries it again, and so may a client.
+  if (status === 400 && isFailedRevocation(messages)) retryable = true;
   return new LeaseholdError(code, `Vault ${operation} ${path} failed with HTTP ${status}${quote(messages)}`, {
     retryable,
     // Read by the retry plan (renewal/retry-plan.ts retryAfterOf) as the earliest next attempt.
