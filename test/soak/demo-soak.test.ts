@@ -95,6 +95,15 @@ describe('soak', () => {
     );
     print(`readiness: /readyz ${summary.readiness.describe()}`);
     print(
+      `stalls of the whole process (not injected; a paused VM or a starved host): ${
+        soak.stalls.length === 0
+          ? 'none'
+          : soak.stalls
+              .map((stall) => `${((stall.to - stall.from) / 1000).toFixed(1)} s at ${new Date(stall.from).toISOString()}`)
+              .join(', ')
+      }`,
+    );
+    print(
       `heap after GC: ${mb(figures.heap.startMedian)} -> ${mb(figures.heap.endMedian)} (${figures.heap.percent.toFixed(2)} %); ` +
         `RSS: ${mb(figures.rss.startMedian)} -> ${mb(figures.rss.endMedian)} (${figures.rss.percent.toFixed(2)} %) ` +
         `[medians of ${figures.firstWindow.length} and ${figures.lastWindow.length} samples; warm-up ${warmupMillis / 1000} s, windows ${windowMillis / 1000} s]`,

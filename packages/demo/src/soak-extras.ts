@@ -13,6 +13,7 @@ import { FaultRunner } from './fault-runner.js';
 import { LoadCounter } from './load-counter.js';
 import { OutageRevocation } from './outage-revocation.js';
 import { PasswordMount } from './password-mount.js';
+import { ProcessStalls, type ProcessStall } from './process-stalls.js';
 import { SeededRandom } from './seeded-random.js';
 import { VaultProxy } from './vault-proxy.js';
 
@@ -31,9 +32,15 @@ export interface DemoFaultOptions {
 export const SOAK_LEASE_DURATIONS: DemoLeaseDurations = { ttl: '30s', maxTtl: '90s', stsTtl: '120s' };
 /** A Vault fault this recent still explains a revoked credential: the first try after Vault's return waits out its backoff. */
 const VAULT_RETURN_GRACE_MILLIS = 5_000;
+/**
+ * A stall of the whole process this recent still explains a revoked credential: Vault revoked it
+ * as the process resumed, and the replacement takes a fetch and a verification.
+ */
+const STALL_GRACE_MILLIS = 10_000;
 /** Names under which failures are counted apart. */
 export const RESTART_REASON = 'in a PostgreSQL restart';
 export const EXPIRY_REASON = 'on a credential Vault revoked during a Vault outage';
+export const STALL_REASON = 'on a credential Vault revoked while the whole process was stalled';
 
 /** Workers on the password-rotated pool (the 12 SQL workers stay on the Vault-leased one). */
 const REPORTS_WORKERS = 3;
@@ -49,6 +56,8 @@ export interface SoakSummary {
   /** Faults injected, by kind, and each one as it was logged. */
   readonly faults: Readonly<Record<string, number>>;
   readonly faultLog: readonly string[];
+  /** Stalls of the whole process (not injected: a paused VM, a starved host), as they were seen. */
+  readonly stalls: readonly ProcessStall[];
 }
 
 /** The soak's additions, built on a started world. */
@@ -74,7 +83,7 @@ export interface SoakExtras {
   summary(password: CredentialCounts): SoakSummary;
   /** Runs the reports workers while `running()` holds; resolves when they stop. */
   runWorkers(running: () => boolean): Promise<void>;
-  /** Ends the reports pool and its secret. Faults must be stopped first; the proxy is closed on its own, after the Vault session. */
+  /** Ends the reports pool, its secret and the stall watch. Faults must be stopped first; the proxy is closed on its own, after the Vault session. */
   close(): Promise<void>;
 }
 
@@ -97,11 +106,13 @@ export async function startSoakExtras(world: DemoWorld, options: DemoFaultOption
     warmConnections: 1,
   });
   const faults = new FaultRunner(random, { proxy, vault: world.vault, postgres: world.postgres, mount }, log);
+  const stalls = new ProcessStalls();
+  const vaultFault = (at: number): boolean => faults.vaultFaultAround(at, VAULT_RETURN_GRACE_MILLIS);
   const excuser = <T>({ restarts, secret }: { readonly restarts: boolean; readonly secret?: Secret<T> }) => {
-    const revocation = secret && new OutageRevocation(secret, world.vault, (at) => faults.vaultFaultAround(at, VAULT_RETURN_GRACE_MILLIS));
+    const revocation = secret && new OutageRevocation(secret, world.vault, (at) => vaultFault(at) || stalls.around(at, STALL_GRACE_MILLIS));
     return (startedAt: number, endedAt: number): string | undefined => {
       if (restarts && faults.duringRestart(startedAt, endedAt)) return RESTART_REASON;
-      if (revocation?.explains(endedAt)) return EXPIRY_REASON;
+      if (revocation?.explains(endedAt)) return vaultFault(endedAt) ? EXPIRY_REASON : STALL_REASON;
       return undefined;
     };
   };
@@ -122,6 +133,7 @@ export async function startSoakExtras(world: DemoWorld, options: DemoFaultOption
       password,
       faults: faults.counts(),
       faultLog: faults.injected.map((fault) => `${fault.kind}: ${fault.detail}`),
+      stalls: stalls.seen(),
     }),
     async runWorkers(running) {
       const worker = async (): Promise<void> => {
@@ -137,6 +149,7 @@ export async function startSoakExtras(world: DemoWorld, options: DemoFaultOption
     async close() {
       await reportsPool.end();
       await reportsSecret.close();
+      await stalls.stop();
     },
   };
 }

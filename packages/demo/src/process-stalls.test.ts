@@ -1,0 +1,64 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ProcessStalls } from './process-stalls.js';
+
+const MIN_MILLIS = 1_000;
+
+describe('ProcessStalls', () => {
+  it('does not count a blocked main event loop: the worker kept running', async () => {
+    const stalls = new ProcessStalls(MIN_MILLIS);
+    try {
+      await stalls.watching;
+      const until = Date.now() + MIN_MILLIS * 1.5;
+      while (Date.now() < until) {
+        // Busy: nothing else runs on this thread.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(stalls.seen()).toEqual([]);
+    } finally {
+      await stalls.stop();
+    }
+  });
+
+  it('counts a stop of the whole process (SIGSTOP, then SIGCONT), as a paused VM would be', async () => {
+    const module = fileURLToPath(new URL('./process-stalls.ts', import.meta.url));
+    const script = `
+      const { ProcessStalls } = await import(${JSON.stringify(module)});
+      const stalls = new ProcessStalls(${MIN_MILLIS});
+      // stdin keeps the child alive: the watch itself never does.
+      process.stdin.once('data', async () => {
+        process.stdout.write(JSON.stringify(stalls.seen()) + '\\n');
+        await stalls.stop();
+        process.stdin.pause();
+      });
+      await stalls.watching;
+      process.stdout.write('watching\\n');
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines: string[] = [];
+    const nextLine = (): Promise<string> =>
+      new Promise((resolve) => {
+        const check = (): void => {
+          const line = lines.shift();
+          if (line !== undefined) resolve(line);
+          else child.stdout.once('data', check);
+        };
+        check();
+      });
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => lines.push(...chunk.split('\n').filter(Boolean)));
+    expect(await nextLine()).toBe('watching');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stoppedAt = Date.now();
+    child.kill('SIGSTOP');
+    await new Promise((resolve) => setTimeout(resolve, MIN_MILLIS * 1.5));
+    child.kill('SIGCONT');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.stdin.write('report\n');
+    const seen = JSON.parse(await nextLine()) as { from: number; to: number }[];
+    child.stdin.end();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.from).toBeLessThanOrEqual(stoppedAt);
+    expect(seen[0]!.to - seen[0]!.from).toBeGreaterThanOrEqual(MIN_MILLIS);
+  });
+});
