@@ -19,7 +19,8 @@
 import { systemClock, type Clock } from '../../clock.js';
 import { LeaseholdError } from '../../errors.js';
 import type { ComponentHealth, HealthError, HealthReporter, HealthState } from '../../component-health.js';
-import { silentLogger, type Logger } from '../../logger.js';
+import { fallbackLogger } from '../../fallback-logger.js';
+import type { Logger } from '../../logger.js';
 import { requireNonNegative, requirePositive } from '../../options.js';
 import { Secret } from '../../secret/secret.js';
 import { createAuthMethod } from '../auth/create-auth.js';
@@ -65,7 +66,7 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
     const env = options.env ?? process.env;
     this.name = options.name ?? 'vault';
     this.clock = options.clock ?? systemClock;
-    this.logger = options.logger ?? silentLogger;
+    this.logger = options.logger ?? fallbackLogger();
     this.random = options.random ?? Math.random;
     this.revokeOnClose = options.revokeOnClose ?? true;
     this.#revokeTokenOnClose = options.revokeTokenOnClose ?? true;
