@@ -61,7 +61,7 @@ export function manualSecret<T>(name: string, initial?: T, options: SecretOption
     secret,
     set(value, lease = {}) {
       if (!source.context) throw new LeaseholdError('LEASEHOLD_CLOSED', `manual secret "${name}" has not started`);
-      registerSecretMaterial('manual secret value', value);
+      registerSecretMaterial('manual secret value', value, [name, lease.leaseId ?? '']);
       const verdict = source.context.offer({ value, fingerprint: fingerprintOf(JSON.stringify(value)), ...lease });
       if (verdict.outcome === 'refused') throw verdict.error;
       return verdict.outcome === 'adopted' ? verdict.snapshot : undefined;
