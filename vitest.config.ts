@@ -9,6 +9,7 @@ export default defineConfig({
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'test/soak/**'],
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/hygiene/suite-capture.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -59,7 +59,9 @@ export async function startEchoProxy(target: string): Promise<EchoProxy> {
     if (typeof token === 'string' && token) tokens.add(token);
     const path = (req.url ?? '').replace(/^\/v1\//, '').replace(/\?.*$/, '');
     if (path.startsWith('auth/') && path.endsWith('/login') && body.length > 0) {
-      stringsIn((JSON.parse(body.toString('utf8')) as { secret_id?: unknown }).secret_id, values);
+      // The login secrets: an AppRole secret id, a Kubernetes service-account token or a JWT.
+      const login = JSON.parse(body.toString('utf8')) as { secret_id?: unknown; jwt?: unknown };
+      stringsIn([login.secret_id, login.jwt], values);
     }
     const rule = rules.find((candidate) => candidate.path.test(path));
     if (rule) {

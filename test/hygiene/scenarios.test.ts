@@ -1,9 +1,10 @@
-// A capturing run over the scenario families of test/: file secrets (rotation, a refused value, a
-// parse failure), Vault leases under a pg pool (issue, renew, replace before max TTL, revoke on
-// close), an outage of Vault mid-lease, and a login refused. Each runs with a capturing logger on
-// every component and a subscriber on every leasehold diagnostics channel; every secret value and
-// token the scenario used (read back by a pass-through proxy in front of Vault) is then searched
-// for in everything captured, in the errors raised and in the health reports.
+// The deep, targeted check of three scenario families: file secrets (rotation, a refused value, a
+// parse failure), Vault leases under a pg pool (issue, renew, replace before max TTL, an outage of
+// Vault mid-lease, revoke on close), and a login refused. Every test file of the suite already runs
+// captured (suite-capture.ts: the fallback logger, every diagnostics channel, LeaseholdWarnings,
+// searched for the secrets @leasehold/testing registered). Here a capturing logger is given to
+// every component, every secret value and token the scenario used is read back by a pass-through
+// proxy in front of Vault, and the search also covers the errors raised and the health reports.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';

@@ -9,6 +9,9 @@ const FENCED = [
   'CONSUMER_BACKOFF',
   'VAULT_BACKOFF',
   'createSnapshot',
+  'fallbackLogger',
+  'setFallbackLogger',
+  'LEASEHOLD_WARNING_TYPE',
   'permissionDeniedDelay',
   'planAfterRenewal',
   'refetchDelay',
@@ -27,7 +30,7 @@ const FENCED = [
 ];
 
 describe('@leasehold/core/internal', () => {
-  it('holds the schedule math, backoff policies, VaultClient and createSnapshot', () => {
+  it('holds the schedule math, backoff policies, VaultClient, createSnapshot, the fallback logger seam and the warning type', () => {
     expect(Object.keys(internal).sort()).toEqual([...FENCED].sort());
   });
 

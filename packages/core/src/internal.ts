@@ -8,7 +8,9 @@
  */
 export { backoffDelay, CONSUMER_BACKOFF, VAULT_BACKOFF } from './backoff.js';
 export type { BackoffPolicy } from './backoff.js';
+export { fallbackLogger, setFallbackLogger } from './fallback-logger.js';
 export { createSnapshot } from './secret/snapshot.js';
+export { LEASEHOLD_WARNING_TYPE } from './secret/unheard-errors.js';
 export type { SnapshotFields } from './secret/snapshot.js';
 export {
   permissionDeniedDelay,

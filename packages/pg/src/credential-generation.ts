@@ -8,6 +8,7 @@
  */
 import type pg from 'pg';
 import type { Clock, Snapshot, TimerHandle } from '@leasehold/core';
+import { forgetResolvedPassword } from './resolved-password.js';
 
 /** Where a generation is in its life. */
 export type GenerationState = 'active' | 'draining' | 'ended';
@@ -69,6 +70,7 @@ export class CredentialGeneration<T> {
     this.clients.add(client);
     this.#opened.set(client, this.snapshot.version);
     client.once('end', () => this.forget(client));
+    forgetResolvedPassword(client, this.password);
   }
 
   /** A connection is gone: its socket closed, or it never got a session (a failed connect). */

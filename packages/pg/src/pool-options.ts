@@ -4,7 +4,8 @@
  */
 import type { PoolConfig } from 'pg';
 import { parseIntoClientConfig } from 'pg-connection-string';
-import { LeaseholdError, silentLogger, systemClock } from '@leasehold/core';
+import { LeaseholdError, systemClock } from '@leasehold/core';
+import { fallbackLogger } from '@leasehold/core/internal';
 import type { Clock, Logger } from '@leasehold/core';
 import type { CredentialsMapping } from './credentials-mapping.js';
 
@@ -164,7 +165,7 @@ export function resolvePoolOptions<T>(options: CreatePoolOptions<T>): ResolvedPo
       retireAfterPasswordRotationMillis === undefined
         ? undefined
         : requireNonNegativeOption('retireAfterPasswordRotationMillis', retireAfterPasswordRotationMillis),
-    logger: logger ?? silentLogger,
+    logger: logger ?? fallbackLogger(),
     clock: clock ?? systemClock,
     random: random ?? Math.random,
     poolConfig,

@@ -27,6 +27,15 @@ export type { IssuedKey } from './aws-endpoint/issued-keys.js';
 export type { WebIdentityOptions } from './aws-endpoint/sts-web-identity.js';
 export type { AwsKeyRecord, AwsKeyStore } from './aws-endpoint/aws-key-store.js';
 export { manualSecret } from './manual-secret.js';
+export {
+  clearSecretMaterial,
+  findSecretMaterial,
+  MAX_SECRET_MATERIAL,
+  MIN_SECRET_MATERIAL_LENGTH,
+  registerSecretMaterial,
+  secretMaterialCount,
+} from './secret-material.js';
+export type { SecretMaterialFinding, SecretMaterialKind } from './secret-material.js';
 export type { ManualSecret } from './manual-secret.js';
 export { startVaultDev } from './vault-dev/server.js';
 export type { DevTokenOptions, LeaseInfo, VaultDevServer } from './vault-dev/server.js';

@@ -4,6 +4,7 @@
  * values pass `validate`, replaced values are retired once released, and `retired` lists them.
  */
 import { fingerprintOf, LeaseholdError, Secret, type SecretOptions, type Snapshot, type Source, type SourceContext } from '@leasehold/core';
+import { registerSecretMaterial } from './secret-material.js';
 
 /** A hand-driven secret and its controls. */
 export interface ManualSecret<T> {
@@ -60,6 +61,7 @@ export function manualSecret<T>(name: string, initial?: T, options: SecretOption
     secret,
     set(value, lease = {}) {
       if (!source.context) throw new LeaseholdError('LEASEHOLD_CLOSED', `manual secret "${name}" has not started`);
+      registerSecretMaterial('manual secret value', value, [name, lease.leaseId ?? '']);
       const verdict = source.context.offer({ value, fingerprint: fingerprintOf(JSON.stringify(value)), ...lease });
       if (verdict.outcome === 'refused') throw verdict.error;
       return verdict.outcome === 'adopted' ? verdict.snapshot : undefined;

@@ -16,7 +16,8 @@ import { codeOf, Signals, type SecretEvents } from './signals.js';
 import { Condition } from './condition.js';
 import { Handover } from './handover.js';
 import type { ComponentHealth, HealthReporter, HealthState } from '../component-health.js';
-import { silentLogger, type Logger } from '../logger.js';
+import { fallbackLogger } from '../fallback-logger.js';
+import type { Logger } from '../logger.js';
 import { requireNonNegative } from '../options.js';
 import {
   DEFAULT_EXPIRING_THRESHOLD_MILLIS,
@@ -72,7 +73,7 @@ export class Secret<T> implements HealthReporter, AsyncDisposable {
     this.#source = source;
     this.name = options.name ?? source.name;
     this.#clock = options.clock ?? systemClock;
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = options.logger ?? fallbackLogger();
     this.#condition = new Condition(this.#clock);
     this.#signals = new Signals<T>(this.name, this.#logger, options.logger !== undefined);
     this.#required = options.required ?? true;

@@ -2,6 +2,7 @@
  * The keys an AWS test endpoint accepts. The Vault dev server's AWS engine and tests that write
  * credentials files both fill one of these.
  */
+import { registerSecretMaterial } from '../secret-material.js';
 
 /** One access key the endpoint knows. */
 export interface AwsKeyRecord {
@@ -25,6 +26,8 @@ export class MemoryAwsKeyStore implements AwsKeyStore {
 
   /** Accepts `accessKeyId` from now on. */
   add(accessKeyId: string, record: AwsKeyRecord): void {
+    registerSecretMaterial('aws secret access key', record.secretAccessKey);
+    registerSecretMaterial('aws session token', record.sessionToken);
     this.#keys.set(accessKeyId, record);
   }
 

@@ -12,6 +12,7 @@
 import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, rename, rm, symlink, unlink, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TestingError } from '../errors.js';
+import { registerSecretMaterial } from '../secret-material.js';
 
 /** The symlink that names the current timestamped directory. */
 export const DATA_DIR_NAME = '..data';
@@ -53,6 +54,7 @@ export async function atomicWriteDir(
   options: AtomicWriteDirOptions = {},
 ): Promise<AtomicWriteDirResult> {
   const payload = validatePayload(files, options);
+  registerSecretMaterial('written file value', Object.values(files));
   await mkdir(dir, { recursive: true });
   const dataDirPath = join(dir, DATA_DIR_NAME);
   const oldTsDir = await readlinkOrEmpty(dataDirPath);

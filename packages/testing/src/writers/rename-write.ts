@@ -7,6 +7,7 @@
 import { randomInt } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { registerSecretMaterial } from '../secret-material.js';
 
 /** consul-template's default mode of a rendered file when none is set and none exists. */
 export const DEFAULT_RENDERED_FILE_MODE = 0o644;
@@ -30,6 +31,7 @@ export interface RenameWriteResult {
 /** Replaces `path` with `content` through a temp file and rename, as Vault Agent does. */
 export async function renameWrite(path: string, content: string | Buffer, options: RenameWriteOptions = {}): Promise<RenameWriteResult> {
   const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
+  registerSecretMaterial('written file value', content);
   const parent = dirname(path);
   if (options.createDirs ?? true) await mkdir(parent, { recursive: true, mode: 0o755 });
   const existing = await readFile(path).catch(missingAsUndefined);

@@ -3,7 +3,7 @@ import { LeaseholdError } from '../../errors.js';
 import { requireString } from '../../options.js';
 import { Sensitive } from '../../redact.js';
 import type { VaultClient } from '../client/vault-client.js';
-import { loginWith, readCredentialFile, type VaultAuthMethod, type VaultLogin } from './auth-method.js';
+import { LoginMaterial, loginWith, readCredentialFile, type VaultAuthMethod, type VaultLogin } from './auth-method.js';
 
 /** Options of AppRole auth. Exactly one of `secretId` and `secretIdPath`. */
 export interface AppRoleAuthOptions {
@@ -26,6 +26,7 @@ export class AppRoleAuth implements VaultAuthMethod {
   readonly #secretId: Sensitive | undefined;
   readonly #secretIdPath: string | undefined;
   readonly #mountPath: string;
+  readonly #material = new LoginMaterial();
 
   constructor(options: AppRoleAuthOptions) {
     this.#roleId = requireString('auth.roleId', options.roleId);
@@ -40,7 +41,14 @@ export class AppRoleAuth implements VaultAuthMethod {
 
   async login(client: VaultClient): Promise<VaultLogin> {
     const secretId =
-      this.#secretIdPath === undefined ? this.#secretId!.reveal() : await readCredentialFile(this.#secretIdPath, 'AppRole secret id');
+      this.#secretIdPath === undefined
+        ? this.#secretId!.reveal()
+        : this.#material.read(await readCredentialFile(this.#secretIdPath, 'AppRole secret id'));
     return loginWith(client, this.method, this.#mountPath, { role_id: this.#roleId, secret_id: secretId }, [secretId]);
+  }
+
+  /** Tells `listener` the secret id read from `secretIdPath` at each login, before it is sent (see {@link VaultAuthMethod.onLoginMaterial}). */
+  onLoginMaterial(listener: (secret: string) => void): () => void {
+    return this.#material.listen(listener);
   }
 }

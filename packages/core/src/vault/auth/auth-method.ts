@@ -35,6 +35,30 @@ export interface VaultAuthMethod {
   readonly canRelogin: boolean;
   /** Obtains a token. Rejects with a LeaseholdError (LEASEHOLD_VAULT_AUTH_FAILED or a transport error). */
   login(client: VaultClient): Promise<VaultLogin>;
+  /**
+   * Optional. Tells `listener` every login secret this method reads from a file or the environment
+   * (a service-account token, a JWT, an AppRole secret id, a token), as soon as it is read. A session
+   * listens so it can scrub that secret from every later error: a Vault or a proxy in front of it
+   * may echo a login body in any error text. Returns the function that stops the listening.
+   */
+  onLoginMaterial?(listener: (secret: string) => void): () => void;
+}
+
+/** The listeners of one auth method's login material (see {@link VaultAuthMethod.onLoginMaterial}). */
+export class LoginMaterial {
+  readonly #listeners = new Set<(secret: string) => void>();
+
+  /** Adds `listener`; returns the function that removes it. */
+  listen(listener: (secret: string) => void): () => void {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
+  }
+
+  /** Tells every listener of `secret`, before anything is sent with it, and returns it. */
+  read(secret: string): string {
+    for (const listener of this.#listeners) listener(secret);
+    return secret;
+  }
 }
 
 /** Reads a credential file (service-account token, secret id), trimmed. Errors never quote the content. */

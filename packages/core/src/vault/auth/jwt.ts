@@ -2,7 +2,7 @@
 import { LeaseholdError } from '../../errors.js';
 import { requireString } from '../../options.js';
 import type { VaultClient } from '../client/vault-client.js';
-import { loginWith, readCredentialFile, type VaultAuthMethod, type VaultLogin } from './auth-method.js';
+import { LoginMaterial, loginWith, readCredentialFile, type VaultAuthMethod, type VaultLogin } from './auth-method.js';
 
 /** Options of JWT auth. Exactly one of `tokenPath` and `tokenEnv`. */
 export interface JwtAuthOptions {
@@ -28,6 +28,7 @@ export class JwtAuth implements VaultAuthMethod {
   readonly #tokenEnv: string | undefined;
   readonly #mountPath: string;
   readonly #env: NodeJS.ProcessEnv;
+  readonly #material = new LoginMaterial();
 
   constructor(options: JwtAuthOptions) {
     this.#role = requireString('auth.role', options.role);
@@ -41,8 +42,13 @@ export class JwtAuth implements VaultAuthMethod {
   }
 
   async login(client: VaultClient): Promise<VaultLogin> {
-    const jwt = this.#tokenPath === undefined ? this.#fromEnv() : await readCredentialFile(this.#tokenPath, 'JWT');
+    const jwt = this.#material.read(this.#tokenPath === undefined ? this.#fromEnv() : await readCredentialFile(this.#tokenPath, 'JWT'));
     return loginWith(client, this.method, this.#mountPath, { role: this.#role, jwt }, [jwt]);
+  }
+
+  /** Tells `listener` the JWT read from `tokenPath` or `tokenEnv` at each login, before it is sent (see {@link VaultAuthMethod.onLoginMaterial}). */
+  onLoginMaterial(listener: (secret: string) => void): () => void {
+    return this.#material.listen(listener);
   }
 
   #fromEnv(): string {

@@ -1,7 +1,7 @@
 /** Kubernetes auth: the pod's service-account token, re-read at every login because the kubelet rotates it. */
 import { requireString } from '../../options.js';
 import type { VaultClient } from '../client/vault-client.js';
-import { loginWith, readCredentialFile, type VaultAuthMethod, type VaultLogin } from './auth-method.js';
+import { LoginMaterial, loginWith, readCredentialFile, type VaultAuthMethod, type VaultLogin } from './auth-method.js';
 
 /** Where Kubernetes mounts the service-account token. */
 export const DEFAULT_SERVICE_ACCOUNT_TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token';
@@ -24,6 +24,7 @@ export class KubernetesAuth implements VaultAuthMethod {
   readonly #role: string;
   readonly #tokenPath: string;
   readonly #mountPath: string;
+  readonly #material = new LoginMaterial();
 
   constructor(options: KubernetesAuthOptions) {
     this.#role = requireString('auth.role', options.role);
@@ -32,7 +33,12 @@ export class KubernetesAuth implements VaultAuthMethod {
   }
 
   async login(client: VaultClient): Promise<VaultLogin> {
-    const jwt = await readCredentialFile(this.#tokenPath, 'service-account token');
+    const jwt = this.#material.read(await readCredentialFile(this.#tokenPath, 'service-account token'));
     return loginWith(client, this.method, this.#mountPath, { role: this.#role, jwt }, [jwt]);
+  }
+
+  /** Tells `listener` the service-account token read from its file at each login, before it is sent (see {@link VaultAuthMethod.onLoginMaterial}). */
+  onLoginMaterial(listener: (secret: string) => void): () => void {
+    return this.#material.listen(listener);
   }
 }

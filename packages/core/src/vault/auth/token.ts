@@ -3,7 +3,7 @@ import { LeaseholdError } from '../../errors.js';
 import { Sensitive } from '../../redact.js';
 import { tokenLookupSchema, type TokenLookup } from '../client/decode/token-lookup.js';
 import type { VaultClient } from '../client/vault-client.js';
-import { readCredentialFile, type VaultAuthMethod, type VaultLogin } from './auth-method.js';
+import { LoginMaterial, readCredentialFile, type VaultAuthMethod, type VaultLogin } from './auth-method.js';
 
 /** Options of token auth. Exactly one of `token` and `tokenPath`. */
 export interface TokenAuthOptions {
@@ -30,6 +30,7 @@ export class TokenAuth implements VaultAuthMethod {
   readonly #token: Sensitive | undefined;
   readonly #tokenPath: string | undefined;
   readonly #renew: boolean;
+  readonly #material = new LoginMaterial();
 
   constructor(options: TokenAuthOptions) {
     const token = options.token;
@@ -47,7 +48,10 @@ export class TokenAuth implements VaultAuthMethod {
   }
 
   async login(client: VaultClient): Promise<VaultLogin> {
-    const token = this.#tokenPath === undefined ? this.#token! : new Sensitive(await readCredentialFile(this.#tokenPath, 'Vault token'));
+    const token =
+      this.#tokenPath === undefined
+        ? this.#token!
+        : new Sensitive(this.#material.read(await readCredentialFile(this.#tokenPath, 'Vault token')));
     const envelope = await client.request<TokenLookup>({ method: 'GET', path: 'auth/token/lookup-self', token }).catch((error: unknown) => {
       if (
         error instanceof LeaseholdError &&
@@ -73,5 +77,10 @@ export class TokenAuth implements VaultAuthMethod {
       renewIncrementMillis:
         createdWith !== undefined && createdWith !== null && createdWith > 0 ? Math.max(createdWith, data.ttl) * 1_000 : undefined,
     };
+  }
+
+  /** Tells `listener` the token read from `tokenPath` at each login, before it is sent (see {@link VaultAuthMethod.onLoginMaterial}). */
+  onLoginMaterial(listener: (secret: string) => void): () => void {
+    return this.#material.listen(listener);
   }
 }

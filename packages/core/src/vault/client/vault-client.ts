@@ -11,7 +11,8 @@
  */
 import { request as undiciRequest, type Dispatcher } from 'undici';
 import { LeaseholdError, sanitizeCause } from '../../errors.js';
-import { silentLogger, type Logger } from '../../logger.js';
+import { fallbackLogger } from '../../fallback-logger.js';
+import type { Logger } from '../../logger.js';
 import { requirePositive, requireString } from '../../options.js';
 import { scrub, Sensitive } from '../../redact.js';
 import { answerKind, decodeAnswer, wrappedAnswerError, type AnswerKind } from './decode/answer.js';
@@ -57,7 +58,7 @@ export class VaultClient {
     this.#timeoutMillis = requirePositive('requestTimeoutMillis', options.requestTimeoutMillis ?? DEFAULT_REQUEST_TIMEOUT_MILLIS);
     this.#disableRedirects = options.disableRedirects === true;
     this.#unwrap = options.unwrap === true;
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = options.logger ?? fallbackLogger();
     if ((options.clientCert === undefined) !== (options.clientKey === undefined)) {
       throw new LeaseholdError(
         'LEASEHOLD_INVALID_OPTION',

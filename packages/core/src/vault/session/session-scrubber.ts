@@ -6,6 +6,7 @@
  * the session handed out before anything else sees it (issue: secret hygiene through a session).
  */
 import { MIN_SCRUBBED_LENGTH, scrub, scrubError } from '../../redact.js';
+import type { VaultAuthMethod } from '../auth/auth-method.js';
 import type { VaultAuthOptions } from '../auth/create-auth.js';
 import type { VaultResponse } from '../client/vault-client.js';
 
@@ -24,6 +25,7 @@ export class SessionScrubber {
   readonly #remembered = new Set<string>();
   /** Secrets known right now (the current token, the values the session's secrets hold). */
   readonly #live: () => Iterable<string>;
+  #stopLearning: (() => void) | undefined;
 
   constructor(live: () => Iterable<string>) {
     this.#live = live;
@@ -39,6 +41,23 @@ export class SessionScrubber {
       if (this.#remembered.size <= MAX_REMEMBERED_SECRETS) break;
       this.#remembered.delete(oldest);
     }
+  }
+
+  /**
+   * Remembers the login secrets given as values in `options` now, and every one `auth` reads from
+   * a file or the environment (a service-account token, a JWT, a secret id, a token) as soon as it
+   * is read, before anything is sent with it: an error echoing a login body is then scrubbed too.
+   */
+  learnLoginSecrets(options: VaultAuthOptions | undefined, auth: VaultAuthMethod): void {
+    this.remember(loginSecretsOf(options));
+    this.#stopLearning?.();
+    this.#stopLearning = auth.onLoginMaterial?.((secret) => this.remember(secret));
+  }
+
+  /** Stops listening to the auth method (the session closed); what is remembered stays. */
+  stopLearning(): void {
+    this.#stopLearning?.();
+    this.#stopLearning = undefined;
   }
 
   /** Every secret string known now. */

@@ -19,7 +19,8 @@
 import { systemClock, type Clock } from '../../clock.js';
 import { LeaseholdError } from '../../errors.js';
 import type { ComponentHealth, HealthError, HealthReporter, HealthState } from '../../component-health.js';
-import { silentLogger, type Logger } from '../../logger.js';
+import { fallbackLogger } from '../../fallback-logger.js';
+import type { Logger } from '../../logger.js';
 import { requireNonNegative, requirePositive } from '../../options.js';
 import { Secret } from '../../secret/secret.js';
 import { createAuthMethod } from '../auth/create-auth.js';
@@ -31,7 +32,7 @@ import { DEFAULT_REPLACE_AT_REMAINING_FRACTION } from '../renewal/renewal-schedu
 import { LATE_ANSWER_GRACE_MILLIS, withDeadline } from './late-answer.js';
 import { TokenKeeper, type TokenState } from './token-keeper.js';
 import { clientOptions } from './session-client-options.js';
-import { loginSecretsOf, SessionScrubber, stringsIn } from './session-scrubber.js';
+import { SessionScrubber, stringsIn } from './session-scrubber.js';
 import type { VaultSessionOptions } from './vault-session-options.js';
 import { DEFAULT_REQUEST_TIMEOUT_MILLIS, VaultClient, type VaultEnvelope } from '../client/vault-client.js';
 import type { SessionRequest, SessionResponse, VaultPort } from '../vault-port.js';
@@ -65,14 +66,14 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
     const env = options.env ?? process.env;
     this.name = options.name ?? 'vault';
     this.clock = options.clock ?? systemClock;
-    this.logger = options.logger ?? silentLogger;
+    this.logger = options.logger ?? fallbackLogger();
     this.random = options.random ?? Math.random;
     this.revokeOnClose = options.revokeOnClose ?? true;
     this.#revokeTokenOnClose = options.revokeTokenOnClose ?? true;
     this.replaceAtRemainingFraction = fraction('replaceAtRemainingFraction', options.replaceAtRemainingFraction);
     const { client, agentMode } = clientOptions(options, env, this.logger);
     this.#auth = createAuthMethod(options.auth, env, agentMode);
-    this.#scrubber.remember(loginSecretsOf(options.auth));
+    this.#scrubber.learnLoginSecrets(options.auth, this.#auth);
     this.#requestTimeoutMillis = requirePositive('requestTimeoutMillis', client.requestTimeoutMillis ?? DEFAULT_REQUEST_TIMEOUT_MILLIS);
     // The session keeps the deadline (late-answer.ts); the transport waits longer so an answer
     // that comes after it is still read, and a lease in it revoked or used, never lost.
@@ -247,6 +248,7 @@ export class VaultSession implements VaultPort, HealthReporter, AsyncDisposable 
     await Promise.allSettled([...this.#secrets].map((secret) => secret.close()));
     this.#secrets.clear();
     this.#keeper.close();
+    this.#scrubber.stopLearning();
     const state = this.#keeper.state;
     if (state?.login.ownedBySession && this.#revokeTokenOnClose) {
       await this.client

@@ -11,6 +11,7 @@ import { stringField } from '../http/request.js';
 import type { MountedEngine, VaultRequest } from '../http/request.js';
 import { issueLoginToken } from '../state/token-role.js';
 import type { TokenRoleSettings } from '../state/token-role.js';
+import { registerSecretMaterial } from '../../secret-material.js';
 
 /** An AppRole role: its role_id and the secret_ids currently valid for it. */
 export interface AppRole extends TokenRoleSettings {
@@ -49,6 +50,7 @@ export class AppRoleAuthEngine implements MountedEngine {
   /** Adds or replaces a role; returns its role_id. */
   setRole(name: string, role: AppRole): string {
     const roleId = role.roleId ?? randomUUID();
+    registerSecretMaterial('approle secret id', role.secretIds ?? []);
     this.#roles.set(name, { settings: role, roleId, secretIds: new Set(role.secretIds ?? []) });
     return roleId;
   }
@@ -62,6 +64,7 @@ export class AppRoleAuthEngine implements MountedEngine {
   addSecretId(name: string, secretId: string = randomUUID()): string {
     const state = this.#roles.get(name);
     if (state === undefined) throw new Error(`unknown approle role "${name}"`);
+    registerSecretMaterial('approle secret id', secretId);
     state.secretIds.add(secretId);
     return secretId;
   }

@@ -4,6 +4,7 @@
  */
 import { createPublicKey, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import { registerSecretMaterial } from '../../secret-material.js';
 
 /** A key as tests pass it: a node:crypto KeyObject (public or private) or a PEM string. */
 export type KeyInput = KeyObject | string;
@@ -50,7 +51,9 @@ export function signJwt(
     key: privateKey,
     dsaEncoding: algorithm.startsWith('ES') ? 'ieee-p1363' : 'der',
   });
-  return `${input}.${signature.toString('base64url')}`;
+  const jwt = `${input}.${signature.toString('base64url')}`;
+  registerSecretMaterial('jwt', jwt);
+  return jwt;
 }
 
 /** Why a JWT was rejected. */

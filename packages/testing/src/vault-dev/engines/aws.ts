@@ -13,6 +13,7 @@ import { randomFrom } from '../state/ids.js';
 import type { AwsKeyRecord, AwsKeyStore } from '../../aws-endpoint/aws-key-store.js';
 import type { MountedEngine, VaultRequest } from '../http/request.js';
 import { SYSTEM_MAX_TTL_SECONDS } from '../state/tokens.js';
+import { registerSecretMaterial } from '../../secret-material.js';
 
 /** Vault AWS engine credential types. */
 export type AwsCredentialType = 'iam_user' | 'assumed_role' | 'federation_token' | 'session_token';
@@ -121,6 +122,7 @@ export class AwsEngine implements MountedEngine, AwsKeyStore {
   #issueIamUser(request: VaultRequest, name: string, role: AwsRole): VaultReply {
     const accessKeyId = `AKIA${randomFrom(UPPER_ALNUM, 16)}`;
     const secretAccessKey = randomBytes(30).toString('base64');
+    registerSecretMaterial('aws secret access key', secretAccessKey);
     this.#keys.set(accessKeyId, {
       accessKeyId,
       secretAccessKey,
@@ -154,6 +156,8 @@ export class AwsEngine implements MountedEngine, AwsKeyStore {
     const accessKeyId = `ASIA${randomFrom(UPPER_ALNUM, 16)}`;
     const secretAccessKey = randomBytes(30).toString('base64');
     const sessionToken = `FwoGZXIvYXdzE${randomBytes(180).toString('base64')}`;
+    registerSecretMaterial('aws secret access key', secretAccessKey);
+    registerSecretMaterial('aws session token', sessionToken);
     const expiresAt = new Date(this.#context.clock.now() + ttl * 1000);
     const arn =
       role.credentialType === 'assumed_role'

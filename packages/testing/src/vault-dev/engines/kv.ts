@@ -11,6 +11,7 @@ import { badRequest, notFound, unsupportedOperation } from '../http/http-error.j
 import { emptyKvKey, keyMetadata, listChildren, versionList, versionMetadata, type KvKey } from './kv-key.js';
 import type { MountedEngine, VaultRequest } from '../http/request.js';
 import { SYSTEM_MAX_TTL_SECONDS } from '../state/tokens.js';
+import { registerSecretMaterial } from '../../secret-material.js';
 
 /** KV v2 keeps this many versions when neither mount nor key says otherwise. */
 const DEFAULT_MAX_VERSIONS = 10;
@@ -31,6 +32,7 @@ export class KvEngine implements MountedEngine {
   /** Writes a secret directly (test seeding); returns the new version (1 for KV v1). */
   write(path: string, data: Readonly<Record<string, unknown>>): number {
     if (this.version === 1) {
+      registerSecretMaterial('kv value', data);
       this.#v1.set(path, { ...data });
       return 1;
     }
@@ -60,6 +62,7 @@ export class KvEngine implements MountedEngine {
         return secret({ data: { ...data }, leaseDuration: ttl });
       }
       case 'update':
+        registerSecretMaterial('kv value', request.body);
         this.#v1.set(path, { ...request.body });
         return NO_CONTENT;
       case 'delete':
@@ -135,6 +138,7 @@ export class KvEngine implements MountedEngine {
       this.#v2.set(path, key);
     }
     const version = key.currentVersion + 1;
+    registerSecretMaterial('kv value', data);
     key.versions.set(version, { data: { ...data }, createdTime: now, deletionTime: undefined, destroyed: false });
     key.currentVersion = version;
     key.updatedTime = now;

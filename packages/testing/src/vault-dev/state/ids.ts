@@ -3,6 +3,7 @@
  * clients that check a prefix or a length see what Vault would send.
  */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { registerSecretMaterial } from '../../secret-material.js';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -27,10 +28,14 @@ export function requestId(): string {
 
 /** A service (`hvs.`) or batch (`hvb.`) token. */
 export function newToken(type: 'service' | 'batch'): string {
-  return type === 'batch' ? `hvb.${randomBytes(60).toString('base64url')}` : `hvs.${randomBase62(24)}`;
+  const token = type === 'batch' ? `hvb.${randomBytes(60).toString('base64url')}` : `hvs.${randomBase62(24)}`;
+  registerSecretMaterial('vault token', token);
+  return token;
 }
 
 /** A password like Vault's default password policy: 20 chars of [A-Za-z0-9-], starting alphanumeric. */
 export function newPassword(): string {
-  return randomBase62(1) + randomFrom(`${BASE62}-`, 19);
+  const password = randomBase62(1) + randomFrom(`${BASE62}-`, 19);
+  registerSecretMaterial('database password', password);
+  return password;
 }

@@ -9,6 +9,7 @@ import type { AuthBlock } from '../http/envelope.js';
 import { badRequest } from '../http/http-error.js';
 import { randomBase62, newToken } from './ids.js';
 import type { BackgroundWork } from './background.js';
+import { registerSecretMaterial } from '../../secret-material.js';
 
 /** Vault's system default and maximum TTL (768h): used when a role or token sets none. */
 export const SYSTEM_MAX_TTL_SECONDS = 768 * 3600;
@@ -74,6 +75,7 @@ export class TokenStore {
 
   /** Creates the never-expiring root token. */
   createRoot(id: string): TokenEntry {
+    registerSecretMaterial('vault token', id);
     const entry: TokenEntry = {
       id,
       accessor: randomBase62(24),
@@ -108,7 +110,7 @@ export class TokenStore {
     const requested = params.ttlSeconds !== undefined && params.ttlSeconds > 0 ? params.ttlSeconds : SYSTEM_MAX_TTL_SECONDS;
     const ttl = Math.min(requested, maxTtl);
     const entry: TokenEntry = {
-      id: params.id ?? newToken(type),
+      id: params.id === undefined ? newToken(type) : registeredToken(params.id),
       accessor: randomBase62(24),
       type,
       policies: [...new Set(params.policies)].sort(),
@@ -253,4 +255,10 @@ export function capTtl(ttlSeconds: number, maxDeadline: number | undefined, now:
     };
   }
   return { ttl: ttlSeconds, warnings: [] };
+}
+
+/** A token id chosen by the caller (`auth/token/create` with `id`) is as secret as a generated one. */
+function registeredToken(id: string): string {
+  registerSecretMaterial('vault token', id);
+  return id;
 }
