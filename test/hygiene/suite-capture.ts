@@ -1,6 +1,6 @@
 // Setup file of every test file in the suite (vitest.config.ts `setupFiles`): whatever leasehold
 // itself says while any test runs is searched for the secrets the test servers and writers handed
-// out (issue 14, "Hygiene"). leasehold's own output is captured three ways: a recording logger
+// out. leasehold's own output is captured three ways: a recording logger
 // installed as the fallback logger (what a component built without `logger` would say), a
 // subscriber on every leasehold diagnostics channel, and a listener for LeaseholdWarning process
 // warnings. A logger a test passes in is the test's own and is not captured here; the targeted

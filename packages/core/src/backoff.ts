@@ -14,7 +14,7 @@ export interface BackoffPolicy {
   readonly minMillis: number;
 }
 
-/** Vault errors: 1 s doubling to 5 min (issue #3), never under 250 ms. */
+/** Vault errors: 1 s doubling to 5 min, never under 250 ms. */
 export const VAULT_BACKOFF: BackoffPolicy = Object.freeze({ initialMillis: 1_000, maxMillis: 300_000, minMillis: 250 });
 
 /** Consumer verification retries: quick at first, a minute at most, since the old value still works. */

@@ -2,7 +2,7 @@
  * The logger a component uses when its options name none. It is {@link silentLogger} (leasehold is
  * silent unless given a logger) and stays so for every service. leasehold's own test suite installs
  * a capturing logger here, so that what every component would have said, in every test, is searched
- * for secret values (issue 14, "Hygiene"). Read once, at construction: a component keeps the logger
+ * for secret values. Read once, at construction: a component keeps the logger
  * it was built with.
  */
 import { silentLogger, type Logger } from './logger.js';

@@ -3,7 +3,7 @@
  * A Vault, a proxy or a load balancer in front of it may echo a request in its error text (the
  * token header, a password it just issued); the session's errors are stored as `lastError`, logged
  * and reported in health, so each one is scrubbed of the session's tokens and of every secret value
- * the session handed out before anything else sees it (issue: secret hygiene through a session).
+ * the session handed out before anything else sees it.
  */
 import { MIN_SCRUBBED_LENGTH, scrub, scrubError } from '../../redact.js';
 import type { VaultAuthMethod } from '../auth/auth-method.js';
