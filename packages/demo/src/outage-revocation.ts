@@ -19,8 +19,8 @@ const VERSIONS_IN_USE = 2;
 export class OutageRevocation<T> {
   readonly #vault: VaultDevServer;
   readonly #inVaultFault: (at: number) => boolean;
-  /** Lease id and expiry (epoch millis) by version, for versions not yet retired by the SDK, newest last. */
-  readonly #held = new Map<number, { readonly leaseId: string; readonly expiresAt: number }>();
+  /** Lease id by version, for versions not yet retired by the SDK, newest last. */
+  readonly #held = new Map<number, string>();
 
   /** `inVaultFault(at)` says whether a Vault fault was in progress, or just over, at `at` (`performance.now()`). */
   constructor(secret: Secret<T>, vault: VaultDevServer, inVaultFault: (at: number) => boolean) {
@@ -28,7 +28,7 @@ export class OutageRevocation<T> {
     this.#inVaultFault = inVaultFault;
     const hold = (next: Snapshot<T>): void => {
       if (next.leaseId === undefined) return;
-      this.#held.set(next.version, { leaseId: next.leaseId, expiresAt: next.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY });
+      this.#held.set(next.version, next.leaseId);
       // Versions older than those in use have been replaced; Vault or the SDK ends them.
       for (const version of [...this.#held.keys()].slice(0, -VERSIONS_IN_USE)) this.#held.delete(version);
     };
@@ -36,8 +36,6 @@ export class OutageRevocation<T> {
     const first = secret.peek();
     if (first) hold(first);
     secret.on('rotated', hold);
-    // A renewal moves the expiry.
-    secret.on('renewed', hold);
     secret.on('retired', (snapshot) => this.#held.delete(snapshot.version));
   }
 
@@ -46,15 +44,15 @@ export class OutageRevocation<T> {
     if (!this.#inVaultFault(at) || this.#held.size === 0) return false;
     // A lease Vault is revoking is still listed, but its user may have lost its privileges already
     // (Vault's default revocation is several REVOKE statements, then DROP ROLE): it counts as revoked.
+    // So does one this close to its expiry on Vault's own clock: the reaper is about to revoke it.
+    // (Vault's clock, not leasehold's: a paused VM moves the two apart.)
+    const now = this.#vault.now();
     const live = new Set(
       this.#vault
         .leases()
-        .filter((lease) => !lease.revoking)
+        .filter((lease) => !lease.revoking && lease.expireTime.getTime() - EXPIRY_MARGIN_MILLIS > now)
         .map((lease) => lease.id),
     );
-    // Vault's clock started the lease before the answer reached us: a lease this close to its
-    // expiry counts as revoked too.
-    const now = Date.now();
-    return [...this.#held.values()].some(({ leaseId, expiresAt }) => !live.has(leaseId) || expiresAt - EXPIRY_MARGIN_MILLIS <= now);
+    return [...this.#held.values()].some((leaseId) => !live.has(leaseId));
   }
 }
