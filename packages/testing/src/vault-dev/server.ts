@@ -44,10 +44,7 @@ export interface LeaseInfo {
   readonly token: string | undefined;
   /** Why its last revocation failed, worded as Vault words it; undefined if none failed. */
   readonly revokeError: string | undefined;
-  /**
-   * True while Vault is revoking it: the lease stays listed until the engine's revocation is
-   * done, and a database user may already have lost its privileges by then.
-   */
+  /** True while Vault is revoking it: still listed, though its user may have lost its privileges. */
   readonly revoking: boolean;
 }
 
