@@ -3,9 +3,11 @@
 // process warnings, and whatever a test adds (errors, health reports). The hygiene tests search
 // this text for the secret values and tokens the scenario used.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { format, inspect } from 'node:util';
 import { DIAGNOSTICS_CHANNELS, type Logger } from '@leasehold/core';
 import { expect } from 'vitest';
+import { printed } from './printed.js';
+
+export { printed } from './printed.js';
 
 /** A capture in progress. */
 export interface Capture {
@@ -21,31 +23,6 @@ export interface Capture {
   text(): string;
   /** Stops listening to channels and warnings. */
   stop(): void;
-}
-
-/** Every form a value takes when printed: inspect (deep, hidden, getters), JSON, %o and %s. */
-export function printed(value: unknown): string {
-  const forms = [
-    inspect(value, { depth: Infinity, showHidden: true, getters: true }),
-    inspect(value, { depth: Infinity, showHidden: false }),
-    format('%o %O %s %j', value, value, value, value),
-    safeJson(value),
-    String(value),
-  ];
-  if (value instanceof Error) {
-    for (let cause: unknown = value, depth = 0; cause instanceof Error && depth < 10; cause = cause.cause, depth++) {
-      forms.push(cause.message, cause.stack ?? '');
-    }
-  }
-  return forms.join('\n');
-}
-
-function safeJson(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? '';
-  } catch (error) {
-    return `[JSON.stringify threw ${(error as Error).name}]`;
-  }
 }
 
 /** Starts capturing. Call `stop()` when the scenario ends. */

@@ -10,10 +10,21 @@
 // only when some secret material is registered, which keeps unit tests without servers at no cost.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterAll, afterEach, expect, inject } from 'vitest';
-import { DIAGNOSTICS_CHANNELS, type Logger } from '@leasehold/core';
-import { LEASEHOLD_WARNING_TYPE, setFallbackLogger } from '@leasehold/core/internal';
-import { clearSecretMaterial, findSecretMaterial, registerSecretMaterial, secretMaterialCount } from '@leasehold/testing';
-import { printed } from './capture.js';
+// Every import is by path, to the one module needed: this file runs before every test file, unit
+// tests included, and the package indexes would load all of leasehold (and @leasehold/testing's
+// embedded PostgreSQL) into each. The modules are the ones the indexes re-export, so the fallback
+// logger set here is the one components read; the registry and the channels are process-wide.
+import { DIAGNOSTICS_CHANNELS } from '../../packages/core/src/diagnostics.js';
+import { setFallbackLogger } from '../../packages/core/src/fallback-logger.js';
+import type { Logger } from '../../packages/core/src/logger.js';
+import { LEASEHOLD_WARNING_TYPE } from '../../packages/core/src/secret/unheard-errors.js';
+import {
+  clearSecretMaterial,
+  findSecretMaterial,
+  registerSecretMaterial,
+  secretMaterialCount,
+} from '../../packages/testing/src/secret-material.js';
+import { printed } from './printed.js';
 
 /** One thing leasehold said: where it was said, and the value as handed to the listener. */
 export interface CapturedOutput {
