@@ -28,7 +28,7 @@ export async function revokeBounded(
   timeoutMillis = CLOSE_REVOKE_TIMEOUT_MILLIS,
 ): Promise<RevokeFailure[]> {
   if (leaseIds.length === 0) return [];
-  const deadline = Date.now() + timeoutMillis;
+  const deadline = performance.now() + timeoutMillis;
   const pending = new Set(leaseIds);
   const failures: RevokeFailure[] = [];
   const all = Promise.all(
@@ -43,7 +43,7 @@ export async function revokeBounded(
             // A refusal (403, a malformed request) does not pass by waiting, and a lease of an
             // invalid token died with it; nor is there time for another try once the pause would
             // run past the bound.
-            if (!failure.retryable || failure.code === 'LEASEHOLD_VAULT_INVALID_TOKEN' || Date.now() + pause >= deadline) {
+            if (!failure.retryable || failure.code === 'LEASEHOLD_VAULT_INVALID_TOKEN' || performance.now() + pause >= deadline) {
               failures.push({ leaseId, error: failure });
               return;
             }
