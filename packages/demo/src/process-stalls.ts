@@ -72,7 +72,9 @@ export class ProcessStalls {
 
   /** True when `at` (`performance.now()`) fell in a stall or less than `afterMillis` after one ended. */
   around(at: number, afterMillis: number): boolean {
-    const epoch = performance.timeOrigin + at;
+    // On the worker's clock (Date.now): after a paused VM, performance.now() has fallen behind it
+    // by the pause, so `at` is placed by how long ago it was, not by timeOrigin.
+    const epoch = Date.now() - (performance.now() - at);
     return this.seen().some((stall) => epoch >= stall.from && epoch <= stall.to + afterMillis);
   }
 
