@@ -26,9 +26,11 @@ describe('ProcessStalls', () => {
     const script = `
       const { ProcessStalls } = await import(${JSON.stringify(module)});
       const stalls = new ProcessStalls(${MIN_MILLIS});
+      const startedAt = performance.now();
       // stdin keeps the child alive: the watch itself never does.
       process.stdin.once('data', async () => {
-        process.stdout.write(JSON.stringify(stalls.seen()) + '\\n');
+        const report = { seen: stalls.seen(), justAfter: stalls.around(performance.now(), 5000), before: stalls.around(startedAt, 0) };
+        process.stdout.write(JSON.stringify(report) + '\\n');
         await stalls.stop();
         process.stdin.pause();
       });
@@ -55,9 +57,16 @@ describe('ProcessStalls', () => {
     child.kill('SIGCONT');
     await new Promise((resolve) => setTimeout(resolve, 300));
     child.stdin.write('report\n');
-    const seen = JSON.parse(await nextLine()) as { from: number; to: number }[];
+    const { seen, justAfter, before } = JSON.parse(await nextLine()) as {
+      seen: { from: number; to: number }[];
+      justAfter: boolean;
+      before: boolean;
+    };
     child.stdin.end();
     expect(seen).toHaveLength(1);
+    // A failure just after the stall is placed in it (grace 5 s); one before it is not.
+    expect(justAfter).toBe(true);
+    expect(before).toBe(false);
     expect(seen[0]!.from).toBeLessThanOrEqual(stoppedAt);
     expect(seen[0]!.to - seen[0]!.from).toBeGreaterThanOrEqual(MIN_MILLIS);
   });
