@@ -3,14 +3,15 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ProcessStalls } from './process-stalls.js';
 
-const MIN_MILLIS = 1_000;
+// Long enough that a worker thread starved by a loaded machine is not read as a stall (or as none).
+const MIN_MILLIS = 2_000;
 
 describe('ProcessStalls', () => {
   it('does not count a blocked main event loop: the worker kept running', async () => {
-    const stalls = new ProcessStalls(MIN_MILLIS);
+    const stalls = new ProcessStalls(MIN_MILLIS * 2);
     try {
       await stalls.watching;
-      const until = Date.now() + MIN_MILLIS * 1.5;
+      const until = Date.now() + MIN_MILLIS * 2.25;
       while (Date.now() < until) {
         // Busy: nothing else runs on this thread.
       }
@@ -63,11 +64,9 @@ describe('ProcessStalls', () => {
       before: boolean;
     };
     child.stdin.end();
-    expect(seen).toHaveLength(1);
+    expect(seen.some((stall) => stall.from <= stoppedAt && stall.to - stall.from >= MIN_MILLIS)).toBe(true);
     // A failure just after the stall is placed in it (grace 5 s); one before it is not.
     expect(justAfter).toBe(true);
     expect(before).toBe(false);
-    expect(seen[0]!.from).toBeLessThanOrEqual(stoppedAt);
-    expect(seen[0]!.to - seen[0]!.from).toBeGreaterThanOrEqual(MIN_MILLIS);
   });
 });
