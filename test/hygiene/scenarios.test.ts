@@ -104,10 +104,12 @@ describe('a capturing run over the scenario families', () => {
     let ended = false; // pg's pool refuses a second end()
     onTestFinished(() => (ended ? undefined : pool.end()));
     let renewed = 0;
-    db.on('renewed', () => renewed++);
+    let retired = 0;
+    db.on('renewed', () => renewed++).on('retired', () => retired++);
     await db.ready();
     await pool.query('SELECT 1');
-    await until(() => (pool.version ?? 0) >= 2 && renewed >= 1, 30_000, 'a renewal and a replacement');
+    // The replaced lease retired (drained by the pool, then revoked) too, so its log line is searched.
+    await until(() => (pool.version ?? 0) >= 2 && renewed >= 1 && retired >= 1, 30_000, 'a renewal, a replacement and a retirement');
     await pool.query('SELECT 1');
 
     // Vault unreachable (connections dropped) then answering 503, mid-lease.
