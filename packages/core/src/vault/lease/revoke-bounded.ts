@@ -70,7 +70,9 @@ export async function revokeBounded(
       }),
     });
   }
-  return failures;
+  // A copy: a revocation still running past the bound may fail later, into `failures`, and the
+  // caller's list must not change under it (the lease is already reported as timed out).
+  return [...failures];
 }
 
 /** A real-time pause that does not keep a closing process alive. */
